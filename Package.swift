@@ -1,0 +1,66 @@
+// swift-tools-version: 6.0
+// QuantBench: a quantization research workbench for transformer encoders.
+// Module layout and dependency direction: docs/architecture.md.
+import PackageDescription
+
+let optimize: [CSetting] = [.unsafeFlags(["-O3", "-fno-math-errno"])]
+
+let package = Package(
+    name: "QuantBench",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "qbench", targets: ["qbench"]),
+        .library(name: "QuantBenchKit", targets: ["TensorCore", "Checkpoints", "Tokenization", "BERT",
+                                                   "Quantization", "Datasets", "Experiments"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C: kernels that need intrinsics (int8 GEMM, fp16, CPU feature detection). Scalar references live beside them.
+        .target(name: "_CKernels", cSettings: optimize),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5",
+                       providers: [.apt(["libhdf5-dev"])]),
+
+        .target(name: "TensorCore", dependencies: ["COpenBLAS", "_CKernels"]),
+        .target(name: "Checkpoints", dependencies: [
+            "TensorCore", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
+        .target(name: "Tokenization"),
+        .target(name: "BERT", dependencies: ["TensorCore", "Checkpoints", "Tokenization"]),
+        .target(name: "Quantization", dependencies: ["TensorCore", "_CKernels", "Checkpoints"]),
+        .target(name: "Datasets", dependencies: ["Tokenization"]),
+        .target(name: "Experiments", dependencies: [
+            "TensorCore", "Checkpoints", "Tokenization", "BERT", "Quantization", "Datasets",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        .executableTarget(name: "qbench", dependencies: [
+            "Experiments", "TensorCore", "BERT", "Quantization", "Datasets", "Checkpoints",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "TensorCoreTests", dependencies: [
+            "TensorCore", "_CKernels", .product(name: "Numerics", package: "swift-numerics"),
+        ]),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TensorCore"]),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
+        .testTarget(name: "BERTTests", dependencies: [
+            "BERT", "Checkpoints", "TensorCore", "Tokenization", "Datasets",
+            .product(name: "Numerics", package: "swift-numerics"),
+        ]),
+        .testTarget(name: "QuantizationTests", dependencies: [
+            "Quantization", "TensorCore", "_CKernels", "Checkpoints",
+            .product(name: "Numerics", package: "swift-numerics"),
+        ]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "QBenchCLITests", dependencies: []),
+    ],
+    // Swift 5 language mode: kernels share raw buffers across DispatchQueue.concurrentPerform workers,
+    // which strict Swift 6 concurrency checking cannot express without copies.
+    swiftLanguageModes: [.v5]
+)

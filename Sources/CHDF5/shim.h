@@ -1,0 +1,2 @@
+// Debian's libhdf5-dev (pkg-config "hdf5", serial build).
+#include <hdf5.h>

@@ -1,0 +1,6 @@
+// Debian's libopenblas-dev (pkg-config "openblas"): CBLAS plus OpenBLAS's own introspection calls.
+#include <cblas.h>
+char *openblas_get_corename(void);
+char *openblas_get_config(void);
+int openblas_get_num_threads(void);
+void openblas_set_num_threads(int num_threads);

@@ -1,0 +1,2 @@
+/// Module Checkpoints: see docs/architecture.md.
+public enum CheckpointsModule { public static let name = "Checkpoints" }

@@ -1,0 +1,35 @@
+/// The one operation the BERT engine delegates: a fully connected layer `y = op(x)`.
+///
+/// Shapes: `x` is `[rows, inFeatures]`, `y` is `[rows, outFeatures]`, both row-major FP32.
+/// `rows` is every position of the batch, padding included (`batch × seq`), which is what PyTorch's
+/// dynamic quantization sees too: its per-call activation range covers padding positions.
+///
+/// The FP32 implementation is `DenseLinear`; the Quantization module supplies integer, fp16 and
+/// fake-quantized implementations. The model never knows which one it calls (STYLE.md §5).
+public protocol LinearOp: Sendable {
+    /// Input width `K`.
+    var inFeatures: Int { get }
+    /// Output width `N`.
+    var outFeatures: Int { get }
+    /// Computes `y[rows, N] = op(x[rows, K])`. `y` is fully overwritten.
+    func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>)
+    /// Bytes the operator's parameters take when serialized (weights, bias, scales, zero points).
+    var parameterBytes: Int { get }
+}
+
+extension LinearOp {
+    /// Convenience: applies the operator to a `[rows, K]` tensor and returns `[rows, N]`.
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        precondition(x.shape.last == inFeatures, "LinearOp: input width \(x.shape.last ?? -1) != \(inFeatures)")
+        let rows = x.count / inFeatures
+        var out = [Float](repeating: 0, count: rows * outFeatures)
+        x.data.withUnsafeBufferPointer { xp in
+            out.withUnsafeMutableBufferPointer { yp in
+                forward(xp.baseAddress!, rows: rows, into: yp.baseAddress!)
+            }
+        }
+        var shape = x.shape
+        shape[shape.count - 1] = outFeatures
+        return Tensor(shape: shape, data: out)
+    }
+}

@@ -1,0 +1,2 @@
+/// Module Tokenization: see docs/architecture.md.
+public enum TokenizationModule { public static let name = "Tokenization" }
