@@ -1,0 +1,81 @@
+// Integer GEMM kernels for quantized linear layers: contract shared by the C kernels and the Quantization module.
+//
+// Layouts (all row-major):
+//   A: activations, [M, K], uint8 (u8s8) or int8 (s8s8), leading dimension lda
+//   B: weights,     [N, K], int8 — PyTorch nn.Linear layout (row n = output channel n), leading dimension ldb
+//   C: int32 accumulators, [M, N], leading dimension ldc:   C[m, n] = Σ_k A[m, k] · B[n, k]
+//
+// Every kernel has a scalar reference (`_ref`) that defines correct; fast paths (`_avx2`, `_avx512vnni`) must be
+// bit-exact with it for every input (no int16 saturation allowed, whatever the value range). Exactly one place
+// (qb_dispatch.c) chooses the implementation from qb_cpu_detect(); the public un-suffixed names go through it.
+#ifndef QB_QGEMM_H
+#define QB_QGEMM_H
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ---- Unpacked GEMMs (reference + per-ISA) -----------------------------------------------------------------
+void qb_qgemm_u8s8_ref(int M, int N, int K, const uint8_t *A, int lda, const int8_t *B, int ldb, int32_t *C, int ldc);
+void qb_qgemm_s8s8_ref(int M, int N, int K, const int8_t *A, int lda, const int8_t *B, int ldb, int32_t *C, int ldc);
+
+// ---- Packed weights: pack once at quantization time, reuse for every call ------------------------------------
+/// Opaque packed copy of B [N, K] in the layout the selected fast kernel wants, plus Σ_k B[n, k] per row.
+typedef struct qb_packed_s8 qb_packed_s8;
+/// Packs B [N, K] (int8, ldb). Returns NULL on allocation failure. Free with qb_packed_free.
+qb_packed_s8 *qb_pack_s8(const int8_t *B, int N, int K, int ldb);
+void qb_packed_free(qb_packed_s8 *p);
+int qb_packed_n(const qb_packed_s8 *p);
+int qb_packed_k(const qb_packed_s8 *p);
+/// Σ_k B[n, k] for n in 0..<N (length N), used for the activation zero-point correction.
+const int32_t *qb_packed_row_sums(const qb_packed_s8 *p);
+
+/// C[m, n] = Σ_k A[m, k] · B[n, k] for m in 0..<M, n in n0..<n1 (C is indexed with absolute n).
+/// Callers parallelise by splitting M (pointer offsets) or [n0, n1). Dispatches to the best kernel.
+void qb_qgemm_u8s8_packed(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
+void qb_qgemm_s8s8_packed(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
+
+// ---- Activation quantization (per row or per tensor) --------------------------------------------------------
+/// q[i] = clamp(zero_point + nearbyint(x[i] * inv_scale), qmin, qmax), ties to even — fbgemm's Quantize, which
+/// multiplies by the reciprocal scale. `_ref` + dispatched versions, bit-exact.
+void qb_quantize_u8_ref(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, uint8_t *q);
+void qb_quantize_s8_ref(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, int8_t *q);
+void qb_quantize_u8(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, uint8_t *q);
+void qb_quantize_s8(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, int8_t *q);
+/// Writes min and max of x[0..<n] (n ≥ 1). `_ref` + dispatched.
+void qb_minmax_f32_ref(const float *x, size_t n, float *min_out, float *max_out);
+void qb_minmax_f32(const float *x, size_t n, float *min_out, float *max_out);
+
+// ---- Requantization epilogue --------------------------------------------------------------------------------
+/// out[m, n] = (float)(C[m, n] − a_zp[m'] · w_row_sum[n]) · (a_scale[m'] · w_scale[n']) + bias[n]
+///   m' = m when a_per_row else 0;  n' = n when w_per_channel else 0;  bias may be NULL.
+/// Weights are symmetric (zero point 0), so no Σ_k A[m, k] term is needed. `_ref` + dispatched.
+void qb_requant_f32_ref(int M, int N, const int32_t *C, int ldc,
+                        const float *a_scale, const int32_t *a_zp, int a_per_row,
+                        const float *w_scale, const int32_t *w_row_sum, int w_per_channel,
+                        const float *bias, float *out, int ldo);
+void qb_requant_f32(int M, int N, const int32_t *C, int ldc,
+                    const float *a_scale, const int32_t *a_zp, int a_per_row,
+                    const float *w_scale, const int32_t *w_row_sum, int w_per_channel,
+                    const float *bias, float *out, int ldo);
+
+// ---- binary16 -----------------------------------------------------------------------------------------------
+/// FP32 → binary16, round to nearest even, saturating finite values to ±65504 (PyTorch's fp16 dynamic weights).
+void qb_f32_to_f16_ref(const float *x, size_t n, uint16_t *h);
+void qb_f32_to_f16(const float *x, size_t n, uint16_t *h);
+/// binary16 → FP32 (exact).
+void qb_f16_to_f32_ref(const uint16_t *h, size_t n, float *x);
+void qb_f16_to_f32(const uint16_t *h, size_t n, float *x);
+
+// ---- Introspection ------------------------------------------------------------------------------------------
+/// Name of the kernel family the dispatcher chose: "avx512vnni", "avx2" or "ref".
+const char *qb_qgemm_kernel_name(void);
+/// Test hook: force a kernel family ("ref", "avx2", "avx512vnni"); returns 0 if unsupported on this CPU.
+int qb_qgemm_force_kernel(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
