@@ -57,6 +57,7 @@ let package = Package(
             "Quantization", "TensorCore", "_CKernels", "Checkpoints",
             .product(name: "Numerics", package: "swift-numerics"),
         ]),
+        .testTarget(name: "KernelsTests", dependencies: ["_CKernels"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "QBenchCLITests", dependencies: []),
     ],
