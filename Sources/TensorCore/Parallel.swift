@@ -39,4 +39,17 @@ public enum Parallel {
             }
         }
     }
+
+    /// Like `forChunks`, also passing the worker index `0..<threads` so each worker can own scratch memory.
+    public static func forWorkerChunks(_ count: Int, _ body: (_ worker: Int, _ range: Range<Int>) -> Void) {
+        let workers = min(_threads, max(1, count))
+        if workers <= 1 { body(0, 0..<count); return }
+        let per = (count + workers - 1) / workers
+        withoutActuallyEscaping(body) { body in
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let lo = w * per, hi = min(count, lo + per)
+                if lo < hi { body(w, lo..<hi) }
+            }
+        }
+    }
 }

@@ -1,0 +1,29 @@
+/// Every error the BERT module throws; messages name the file and the key or tensor.
+public enum BERTError: Error, CustomStringConvertible {
+    case missingFile(path: String)
+    case invalidConfig(path: String, key: String, expected: String)
+    case unsupportedConfig(path: String, key: String, value: String)
+    case missingTensor(model: String, name: String)
+    case wrongShape(model: String, name: String, expected: [Int], found: [Int])
+    case checkpoint(String)
+    case badInput(String)
+
+    public var description: String {
+        switch self {
+        case let .missingFile(path):
+            return "model file not found: \(path)"
+        case let .invalidConfig(path, key, expected):
+            return "\(path): key \"\(key)\": expected \(expected)"
+        case let .unsupportedConfig(path, key, value):
+            return "\(path): key \"\(key)\" = \(value) is not supported"
+        case let .missingTensor(model, name):
+            return "\(model): missing tensor \"\(name)\" (also looked for \"bert.\(name)\" and legacy gamma/beta names)"
+        case let .wrongShape(model, name, expected, found):
+            return "\(model): tensor \"\(name)\" has shape \(found), expected \(expected)"
+        case let .checkpoint(message):
+            return message
+        case let .badInput(message):
+            return message
+        }
+    }
+}

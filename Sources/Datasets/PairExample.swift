@@ -1,0 +1,22 @@
+/// One sentence-pair classification example (MRPC / MSRP row).
+public struct PairExample: Sendable, Equatable {
+    /// Position in the file, 0-based, header excluded.
+    public var index: Int
+    /// Gold label (MRPC: 1 = paraphrase), nil for unlabelled test files.
+    public var label: Int?
+    /// `#1 ID` and `#2 ID`, or the `index` column of an unlabelled GLUE test file.
+    public var id1: String
+    public var id2: String
+    /// `#1 String` and `#2 String`.
+    public var textA: String
+    public var textB: String
+
+    public init(index: Int, label: Int?, id1: String, id2: String, textA: String, textB: String) {
+        self.index = index
+        self.label = label
+        self.id1 = id1
+        self.id2 = id2
+        self.textA = textA
+        self.textB = textB
+    }
+}

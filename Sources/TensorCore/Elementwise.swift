@@ -1,0 +1,85 @@
+import Foundation
+
+/// Row-wise and element-wise FP32 kernels of the encoder, each a plain loop the compiler vectorises.
+/// They match PyTorch's float32 CPU ops within float rounding (reductions accumulate in Double).
+public enum Elementwise {
+    /// In-place LayerNorm over the last dimension of `x` `[rows, width]`:
+    /// `y = (x − mean) / sqrt(var + eps) · gamma + beta`, biased variance (PyTorch `nn.LayerNorm`).
+    public static func layerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int,
+                                 gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float) {
+        Parallel.forChunks(rows, minChunk: 16) { range in
+            for r in range {
+                let row = x + r * width
+                var sum = 0.0
+                for i in 0..<width { sum += Double(row[i]) }
+                let mean = sum / Double(width)
+                var sq = 0.0
+                for i in 0..<width {
+                    let d = Double(row[i]) - mean
+                    sq += d * d
+                }
+                let variance = sq / Double(width)
+                let inv = Float(1.0 / (variance + Double(eps)).squareRoot())
+                let m = Float(mean)
+                for i in 0..<width { row[i] = (row[i] - m) * inv * gamma[i] + beta[i] }
+            }
+        }
+    }
+
+    /// In-place exact GELU: `x · ½ · (1 + erf(x / √2))` (PyTorch `nn.GELU()`, HF `hidden_act: "gelu"`).
+    public static func geluErf(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        Parallel.forChunks(count, minChunk: 4096) { range in
+            let s: Float = 0.7071067811865476
+            for i in range {
+                let v = x[i]
+                x[i] = 0.5 * v * (1 + erff(v * s))
+            }
+        }
+    }
+
+    /// In-place tanh-approximated GELU (`gelu_new`, `gelu_pytorch_tanh`):
+    /// `½x(1 + tanh(√(2/π)(x + 0.044715x³)))`.
+    public static func geluTanh(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        let c: Float = 0.7978845608028654
+        for i in 0..<count {
+            let v = x[i]
+            x[i] = 0.5 * v * (1 + tanhf(c * (v + 0.044715 * v * v * v)))
+        }
+    }
+
+    /// In-place ReLU.
+    public static func relu(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count where x[i] < 0 { x[i] = 0 }
+    }
+
+    /// In-place tanh.
+    public static func tanh(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { x[i] = tanhf(x[i]) }
+    }
+
+    /// `x[i] += y[i]` for `count` values.
+    public static func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count { x[i] += y[i] }
+    }
+
+    /// In-place masked softmax of one row of attention scores `[width]` after scaling:
+    /// `p_j = exp(s·x_j − m) / Σ exp(…)` over positions with `keep[j] != 0`, `p_j = 0` elsewhere
+    /// (what HF's additive mask of `finfo(float32).min` yields). At least one position must be kept.
+    public static func maskedSoftmax(_ x: UnsafeMutablePointer<Float>, width: Int, scale: Float,
+                                     keep: UnsafePointer<Float>) {
+        var m = -Float.infinity
+        for j in 0..<width where keep[j] != 0 { m = max(m, x[j] * scale) }
+        var sum: Float = 0
+        for j in 0..<width {
+            if keep[j] != 0 {
+                let e = expf(x[j] * scale - m)
+                x[j] = e
+                sum += e
+            } else {
+                x[j] = 0
+            }
+        }
+        let inv = 1 / sum
+        for j in 0..<width { x[j] *= inv }
+    }
+}
