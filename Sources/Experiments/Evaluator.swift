@@ -1,0 +1,83 @@
+import BERT
+import Datasets
+import Foundation
+import TensorCore
+import Tokenization
+
+/// How examples are batched for evaluation.
+public struct BatchingOptions: Codable, Sendable, Equatable {
+    /// Examples per forward pass (the tutorial uses 8).
+    public var batchSize: Int = 8
+    /// Truncation length of a pair encoding (`longest_first`), and the padded length with `padToMax`.
+    public var maxSeqLength: Int = 128
+    /// Pad every sequence to `maxSeqLength` (the tutorial's setting) instead of to the batch's longest.
+    public var padToMax: Bool = false
+
+    public init(batchSize: Int = 8, maxSeqLength: Int = 128, padToMax: Bool = false) {
+        self.batchSize = batchSize
+        self.maxSeqLength = maxSeqLength
+        self.padToMax = padToMax
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case batchSize = "batch_size", maxSeqLength = "max_seq_length", padToMax = "pad_to_max"
+    }
+}
+
+/// The result of running a classifier over a data set.
+public struct EvalResult: Sendable {
+    /// `[examples][numLabels]` logits in data-set order.
+    public var logits: [[Float]]
+    /// argmax of each row of `logits` (ties → lower index, like `torch.argmax`).
+    public var predictions: [Int]
+    /// F1/accuracy when the data set is labelled.
+    public var metrics: ClassificationMetrics?
+    /// Wall time of tokenization excluded, forward passes included.
+    public var seconds: Double
+}
+
+/// Tokenizes a pair data set, runs a `BertModel` over it batch by batch and scores the predictions.
+public enum Evaluator {
+    /// Encodes every example as `[CLS] a [SEP] b [SEP]`, truncated `longest_first` to `maxLength`.
+    public static func encode(_ data: PairDataset, tokenizer: BertTokenizer, maxLength: Int) -> [Encoding] {
+        data.examples.map { tokenizer.encodePair($0.textA, $0.textB, maxLength: maxLength) }
+    }
+
+    /// The batches of `encodings`, in order.
+    public static func batches(_ encodings: [Encoding], options: BatchingOptions, padId: Int32) -> [BertBatch] {
+        stride(from: 0, to: encodings.count, by: max(1, options.batchSize)).map { start in
+            let chunk = encodings[start..<min(encodings.count, start + max(1, options.batchSize))]
+            return BertBatch(sequences: chunk.map { ($0.inputIds, $0.tokenTypeIds) },
+                             padTo: options.padToMax ? options.maxSeqLength : nil, padId: padId)
+        }
+    }
+
+    /// Runs the model over prepared batches.
+    /// - Parameters:
+    ///   - labels: gold labels for metrics, or nil.
+    ///   - progress: called after each batch with (examples done, total).
+    public static func run(model: BertModel, batches: [BertBatch], labels: [Int]?, tap: (any ActivationTap)? = nil,
+                           progress: ((Int, Int) -> Void)? = nil) throws -> EvalResult {
+        let total = batches.reduce(0) { $0 + $1.batch }
+        var logits: [[Float]] = []
+        logits.reserveCapacity(total)
+        let start = DispatchTime.now().uptimeNanoseconds
+        for batch in batches {
+            let out = try model.forward(batch, tap: tap)
+            let L = out.logits.shape[1]
+            for b in 0..<batch.batch { logits.append(Array(out.logits.data[(b * L)..<((b + 1) * L)])) }
+            progress?(logits.count, total)
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let predictions = logits.map(argmax)
+        let metrics = labels.map { ClassificationMetrics(predictions: predictions, labels: $0) }
+        return EvalResult(logits: logits, predictions: predictions, metrics: metrics, seconds: seconds)
+    }
+
+    /// Index of the largest value; the first one on ties.
+    public static func argmax(_ row: [Float]) -> Int {
+        var best = 0
+        for i in row.indices where row[i] > row[best] { best = i }
+        return best
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Datasets
+import Experiments
+import Foundation
+import TensorCore
+
+/// `qbench eval`: evaluate a model folder on a pair-classification TSV or GLUE task folder.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a BERT classifier on MRPC-format data (F1, accuracy, seconds).")
+
+    @Option(help: "Hugging Face model folder (config.json, model.safetensors or pytorch_model.bin, vocab.txt).")
+    var model: String
+    @Option(help: "A TSV file, or a GLUE task folder (then --split picks the file).")
+    var data: String
+    @Option(help: "Split of a task folder: train, dev or test.")
+    var split: String = "dev"
+    @Option(help: "Threads for the engine and OpenBLAS (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Examples per batch.")
+    var batchSize: Int = 8
+    @Option(help: "Maximum tokens per pair (longest_first truncation).")
+    var maxSeqLength: Int = 128
+    @Flag(help: "Pad every sequence to --max-seq-length (the tutorial's batching) instead of the batch's longest.")
+    var padToMax = false
+    @Option(help: "Write one JSON object per example: {index, label, prediction, logits}.")
+    var predictions: String?
+    @Flag(help: "Print one JSON object with the results on stdout.")
+    var json = false
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard maxSeqLength >= 3 else { throw ValidationError("--max-seq-length must be at least 3") }
+    }
+
+    func run() throws {
+        if let predictions { try AtomicFile.checkWritable(predictions) }
+        Parallel.setThreads(threads)
+        let folder = try ModelFolder(path: model)
+        guard maxSeqLength <= folder.model.config.maxPositionEmbeddings else {
+            throw ValidationError("--max-seq-length \(maxSeqLength) exceeds the model's max_position_embeddings "
+                                  + "\(folder.model.config.maxPositionEmbeddings)")
+        }
+        let dataset = try PairDataset.load(path: data, split: split)
+        let options = BatchingOptions(batchSize: batchSize, maxSeqLength: maxSeqLength, padToMax: padToMax)
+        let encodings = Evaluator.encode(dataset, tokenizer: folder.tokenizer, maxLength: maxSeqLength)
+        let batches = Evaluator.batches(encodings, options: options, padId: Int32(folder.model.config.padTokenId))
+        let bar = ProgressBar(label: "eval")
+        let result = try Evaluator.run(model: folder.model, batches: batches,
+                                       labels: dataset.isLabelled ? dataset.labels : nil, progress: bar.update)
+        if let predictions {
+            var lines = ""
+            for (i, ex) in dataset.examples.enumerated() {
+                let obj: [String: Any] = ["index": ex.index, "label": ex.label.map { $0 as Any } ?? NSNull(),
+                                          "prediction": result.predictions[i],
+                                          "logits": result.logits[i].map { Double($0) }]
+                lines += String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]),
+                                as: UTF8.self) + "\n"
+            }
+            try AtomicFile.write(Data(lines.utf8), to: predictions)
+        }
+        let summary: [String: Any] = [
+            "model": model, "data": dataset.path, "examples": dataset.count,
+            "f1": result.metrics.map { $0.f1 as Any } ?? NSNull(),
+            "accuracy": result.metrics.map { $0.accuracy as Any } ?? NSNull(),
+            "seconds": result.seconds, "threads": threads, "blas_core": BLASRuntime.coreName,
+            "batch_size": batchSize, "max_seq_length": maxSeqLength, "pad_to_max": padToMax,
+            "scheme": "fp32", "model_mb": Double(folder.model.parameterBytes) / 1e6,
+        ]
+        if json {
+            let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            if let m = result.metrics {
+                print(String(format: "F1 %.4f  accuracy %.4f  (%d examples)", m.f1, m.accuracy, dataset.count))
+            } else {
+                print("\(dataset.count) examples (unlabelled: no metrics)")
+            }
+            print(String(format: "%.2f s, %d thread(s), BLAS core %@", result.seconds, threads, BLASRuntime.coreName))
+        }
+    }
+}

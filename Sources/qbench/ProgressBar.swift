@@ -1,0 +1,30 @@
+import Foundation
+
+/// A one-line progress bar on stderr (examples/s, ETA), drawn only when stderr is a terminal.
+final class ProgressBar {
+    private let label: String
+    private let enabled: Bool
+    private let start = Date()
+    private var lastDraw = Date.distantPast
+
+    init(label: String, enabled: Bool = isatty(2) != 0) {
+        self.label = label
+        self.enabled = enabled
+    }
+
+    func update(_ done: Int, _ total: Int) {
+        guard enabled, total > 0 else { return }
+        let now = Date()
+        guard done == total || now.timeIntervalSince(lastDraw) > 0.1 else { return }
+        lastDraw = now
+        let elapsed = now.timeIntervalSince(start)
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let eta = rate > 0 ? Double(total - done) / rate : 0
+        let width = 30
+        let filled = Int(Double(width) * Double(done) / Double(total))
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        let line = String(format: "\r%@ [%@] %d/%d  %.1f ex/s  ETA %.0fs ", label, bar, done, total, rate, eta)
+        FileHandle.standardError.write(line.data(using: .utf8)!)
+        if done == total { FileHandle.standardError.write("\n".data(using: .utf8)!) }
+    }
+}
