@@ -69,7 +69,7 @@ public struct PyTorchCheckpoint: Sendable {
         }
 
         let pickle = try Self.extract(entries[picklePath]!, from: archive, file: file)
-        var unpickler = Unpickler(bytes: [UInt8](pickle), file: "\(file): \(picklePath)",
+        var unpickler = Unpickler(bytes: [UInt8](pickle), file: file,
                                   callGlobal: TorchPickleHooks.callGlobal,
                                   persistentLoad: TorchPickleHooks.persistentLoad)
         let root = try unpickler.load()
@@ -175,8 +175,9 @@ public struct PyTorchCheckpoint: Sendable {
         let expected = entry.uncompressedSize
         var data = Data()
         data.reserveCapacity(Int(min(expected, UInt64(1 << 30))))
+        let checksum: CRC32
         do {
-            _ = try archive.extract(entry, skipCRC32: false) { chunk in
+            checksum = try archive.extract(entry, skipCRC32: false) { chunk in
                 guard UInt64(data.count + chunk.count) <= expected else {
                     throw Archive.ArchiveError.invalidEntrySize
                 }
@@ -184,6 +185,12 @@ public struct PyTorchCheckpoint: Sendable {
             }
         } catch {
             throw CheckpointError.corruptArchive(file: file, reason: "member '\(entry.path)': \(error)")
+        }
+        // `extract(_:consumer:)` computes the CRC-32 but leaves the comparison to the caller.
+        guard checksum == entry.checksum else {
+            throw CheckpointError.corruptArchive(
+                file: file, reason: "member '\(entry.path)' fails its CRC-32 check (stored 0x"
+                    + String(entry.checksum, radix: 16) + ", computed 0x" + String(checksum, radix: 16) + ")")
         }
         guard UInt64(data.count) == expected else {
             throw CheckpointError.corruptArchive(

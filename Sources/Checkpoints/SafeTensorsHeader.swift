@@ -190,6 +190,10 @@ private struct RawHeader: Decodable {
                 tensors.append((name, try container.decode(RawEntry.self, forKey: key)))
             } catch let error as DecodingError {
                 throw EntryFailure.tensor(name, Self.reason(error))
+            } catch {
+                // Foundation reports a number that is not an integer (1.5, 1e30) for an `Int`
+                // field with its own, non-`DecodingError` type.
+                throw EntryFailure.tensor(name, "shape and data_offsets must hold integers (\(error))")
             }
         }
     }

@@ -23,7 +23,7 @@ struct Unpickler {
     typealias PersistentLoad = (_ pid: PickleValue) throws -> PickleValue
 
     let bytes: [UInt8]
-    /// Names the file in errors, e.g. `"/models/x/pytorch_model.bin: data.pkl"`.
+    /// The checkpoint file, named in errors.
     let file: String
     var callGlobal: CallGlobal
     var persistentLoad: PersistentLoad
