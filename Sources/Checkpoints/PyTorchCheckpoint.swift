@@ -100,7 +100,8 @@ public struct PyTorchCheckpoint: Sendable {
         self.names = records.keys.sorted()
     }
 
-    /// Rejects files that are not ZIP archives, naming the legacy format when recognised.
+    /// Rejects files that are not ZIP archives (naming the legacy format when recognised) and
+    /// ZIP files without an end-of-central-directory record.
     private static func checkSignature(_ url: URL) throws {
         let file = url.path
         let handle: FileHandle
@@ -125,6 +126,25 @@ public struct PyTorchCheckpoint: Sendable {
                     + "re-save it with a current PyTorch or convert it to safetensors"
                 : "not a ZIP archive (no local file header signature)"
             throw CheckpointError.corruptArchive(file: file, reason: reason)
+        }
+        // The end-of-central-directory record sits in the last 22 + 65535 bytes. Looking for it
+        // here fails fast on truncated files, which ZIPFoundation would scan byte by byte.
+        do {
+            let size = try handle.seekToEnd()
+            let tailLength = min(size, 22 + 65535)
+            try handle.seek(toOffset: size - tailLength)
+            let tail = [UInt8](try handle.read(upToCount: Int(tailLength)) ?? Data())
+            let found = tail.count >= 22 && (0...(tail.count - 22)).contains {
+                tail[$0] == 0x50 && tail[$0 + 1] == 0x4B && tail[$0 + 2] == 0x05 && tail[$0 + 3] == 0x06
+            }
+            guard found else {
+                throw CheckpointError.corruptArchive(
+                    file: file, reason: "no end-of-central-directory record (the file is truncated or damaged)")
+            }
+        } catch let error as CheckpointError {
+            throw error
+        } catch {
+            throw CheckpointError.unreadable(file: file, reason: error.localizedDescription)
         }
     }
 

@@ -32,7 +32,7 @@ enum TorchPickleHooks {
 
     /// `persistent_load` for `('storage', storage_type, key, location, numel)`.
     static func persistentLoad(_ pid: PickleValue) throws -> PickleValue {
-        guard case let .tuple(items) = pid, items.count == 5, case .string("storage") = items[0] else {
+        guard case let .tuple(items, _) = pid, items.count == 5, case .string("storage") = items[0] else {
             throw PickleHookFailure.malformed("persistent id is not ('storage', type, key, location, numel)")
         }
         guard case let .global(module, name) = items[1] else {
@@ -70,15 +70,16 @@ enum TorchPickleHooks {
                 let pairs: [PickleValue]
                 switch first {
                 case let .list(list): pairs = list.items
-                case let .tuple(items): pairs = items
+                case let .tuple(items, _): pairs = items
                 default: throw PickleHookFailure.malformed("\(module).\(name) argument is a \(first.kind)")
                 }
                 for pair in pairs {
-                    guard case let .tuple(kv) = pair, kv.count == 2 else {
+                    guard case let .tuple(kv, _) = pair, kv.count == 2 else {
                         throw PickleHookFailure.malformed("\(module).\(name) item is not a (key, value) pair")
                     }
                     dict.set(kv[0], kv[1])
                 }
+                dict.depth = first.depth
             }
             return .dict(dict)
         case ("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_tensor"):
@@ -107,7 +108,7 @@ enum TorchPickleHooks {
     }
 
     private static func ints(_ value: PickleValue, _ what: String) throws -> [Int] {
-        guard case let .tuple(items) = value else {
+        guard case let .tuple(items, _) = value else {
             throw PickleHookFailure.malformed("tensor \(what) is a \(value.kind), not a tuple")
         }
         return try items.map {

@@ -102,22 +102,28 @@ struct Unpickler {
             case 0x8E: // BINBYTES8
                 stack.append(.bytes(Data(try read(try readLength8()))))
 
-            case 0x29: stack.append(.tuple([])) // EMPTY_TUPLE
-            case 0x74: stack.append(.tuple(try popMark())) // TUPLE
+            case 0x29: stack.append(.tuple([], depth: 1)) // EMPTY_TUPLE
+            case 0x74: // TUPLE
+                let items = try popMark()
+                stack.append(.tuple(items, depth: try nest(items)))
             case 0x85, 0x86, 0x87: // TUPLE1, TUPLE2, TUPLE3
                 let n = Int(op - 0x84)
                 guard stack.count - (marks.last ?? 0) >= n else { throw malformed("TUPLE\(n) needs \(n) values") }
                 let items = Array(stack.suffix(n))
                 stack.removeLast(n)
-                stack.append(.tuple(items))
+                stack.append(.tuple(items, depth: try nest(items)))
             case 0x5D: stack.append(.list(PickleList())) // EMPTY_LIST
-            case 0x6C: stack.append(.list(PickleList(try popMark()))) // LIST
+            case 0x6C: // LIST
+                let items = try popMark()
+                let list = PickleList(items)
+                list.depth = try nest(items)
+                stack.append(.list(list))
             case 0x61: // APPEND
                 let value = try pop()
-                try topList("APPEND").items.append(value)
+                try append([value], to: try topList("APPEND"))
             case 0x65: // APPENDS
                 let values = try popMark()
-                try topList("APPENDS").items.append(contentsOf: values)
+                try append(values, to: try topList("APPENDS"))
             case 0x7D: stack.append(.dict(PickleDict())) // EMPTY_DICT
             case 0x64: // DICT
                 let dict = PickleDict()
@@ -126,7 +132,7 @@ struct Unpickler {
             case 0x73: // SETITEM
                 let value = try pop()
                 let key = try pop()
-                try topDict("SETITEM").set(key, value)
+                try setItems(try topDict("SETITEM"), [key, value])
             case 0x75: // SETITEMS
                 let items = try popMark()
                 try setItems(try topDict("SETITEMS"), items)
@@ -159,7 +165,7 @@ struct Unpickler {
                 guard case let .global(module, name) = callable else {
                     throw malformed("REDUCE on a \(callable.kind), not a global")
                 }
-                guard case let .tuple(items) = args else {
+                guard case let .tuple(items, _) = args else {
                     throw malformed("REDUCE arguments are a \(args.kind), not a tuple")
                 }
                 stack.append(try call(module, name, items))
@@ -239,7 +245,34 @@ struct Unpickler {
 
     private func setItems(_ dict: PickleDict, _ items: [PickleValue]) throws {
         guard items.count % 2 == 0 else { throw malformed("odd number of values for dict items") }
+        let depth = try nest(items)  // first, so that inserting a dict into itself seals it
+        guard !dict.sealed else { throw malformed("dict modified after being nested (cycles are not supported)") }
+        dict.depth = max(dict.depth, depth)
         for i in stride(from: 0, to: items.count, by: 2) { dict.set(items[i], items[i + 1]) }
+    }
+
+    private func append(_ values: [PickleValue], to list: PickleList) throws {
+        let depth = try nest(values)  // first, so that appending a list to itself seals it
+        guard !list.sealed else { throw malformed("list modified after being nested (cycles are not supported)") }
+        list.depth = max(list.depth, depth)
+        list.items.append(contentsOf: values)
+    }
+
+    /// Seals `children` as they go into a container and returns the container's depth.
+    private func nest(_ children: [PickleValue]) throws -> Int {
+        var deepest = 0
+        for child in children {
+            switch child {
+            case let .list(list): list.sealed = true
+            case let .dict(dict): dict.sealed = true
+            default: break
+            }
+            deepest = max(deepest, child.depth)
+        }
+        guard deepest < PickleValue.maximumDepth else {
+            throw malformed("containers nested deeper than \(PickleValue.maximumDepth) levels")
+        }
+        return deepest + 1
     }
 
     private func memoValue(_ index: Int) throws -> PickleValue {
