@@ -1,0 +1,57 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+private let posixWrite = Glibc.write
+#elseif canImport(Darwin)
+import Darwin
+private let posixWrite = Darwin.write
+#endif
+
+/// Write-to-temporary-then-rename, so readers never see a partially written file.
+enum AtomicFile {
+    /// Writes the concatenation of `chunks` to `url` atomically (POSIX `rename(2)` within one
+    /// directory). On failure the temporary file is removed and `url` is untouched.
+    static func write(_ chunks: [Data], to url: URL) throws {
+        let destination = url.standardizedFileURL
+        let directory = destination.deletingLastPathComponent()
+        let temporary = directory.appendingPathComponent(
+            ".\(destination.lastPathComponent).\(UUID().uuidString).partial")
+        let fail = { (reason: String) -> CheckpointError in
+            CheckpointError.writeFailed(file: destination.path, reason: reason)
+        }
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw fail("cannot create temporary file in \(directory.path): \(String(cString: strerror(errno)))")
+        }
+        var closed = false
+        var renamed = false
+        defer {
+            if !closed { close(fd) }
+            if !renamed { unlink(temporary.path) }
+        }
+        for chunk in chunks {
+            try chunk.withUnsafeBytes { raw in
+                var done = 0
+                while done < raw.count {
+                    let n = posixWrite(fd, raw.baseAddress! + done, raw.count - done)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw fail("writing \(temporary.lastPathComponent): \(String(cString: strerror(errno)))")
+                    }
+                    done += n
+                }
+            }
+        }
+        guard fsync(fd) == 0 else {
+            throw fail("fsync of \(temporary.lastPathComponent): \(String(cString: strerror(errno)))")
+        }
+        closed = true
+        guard close(fd) == 0 else {
+            throw fail("closing \(temporary.lastPathComponent): \(String(cString: strerror(errno)))")
+        }
+        guard rename(temporary.path, destination.path) == 0 else {
+            throw fail("renaming into place: \(String(cString: strerror(errno)))")
+        }
+        renamed = true
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+/// BERT's text normalizer, as transformers 5.x `BertTokenizer` runs it through the Rust `tokenizers`
+/// `BertNormalizer` (https://github.com/huggingface/tokenizers/blob/main/tokenizers/src/normalizers/bert.rs),
+/// the successor of `BasicTokenizer._clean_text` / `_tokenize_chinese_chars` / `_run_strip_accents` in
+/// https://github.com/huggingface/transformers/blob/v4.57.0/src/transformers/models/bert/tokenization_bert.py.
+///
+/// In order, on Unicode scalars (never `Character`s, which would glue combining marks to their base):
+/// 1. clean: drop U+0000, U+FFFD and controls (Cc, Cf, Co except `\t \n \r`); every whitespace becomes `" "`;
+/// 2. put `" "` on both sides of each CJK ideograph;
+/// 3. strip accents (when `stripAccents`): NFD, then drop non-spacing marks (Mn);
+/// 4. lower-case (when `lowercase`): each scalar's full lower-case mapping, without context
+///    (so a final capital sigma becomes `σ`, not `ς`, unlike Python's `str.lower()`).
+struct BertNormalizer: Sendable {
+    var stripAccents: Bool
+    var lowercase: Bool
+
+    func normalize(_ text: Substring.UnicodeScalarView) -> [Unicode.Scalar] {
+        var scalars: [Unicode.Scalar] = []
+        scalars.reserveCapacity(text.count + 8)
+        var sawNonASCII = false
+        for scalar in text {
+            let v = scalar.value
+            if v == 0 || v == 0xFFFD || scalar.isBertControl { continue }
+            if scalar.isBertWhitespace {
+                scalars.append(" ")
+            } else if scalar.isChineseCharacter {
+                scalars.append(" "); scalars.append(scalar); scalars.append(" ")
+            } else {
+                if v >= 0x80 { sawNonASCII = true }
+                scalars.append(scalar)
+            }
+        }
+        // From here on the text is ASCII unless `sawNonASCII` (CJK ideographs are fixed points of both steps).
+        guard sawNonASCII else {
+            if lowercase {
+                for i in scalars.indices where scalars[i].value >= 0x41 && scalars[i].value <= 0x5A {
+                    scalars[i] = Unicode.Scalar(scalars[i].value + 0x20)!
+                }
+            }
+            return scalars
+        }
+        if stripAccents {
+            scalars = BertNormalizer.canonicalDecomposition(scalars).filter { !$0.isBertNonspacingMark }
+        }
+        if lowercase {
+            var lowered: [Unicode.Scalar] = []
+            lowered.reserveCapacity(scalars.count)
+            for scalar in scalars {
+                let v = scalar.value
+                if v < 0x80 {
+                    lowered.append(v >= 0x41 && v <= 0x5A ? Unicode.Scalar(v + 0x20)! : scalar)
+                } else if scalar.properties.changesWhenLowercased {
+                    lowered.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+                } else {
+                    lowered.append(scalar)
+                }
+            }
+            scalars = lowered
+        }
+        return scalars
+    }
+
+    /// NFD, leaving whole the few scalars whose decomposition `tokenizers`' normalization tables predate.
+    /// Those are starters (combining class 0), so decomposing the runs between them is the same as
+    /// decomposing the whole text.
+    static func canonicalDecomposition(_ scalars: [Unicode.Scalar]) -> [Unicode.Scalar] {
+        var result: [Unicode.Scalar] = []
+        result.reserveCapacity(scalars.count + 8)
+        var run = String.UnicodeScalarView()
+        func flush() {
+            guard !run.isEmpty else { return }
+            result.append(contentsOf: String(run).decomposedStringWithCanonicalMapping.unicodeScalars)
+            run = String.UnicodeScalarView()
+        }
+        for scalar in scalars {
+            if Unicode.Scalar.decompositionUnknownToTokenizers.contains(scalar.value) {
+                flush()
+                result.append(scalar)
+            } else {
+                run.append(scalar)
+            }
+        }
+        flush()
+        return result
+    }
+}

@@ -1,2 +1,0 @@
-/// Module Tokenization: see docs/architecture.md.
-public enum TokenizationModule { public static let name = "Tokenization" }
