@@ -44,22 +44,28 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        .testTarget(name: "TensorCoreTests", dependencies: [
+        // Shared test helpers: fixture paths and PyTorch golden readers.
+        .target(name: "_TestSupport", path: "Tests/_TestSupport"),
+        .testTarget(name: "TensorCoreTests", dependencies: ["_TestSupport", 
             "TensorCore", "_CKernels", .product(name: "Numerics", package: "swift-numerics"),
         ]),
-        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "TensorCore"]),
-        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization"]),
-        .testTarget(name: "BERTTests", dependencies: [
+        .testTarget(name: "CheckpointsTests", dependencies: ["_TestSupport", "Checkpoints", "TensorCore"]),
+        .testTarget(name: "TokenizationTests", dependencies: ["_TestSupport", "Tokenization"]),
+        .testTarget(name: "BERTTests", dependencies: ["_TestSupport", 
             "BERT", "Checkpoints", "TensorCore", "Tokenization", "Datasets",
             .product(name: "Numerics", package: "swift-numerics"),
         ]),
-        .testTarget(name: "QuantizationTests", dependencies: [
+        // QuantizationTests arrive with the Quantization module.
+        /*.testTarget(name: "QuantizationTests", dependencies: ["_TestSupport", 
             "Quantization", "TensorCore", "_CKernels", "Checkpoints",
             .product(name: "Numerics", package: "swift-numerics"),
+        ]),*/
+        .testTarget(name: "KernelsTests", dependencies: ["_TestSupport", "_CKernels"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["_TestSupport", "Datasets"]),
+        .testTarget(name: "ExperimentsTests", dependencies: [
+            "_TestSupport", "Experiments", "BERT", "Datasets", "Tokenization", "TensorCore", "Checkpoints",
         ]),
-        .testTarget(name: "KernelsTests", dependencies: ["_CKernels"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
-        .testTarget(name: "QBenchCLITests", dependencies: []),
+        .testTarget(name: "QBenchCLITests", dependencies: ["_TestSupport", "Checkpoints", "TensorCore"]),
     ],
     // Swift 5 language mode: kernels share raw buffers across DispatchQueue.concurrentPerform workers,
     // which strict Swift 6 concurrency checking cannot express without copies.

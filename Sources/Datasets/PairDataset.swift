@@ -53,9 +53,8 @@ public struct PairDataset: Sendable {
     public static func parse(text: String, path: String) throws -> PairDataset {
         var body = Substring(text)
         if body.unicodeScalars.first == "\u{FEFF}" { body = Substring(body.unicodeScalars.dropFirst()) }
-        var lines = body.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
-            line.hasSuffix("\r") ? line.dropLast() : line
-        }
+        // "\r\n" is one Character in Swift, so split on both separators explicitly.
+        var lines = body.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
         if lines.last == "" { lines.removeLast() }
         guard let header = lines.first else { throw DatasetError.emptyFile(path: path) }
         let headerFields = header.split(separator: "\t", omittingEmptySubsequences: false)

@@ -1,23 +1,23 @@
 import Foundation
 
 /// Reads the PyTorch golden JSON files of ../shared/fixtures.
-enum Golden {
-    static func load(_ relative: String) throws -> [String: Any] {
+public enum Golden {
+    public static func load(_ relative: String) throws -> [String: Any] {
         let url = Fixtures.fixtures.appendingPathComponent(relative)
         let data = try Data(contentsOf: url)
         return try JSONSerialization.jsonObject(with: data) as! [String: Any]
     }
 
-    static func matrix(_ any: Any?) -> [[Double]] {
+    public static func matrix(_ any: Any?) -> [[Double]] {
         (any as! [Any]).map { ($0 as! [Any]).map { ($0 as! NSNumber).doubleValue } }
     }
 
-    static func ints(_ any: Any?) -> [[Int32]] {
+    public static func ints(_ any: Any?) -> [[Int32]] {
         (any as! [Any]).map { ($0 as! [Any]).map { ($0 as! NSNumber).int32Value } }
     }
 
     /// Flattens nested arrays of numbers to Float.
-    static func flat(_ any: Any?) -> [Float] {
+    public static func flat(_ any: Any?) -> [Float] {
         var out: [Float] = []
         func walk(_ v: Any) {
             if let a = v as? [Any] { a.forEach(walk) } else { out.append(Float(truncating: v as! NSNumber)) }
@@ -27,7 +27,7 @@ enum Golden {
     }
 
     /// |a − b| ≤ tol, or relative where |b| > 1 (the tolerance rule). Returns the worst excess.
-    static func worst(_ a: [Float], _ b: [Float], tol: Float) -> (index: Int, got: Float, want: Float)? {
+    public static func worst(_ a: [Float], _ b: [Float], tol: Float) -> (index: Int, got: Float, want: Float)? {
         precondition(a.count == b.count, "length \(a.count) vs \(b.count)")
         for i in a.indices {
             let allowed = tol * max(1, abs(b[i]))

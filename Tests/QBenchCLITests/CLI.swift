@@ -1,0 +1,58 @@
+import _TestSupport
+import Foundation
+
+/// Runs the built `qbench` binary (release build next to the test bundle, else .build/release).
+enum CLI {
+    static var binary: URL {
+        let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [here.appendingPathComponent("qbench"),
+                          here.deletingLastPathComponent().appendingPathComponent("qbench"),
+                          Fixtures.projectRoot.appendingPathComponent(".build/release/qbench"),
+                          Fixtures.projectRoot.appendingPathComponent(".build/debug/qbench")]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[2]
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ args: [String], env: [String: String] = [:]) throws -> Result {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        p.currentDirectoryURL = Fixtures.projectRoot
+        var environment = ProcessInfo.processInfo.environment
+        for (k, v) in env { environment[k] = v }
+        p.environment = environment
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                      stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// A fresh temporary directory.
+    static func tempDir() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("qbench-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Copies the tiny random BERT fixture into a temp folder the test may modify.
+    static func tinyModelCopy() throws -> URL {
+        let dir = try tempDir().appendingPathComponent("model")
+        try FileManager.default.copyItem(at: Fixtures.fixtures.appendingPathComponent("tiny-random-bert"), to: dir)
+        // Fixture files are read-only; make the copies writable.
+        for f in try FileManager.default.contentsOfDirectory(atPath: dir.path) {
+            chmod(dir.appendingPathComponent(f).path, 0o644)
+        }
+        chmod(dir.path, 0o755)
+        return dir
+    }
+}
