@@ -1,4 +1,5 @@
 import Foundation
+import _CKernels
 
 /// Row-wise and element-wise FP32 kernels of the encoder, each a plain loop the compiler vectorises.
 /// They match PyTorch's float32 CPU ops within float rounding (reductions accumulate in Double).
@@ -29,11 +30,7 @@ public enum Elementwise {
     /// In-place exact GELU: `x · ½ · (1 + erf(x / √2))` (PyTorch `nn.GELU()`, HF `hidden_act: "gelu"`).
     public static func geluErf(_ x: UnsafeMutablePointer<Float>, count: Int) {
         Parallel.forChunks(count, minChunk: 4096) { range in
-            let s: Float = 0.7071067811865476
-            for i in range {
-                let v = x[i]
-                x[i] = 0.5 * v * (1 + erff(v * s))
-            }
+            qb_gelu_erf_f32(x + range.lowerBound, range.count)
         }
     }
 
@@ -67,19 +64,6 @@ public enum Elementwise {
     /// (what HF's additive mask of `finfo(float32).min` yields). At least one position must be kept.
     public static func maskedSoftmax(_ x: UnsafeMutablePointer<Float>, width: Int, scale: Float,
                                      keep: UnsafePointer<Float>) {
-        var m = -Float.infinity
-        for j in 0..<width where keep[j] != 0 { m = max(m, x[j] * scale) }
-        var sum: Float = 0
-        for j in 0..<width {
-            if keep[j] != 0 {
-                let e = expf(x[j] * scale - m)
-                x[j] = e
-                sum += e
-            } else {
-                x[j] = 0
-            }
-        }
-        let inv = 1 / sum
-        for j in 0..<width { x[j] *= inv }
+        qb_softmax_masked_f32(x, width, scale, keep)
     }
 }
