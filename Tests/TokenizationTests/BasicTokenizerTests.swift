@@ -54,7 +54,25 @@ final class BasicTokenizerTests: XCTestCase {
             ("Æsir", ["æ", "##sir"]),
         ]
         for (text, tokens) in cases {
-            XCTAssertEqual(tokenizer.tokenize(text), tokens, text.debugDescription)
+            XCTAssertEqual(scalarValues(tokenizer.tokenize(text)), scalarValues(tokens), text.debugDescription)
         }
+        // Hangul syllables decompose into jamo (NFD); CJK compatibility ideographs into unified ones.
+        XCTAssertEqual(tokenizer.encode("한국어"), [1469, 30006, 30021, 29991, 30014, 30020, 29999, 30008])
+        XCTAssertEqual(scalarValues(BasicTokenizer().tokenize("\u{F900}\u{F901}")), [[0x8C48], [0x66F4]])
+        XCTAssertEqual(tokenizer.encode("\u{F900}\u{F901}"), [100, 100])
+        XCTAssertEqual(tokenizer.encode("\u{2260} \u{212B}"), [1027, 1037])   // ≠ → "=" + mark; Å (angstrom) → a
+    }
+
+    /// Vocabulary lookups are exact, as in Python and Rust: canonically equivalent spellings are different tokens.
+    func testVocabularyLookupIsScalarExact() throws {
+        let vocabulary = Vocabulary(tokens: ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "\u{E9}", "e"])
+        XCTAssertEqual(vocabulary.id(of: "\u{E9}"), 5)
+        XCTAssertNil(vocabulary.id(of: "e\u{301}"))
+        XCTAssertNotEqual(Vocabulary(tokens: ["\u{E9}"]), Vocabulary(tokens: ["e\u{301}"]))
+        let cased = try BertTokenizer(vocabulary: vocabulary, doLowerCase: false)
+        XCTAssertEqual(cased.tokenize("\u{E9} e\u{301}"), ["\u{E9}", "[UNK]"])
+        XCTAssertEqual(cased.encode("\u{E9} e\u{301}"), [5, 1])
+        let uncased = try BertTokenizer(vocabulary: vocabulary)
+        XCTAssertEqual(uncased.encode("\u{C9} e\u{301}"), [6, 6])     // NFD + strip: both become "e"
     }
 }

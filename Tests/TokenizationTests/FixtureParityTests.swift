@@ -32,6 +32,7 @@ final class FixtureParityTests: XCTestCase {
                 XCTFail("tokens of \(item.text.debugDescription): \(problem)\n got      \(tokens)\n expected \(item.tokens)")
                 continue
             }
+            XCTAssertEqual(scalarValues(tokens), scalarValues(item.tokens), "scalars of \(item.text.debugDescription)")
             let ids = tokenizer.encodePair(item.text, nil, maxLength: 512).inputIds.map(Int.init)
             if let problem = firstMismatch(ids, item.input_ids) {
                 XCTFail("ids of \(item.text.debugDescription): \(problem)")

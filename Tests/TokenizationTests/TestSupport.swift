@@ -40,3 +40,9 @@ func firstMismatch<T: Equatable>(_ actual: [T], _ expected: [T]) -> String? {
     }
     return nil
 }
+
+/// The scalars of each string: `String`'s `==` treats canonically equivalent strings as equal
+/// (`"\u{F900}" == "\u{8C48}"`), so tokens are compared through this.
+func scalarValues(_ strings: [String]) -> [[UInt32]] {
+    strings.map { $0.unicodeScalars.map(\.value) }
+}
