@@ -6,7 +6,7 @@
 /// `BertNormalizer` (see `BertNormalizer.swift`) and then `BertPreTokenizer`: split on whitespace (dropped)
 /// and around each punctuation character (kept as its own word).
 /// Python original: `BasicTokenizer` in
-/// https://github.com/huggingface/transformers/blob/v4.57.0/src/transformers/models/bert/tokenization_bert.py;
+/// https://github.com/huggingface/transformers/blob/v4.46.0/src/transformers/models/bert/tokenization_bert.py;
 /// Rust: https://github.com/huggingface/tokenizers/blob/main/tokenizers/src/pre_tokenizers/bert.rs.
 public struct BasicTokenizer: Sendable {
     /// BERT's special tokens, never split and never normalized.

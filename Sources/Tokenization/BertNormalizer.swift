@@ -3,7 +3,7 @@ import Foundation
 /// BERT's text normalizer, as transformers 5.x `BertTokenizer` runs it through the Rust `tokenizers`
 /// `BertNormalizer` (https://github.com/huggingface/tokenizers/blob/main/tokenizers/src/normalizers/bert.rs),
 /// the successor of `BasicTokenizer._clean_text` / `_tokenize_chinese_chars` / `_run_strip_accents` in
-/// https://github.com/huggingface/transformers/blob/v4.57.0/src/transformers/models/bert/tokenization_bert.py.
+/// https://github.com/huggingface/transformers/blob/v4.46.0/src/transformers/models/bert/tokenization_bert.py.
 ///
 /// In order, on Unicode scalars (never `Character`s, which would glue combining marks to their base):
 /// 1. clean: drop U+0000, U+FFFD and controls (Cc, Cf, Co except `\t \n \r`); every whitespace becomes `" "`;
@@ -24,14 +24,16 @@ struct BertNormalizer: Sendable {
             if v == 0 || v == 0xFFFD || scalar.isBertControl { continue }
             if scalar.isBertWhitespace {
                 scalars.append(" ")
-            } else if scalar.isChineseCharacter {
-                scalars.append(" "); scalars.append(scalar); scalars.append(" ")
             } else {
                 if v >= 0x80 { sawNonASCII = true }
-                scalars.append(scalar)
+                if scalar.isChineseCharacter {
+                    scalars.append(" "); scalars.append(scalar); scalars.append(" ")
+                } else {
+                    scalars.append(scalar)
+                }
             }
         }
-        // From here on the text is ASCII unless `sawNonASCII` (CJK ideographs are fixed points of both steps).
+        // ASCII text: NFD and mark stripping change nothing, lower-casing is A-Z only.
         guard sawNonASCII else {
             if lowercase {
                 for i in scalars.indices where scalars[i].value >= 0x41 && scalars[i].value <= 0x5A {

@@ -6,10 +6,12 @@ import Foundation
 /// (https://github.com/huggingface/transformers/blob/main/src/transformers/models/bert/tokenization_bert.py):
 /// the file is read as UTF-8 text with universal newlines (`\r\n` and `\r` count as `\n`), each line keeps
 /// everything but its newline, and when a token appears twice the later line's id wins.
+/// Tokens are compared scalar for scalar, as Python and Rust compare strings: unlike `String`'s `==`,
+/// `"é"` (U+00E9) and `"e\u{301}"` are different tokens.
 public struct Vocabulary: Sendable, Equatable {
     /// Tokens by id (`tokens[id]`), in file order, duplicates included.
     public let tokens: [String]
-    private let idsByToken: [String: Int32]
+    private let idsByToken: [ExactKey: Int32]
 
     /// Number of ids (lines), the embedding table size the vocabulary implies.
     public var count: Int { tokens.count }
@@ -17,8 +19,8 @@ public struct Vocabulary: Sendable, Equatable {
     /// Builds a vocabulary from tokens in id order.
     public init(tokens: [String]) {
         self.tokens = tokens
-        var ids = [String: Int32](minimumCapacity: tokens.count)
-        for (index, token) in tokens.enumerated() { ids[token] = Int32(index) }
+        var ids = [ExactKey: Int32](minimumCapacity: tokens.count)
+        for (index, token) in tokens.enumerated() { ids[ExactKey(token)] = Int32(index) }
         self.idsByToken = ids
     }
 
@@ -42,10 +44,16 @@ public struct Vocabulary: Sendable, Equatable {
 
     /// The id of `token`, or `nil` when it is not in the vocabulary.
     @inline(__always)
-    public func id(of token: String) -> Int32? { idsByToken[token] }
+    public func id(of token: String) -> Int32? { idsByToken[ExactKey(token)] }
 
     /// Whether `token` is in the vocabulary.
-    public func contains(_ token: String) -> Bool { idsByToken[token] != nil }
+    public func contains(_ token: String) -> Bool { id(of: token) != nil }
+
+    /// Same tokens in the same order, compared scalar for scalar.
+    public static func == (lhs: Vocabulary, rhs: Vocabulary) -> Bool {
+        lhs.tokens.count == rhs.tokens.count
+            && zip(lhs.tokens, rhs.tokens).allSatisfy { ExactKey($0) == ExactKey($1) }
+    }
 
     /// The token with id `id`, or `nil` when `id` is out of range.
     public func token(of id: Int32) -> String? {
@@ -77,5 +85,21 @@ public struct Vocabulary: Sendable, Equatable {
         }
         if !current.isEmpty { lines.append(String(current)) }
         return lines
+    }
+
+    /// A dictionary key comparing and hashing the UTF-8 bytes of a string, not its canonical equivalence class
+    /// (`String`'s `Hashable` would make `"é"` find `"e\u{301}"`, which Python and Rust lookups never do).
+    struct ExactKey: Hashable, Sendable {
+        let string: String
+        init(_ string: String) { self.string = string }
+
+        static func == (lhs: ExactKey, rhs: ExactKey) -> Bool {
+            lhs.string.utf8.elementsEqual(rhs.string.utf8)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            var string = self.string
+            string.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        }
     }
 }

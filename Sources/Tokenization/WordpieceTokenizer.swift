@@ -3,7 +3,7 @@
 /// `"unaffable"` → `["un", "##aff", "##able"]`. A word longer than `maxInputCharactersPerWord` Unicode scalars,
 /// or with any position where no piece matches, becomes the single `unknownToken`.
 /// Mirrors `WordpieceTokenizer` in
-/// https://github.com/huggingface/transformers/blob/v4.57.0/src/transformers/models/bert/tokenization_bert.py
+/// https://github.com/huggingface/transformers/blob/v4.46.0/src/transformers/models/bert/tokenization_bert.py
 /// and the `WordPiece` model of https://github.com/huggingface/tokenizers/blob/main/tokenizers/src/models/wordpiece/mod.rs.
 public struct WordpieceTokenizer: Sendable {
     /// The vocabulary pieces are looked up in.
