@@ -33,9 +33,6 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case invalidMetadata(file: String, key: String, reason: String)
     /// No tensor by this name.
     case tensorNotFound(file: String, tensor: String)
-    /// The tensor's dtype cannot be turned into `Float` values (e.g. asking `floatTensor` for
-    /// an unsupported storage type).
-    case unsupportedConversion(file: String, tensor: String, dtype: String)
     /// The ZIP container of a PyTorch checkpoint is damaged or not a ZIP file.
     case corruptArchive(file: String, reason: String)
     /// A required member of a PyTorch ZIP archive is absent.
@@ -89,8 +86,6 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
             return "\(file): __metadata__ key '\(key)': \(reason)"
         case let .tensorNotFound(file, tensor):
             return "\(file): no tensor named '\(tensor)'"
-        case let .unsupportedConversion(file, tensor, dtype):
-            return "\(file): tensor '\(tensor)': cannot convert dtype \(dtype) to Float"
         case let .corruptArchive(file, reason):
             return "\(file): corrupt or unreadable ZIP archive: \(reason)"
         case let .missingArchiveEntry(file, entry):

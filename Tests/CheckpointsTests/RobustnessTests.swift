@@ -23,6 +23,9 @@ final class RobustnessTests: XCTestCase {
         }
     }
 
+    /// Cases per fuzz test; raise with `CHECKPOINTS_FUZZ_ITERATIONS` for a longer local run.
+    private let iterations = ProcessInfo.processInfo.environment["CHECKPOINTS_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 400
+
     private func basePickle() -> [UInt8] {
         PickleWriter.stateDict([
             ("a", { $0.tensor(storageType: "FloatStorage", key: "0", numel: 6, offset: 0, size: [2, 3], stride: [3, 1]) }),
@@ -71,7 +74,7 @@ final class RobustnessTests: XCTestCase {
     func testRandomlyDamagedPickles() throws {
         var rng = SplitMix64(state: 1)
         let base = basePickle()
-        for i in 0..<400 {
+        for i in 0..<iterations {
             let pickle = mutate(base, &rng)
             let url = try dir.file("p\(i).bin", torchArchive(pickle: pickle, storages: storages))
             expectValueOrCheckpointError("pickle \(i)") { try readAll(try PyTorchCheckpoint(url: url)) }
@@ -82,7 +85,7 @@ final class RobustnessTests: XCTestCase {
     func testRandomlyDamagedArchives() throws {
         var rng = SplitMix64(state: 2)
         let base = [UInt8](torchArchive(pickle: basePickle(), storages: storages))
-        for i in 0..<400 {
+        for i in 0..<iterations {
             let url = try dir.file("z\(i).bin", Data(mutate(base, &rng)))
             expectValueOrCheckpointError("archive \(i)") { try readAll(try PyTorchCheckpoint(url: url)) }
             try FileManager.default.removeItem(at: url)
@@ -96,7 +99,7 @@ final class RobustnessTests: XCTestCase {
         try writer.add("q", dtype: .i8, shape: [3], bytes: Data([1, 2, 3]))
         try writer.add("h", dtype: .bf16, shape: [1], bytes: Data([0x80, 0x3F]))
         let base = [UInt8](try writer.serialized())
-        for i in 0..<400 {
+        for i in 0..<iterations {
             let url = try dir.file("s\(i).safetensors", Data(mutate(base, &rng)))
             expectValueOrCheckpointError("safetensors \(i)") { try readAll(try SafeTensorsFile(url: url)) }
             try FileManager.default.removeItem(at: url)
