@@ -8,10 +8,10 @@ private let posixWrite = Darwin.write
 #endif
 
 /// Write-to-temporary-then-rename, so readers never see a partially written file.
-enum AtomicFile {
+public enum AtomicFile {
     /// Writes the concatenation of `chunks` to `url` atomically (POSIX `rename(2)` within one
     /// directory). On failure the temporary file is removed and `url` is untouched.
-    static func write(_ chunks: [Data], to url: URL) throws {
+    public static func write(_ chunks: [Data], to url: URL) throws {
         let destination = url.standardizedFileURL
         let directory = destination.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(
@@ -53,5 +53,22 @@ enum AtomicFile {
             throw fail("renaming into place: \(String(cString: strerror(errno)))")
         }
         renamed = true
+    }
+
+    /// Writes `data` to `path` atomically.
+    public static func write(_ data: Data, to path: String) throws {
+        try write([data], to: URL(fileURLWithPath: path))
+    }
+
+    /// Fails early, before any work, when `path`'s folder does not exist or is not writable.
+    public static func checkWritable(_ path: String) throws {
+        let dir = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw CheckpointError.writeFailed(file: path, reason: "output folder \(dir) does not exist")
+        }
+        guard access(dir, W_OK) == 0 else {
+            throw CheckpointError.writeFailed(file: path, reason: "output folder \(dir) is not writable")
+        }
     }
 }
