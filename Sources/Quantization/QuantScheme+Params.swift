@@ -11,6 +11,12 @@ extension QuantScheme {
         public var scale: Float
         public var inverseScale: Float
         public var zeroPoint: Int32
+
+        public init(scale: Float, inverseScale: Float, zeroPoint: Int32) {
+            self.scale = scale
+            self.inverseScale = inverseScale
+            self.zeroPoint = zeroPoint
+        }
     }
 
     /// torch.ao's epsilon floor on observer scales: `torch.finfo(torch.float32).eps` = 2⁻²³.
