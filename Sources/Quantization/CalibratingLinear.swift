@@ -8,6 +8,7 @@ public struct Calibration: Codable, Hashable, Sendable {
     /// Parameters for the layer output, when the scheme re-quantizes outputs.
     public var output: QuantParams?
 
+    /// Calibrated input (and optional output) parameters.
     public init(input: QuantParams, output: QuantParams? = nil) {
         self.input = input
         self.output = output
@@ -22,8 +23,11 @@ public struct Calibration: Codable, Hashable, Sendable {
 /// (Q8BERT keeps an `output_thresh` EMA; note it observes QAT outputs, we observe FP32 ones).
 /// Thread-safe: observation is serialized by a lock.
 public final class CalibratingLinear: LinearOp, @unchecked Sendable {
+    /// The FP32 layer being run and observed.
     public let base: DenseLinear
+    /// HF layer name (for errors and reports).
     public let name: String
+    /// The scheme the layer will be quantized with.
     public let scheme: LayerScheme
     private var inputObserver: any Observer
     private var outputObserver: (any Observer)?
@@ -44,8 +48,10 @@ public final class CalibratingLinear: LinearOp, @unchecked Sendable {
 
     public var inFeatures: Int { base.inFeatures }
     public var outFeatures: Int { base.outFeatures }
+    /// The FP32 layer's size (nothing is quantized yet).
     public var parameterBytes: Int { base.parameterBytes }
 
+    /// FP32 forward, then the input (and output) are fed to the observers.
     public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
         base.forward(x, rows: rows, into: y)
         lock.lock()

@@ -7,14 +7,17 @@ import _CKernels
 /// `max|x|` itself (Q8BERT's `reduce_fn = x.abs().max()`); affine schemes average min and max separately.
 public struct EMAObserver: Observer {
     public let scheme: QuantScheme
+    /// EMA decay (0.9999 in Q8BERT).
     public let decay: Double
     /// Averaged minimum, maximum and maximum magnitude.
     public private(set) var min: Float = 0
     public private(set) var max: Float = 0
+    /// Averaged `max|x|` (what symmetric schemes use).
     public private(set) var absMax: Float = 0
     /// Number of calls seen.
     public private(set) var calls = 0
 
+    /// An observer that has seen nothing yet.
     public init(scheme: QuantScheme, decay: Double) {
         self.scheme = scheme
         self.decay = decay

@@ -10,11 +10,13 @@ import TensorCore
 /// `b̂` is the FP32 bias, or for an int32 bias `clamp(nearbyint(b · s_w⁻¹ s_a⁻¹)) · s_w s_a` per call.
 /// Output re-quantization, if requested, fake-quantizes `y` with the activation scheme.
 public struct FakeQuantLinear: LinearOp {
+    /// The scheme this layer simulates.
     public let scheme: LayerScheme
     /// Parameters of the weight codes.
     public let weightParams: QuantParams
     /// Dequantized weights `Ŵ` (no bias; the bias is added after the GEMM).
     public let dequantized: DenseLinear
+    /// FP32 bias `[N]`.
     public let bias: [Float]?
     /// Activation parameter source (nil = FP32 activations).
     public let activationRange: ActivationRange?
@@ -44,6 +46,7 @@ public struct FakeQuantLinear: LinearOp {
             + (activationRange?.storageBytes ?? 0) + (outputRange?.storageBytes ?? 0)
     }
 
+    /// Fake-quantizes `x` (if the scheme has activations), sgemm with `Ŵ`, adds the bias, re-quantizes the output.
     public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
         guard rows > 0 else { return }
         let k = inFeatures, n = outFeatures

@@ -10,6 +10,7 @@ public struct Float16Linear: LinearOp {
     /// The FP32 layer holding the binary16-rounded weights.
     public let rounded: DenseLinear
 
+    /// Rounds `layer`'s weights to binary16 once.
     public init(_ layer: DenseLinear) {
         rounded = DenseLinear(weight: WeightQuantizer.roundToFloat16(layer.weight), bias: layer.bias)
     }

@@ -16,6 +16,7 @@ public struct LayerNamePattern: Hashable, Sendable, CustomStringConvertible {
         case oneInSegment      // ?
     }
 
+    /// Parses `*`, `**` and `?`; everything else is literal.
     public init(_ pattern: String) {
         self.pattern = pattern
         var tokens = [Token]()

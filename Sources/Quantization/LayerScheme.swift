@@ -7,8 +7,10 @@ public struct LayerScheme: Codable, Hashable, Sendable {
     public var weight: QuantScheme
     /// How the layer input `[rows, in]` is quantized; nil keeps activations in FP32 (weight-only).
     public var activation: QuantScheme?
+    /// Bias handling and output re-quantization.
     public var options: LayerOptions
 
+    /// A layer scheme; omit `activation` for weight-only quantization.
     public init(weight: QuantScheme, activation: QuantScheme? = nil, options: LayerOptions = LayerOptions()) {
         self.weight = weight
         self.activation = activation
@@ -102,11 +104,13 @@ public struct LayerOptions: Codable, Hashable, Sendable {
         case int32
     }
 
+    /// FP32 or int32 bias.
     public var bias: Bias
     /// Re-quantize the FP32 output with the activation scheme (Q8BERT `requantize_output`: symmetric 8-bit,
     /// per call for dynamic ranges, calibrated output range for static ones), then dequantize it again.
     public var requantizeOutput: Bool
 
+    /// Defaults: FP32 bias, no output re-quantization (PyTorch dynamic).
     public init(bias: Bias = .float32, requantizeOutput: Bool = false) {
         self.bias = bias
         self.requantizeOutput = requantizeOutput

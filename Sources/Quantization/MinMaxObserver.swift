@@ -14,12 +14,14 @@ public struct MinMaxObserver: Observer {
     }
 
     public let scheme: QuantScheme
+    /// Which values share a range.
     public let axis: Axis
     /// Running minima, one per range (empty before the first observation for `.rows` / `.rowGroups`).
     public private(set) var mins: [Float]
     /// Running maxima.
     public private(set) var maxs: [Float]
 
+    /// An observer that has seen nothing yet.
     public init(scheme: QuantScheme, axis: Axis) {
         self.scheme = scheme
         self.axis = axis

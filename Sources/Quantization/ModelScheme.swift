@@ -25,6 +25,7 @@ public struct ModelScheme: Codable, Hashable, Sendable {
     /// Whether embedding tables are quantized with `embeddingScheme`.
     public var quantizeEmbeddings: Bool
 
+    /// A model scheme; by default every linear layer gets `defaultScheme`.
     public init(name: String, summary: String = "", defaultScheme: LayerScheme?, include: [String] = [],
                 exclude: [String] = [], overrides: [LayerOverride] = [], quantizeEmbeddings: Bool = false) {
         self.name = name
@@ -107,9 +108,12 @@ public struct ModelScheme: Codable, Hashable, Sendable {
 
 /// One per-layer override: layers whose name matches `pattern` use `scheme` (nil = FP32).
 public struct LayerOverride: Codable, Hashable, Sendable {
+    /// `LayerNamePattern` glob.
     public var pattern: String
+    /// Scheme for matching layers; nil keeps them FP32.
     public var scheme: LayerScheme?
 
+    /// An override for layers matching `pattern`.
     public init(pattern: String, scheme: LayerScheme?) {
         self.pattern = pattern
         self.scheme = scheme

@@ -53,6 +53,7 @@ public struct PercentileObserver: Observer {
     var magnitudes = Histogram()
     var negatives = Histogram()
 
+    /// An observer that has seen nothing yet; `percentile` in percent.
     public init(scheme: QuantScheme, percentile: Double) {
         self.scheme = scheme
         self.percentile = percentile

@@ -15,6 +15,7 @@ public struct QuantParams: Codable, Hashable, Sendable {
     public var zeroPoints: [Int32]
     /// Codes are clamped to `qmin…qmax`.
     public var qmin: Int32
+    /// Largest code.
     public var qmax: Int32
 
     enum CodingKeys: String, CodingKey {

@@ -8,10 +8,14 @@
 extension QuantScheme {
     /// One set of parameters: dequantization scale, quantization multiplier, zero point.
     public struct ParamEntry: Hashable, Sendable {
+        /// Dequantization step.
         public var scale: Float
+        /// Quantization multiplier.
         public var inverseScale: Float
+        /// Code of real 0.
         public var zeroPoint: Int32
 
+        /// One parameter set.
         public init(scale: Float, inverseScale: Float, zeroPoint: Int32) {
             self.scale = scale
             self.inverseScale = inverseScale

@@ -71,6 +71,7 @@ public struct QuantScheme: Hashable, Sendable {
         case maxAbs = "max_abs"
     }
 
+    /// Integer or binary16.
     public var format: Format
     /// Integer width, 2…8 (16 for `.float16`).
     public var bits: Int
@@ -80,13 +81,17 @@ public struct QuantScheme: Hashable, Sendable {
     public var symmetric: Bool
     /// Whether the most negative code was dropped when `qmin`/`qmax` were derived (−127…127).
     public var narrowRange: Bool
+    /// Which values share a scale.
     public var granularity: Granularity
     /// Smallest integer code; values are clamped to `qmin…qmax` and the scale is chosen for this range.
     public var qmin: Int32
     /// Largest integer code.
     public var qmax: Int32
+    /// Rounding of `x · s⁻¹`.
     public var rounding: Rounding
+    /// Where activation ranges come from (weights: `.staticMinMax`).
     public var range: RangeSource
+    /// How scale and zero point follow from a range.
     public var scaleRule: ScaleRule
 
     /// Memberwise initializer; prefer `integer(…)`, which derives `qmin`/`qmax`, or `.float16`.

@@ -16,7 +16,9 @@ import _CKernels
 /// `Parallel.threads` workers. Per-tensor dynamic ranges cover the whole input, padding rows included — as
 /// PyTorch's `FindMinMax` over `input.numel()`.
 public final class QuantizedLinear: LinearOp, @unchecked Sendable {
+    /// Input width `K`.
     public let inFeatures: Int
+    /// Output width `N`.
     public let outFeatures: Int
     /// The scheme this layer was built from.
     public let scheme: LayerScheme
@@ -67,6 +69,7 @@ public final class QuantizedLinear: LinearOp, @unchecked Sendable {
             + activationRange.storageBytes + (outputRange?.storageBytes ?? 0)
     }
 
+    /// `y[rows, N]` from `x[rows, K]` as in the type comment.
     public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
         guard rows > 0 else { return }
         let k = inFeatures, n = outFeatures, scheme = activation

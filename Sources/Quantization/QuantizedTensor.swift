@@ -10,6 +10,7 @@ public struct QuantizedTensor: Sendable, Equatable {
         case int8([Int8])
         case int32([Int32])
 
+        /// Number of codes.
         public var count: Int {
             switch self {
             case let .int8(v): return v.count
@@ -26,14 +27,18 @@ public struct QuantizedTensor: Sendable, Equatable {
         }
     }
 
+    /// The codes.
     public var values: Values
     /// Shape of the original tensor (`[out, in]` for a weight).
     public var shape: [Int]
+    /// Scales and zero points.
     public var params: QuantParams
+    /// How `params` entries map to elements.
     public var granularity: QuantScheme.Granularity
     /// Bits per code (for `storageBytes`).
     public var bits: Int
 
+    /// - Precondition: `values.count` equals the product of `shape`.
     public init(values: Values, shape: [Int], params: QuantParams, granularity: QuantScheme.Granularity, bits: Int) {
         precondition(values.count == shape.reduce(1, *), "QuantizedTensor: \(values.count) codes for shape \(shape)")
         self.values = values

@@ -9,8 +9,10 @@ public protocol Quantizer: Sendable {
 /// The quantizer for a `LayerScheme`: picks `QuantizedLinear`, `Float16Linear` or `FakeQuantLinear` from
 /// `scheme.implementation`.
 public struct LinearQuantizer: Quantizer {
+    /// The scheme applied to every layer this quantizer sees.
     public let scheme: LayerScheme
 
+    /// A quantizer for `scheme`.
     public init(scheme: LayerScheme) {
         self.scheme = scheme
     }
