@@ -1,0 +1,131 @@
+import TensorCore
+import _CKernels
+
+/// Where a quantized layer takes its activation (or output) parameters from at run time.
+public enum ActivationRange: Hashable, Sendable {
+    /// From the min/max of the whole `[rows, K]` input of each call (padding rows included, like PyTorch).
+    case dynamicPerTensor
+    /// From the min/max of each row of each call.
+    case dynamicPerRow
+    /// Fixed parameters from a calibration pass (one entry).
+    case fixed(QuantParams)
+
+    /// The run-time source for `scheme`, given calibrated parameters for static ranges.
+    static func make(_ scheme: QuantScheme, calibrated: QuantParams?, layer: String) throws -> ActivationRange {
+        switch scheme.range {
+        case .dynamicPerTensor: return .dynamicPerTensor
+        case .dynamicPerRow: return .dynamicPerRow
+        case .staticMinMax, .staticEMA, .staticPercentile:
+            guard let calibrated else { throw QuantizationError.missingCalibration(layer: layer) }
+            guard calibrated.count == 1 else {
+                throw QuantizationError.layerShape(layer: layer, reason: "calibrated activation parameters must be per tensor (1 entry), got \(calibrated.count)")
+            }
+            return .fixed(calibrated)
+        }
+    }
+
+    /// Bytes of stored parameters (only fixed ranges store any).
+    var storageBytes: Int {
+        if case let .fixed(p) = self { return p.storageBytes }
+        return 0
+    }
+}
+
+/// Per-call activation parameters: one entry (per tensor) or one per row, laid out for `qb_requant_f32`.
+struct RowParams {
+    var scales: [Float]
+    var inverseScales: [Float]
+    var zeroPoints: [Int32]
+    var perRow: Bool
+
+    init(count: Int, perRow: Bool) {
+        scales = [Float](repeating: 1, count: count)
+        inverseScales = [Float](repeating: 1, count: count)
+        zeroPoints = [Int32](repeating: 0, count: count)
+        self.perRow = perRow
+    }
+
+    init(_ e: QuantScheme.ParamEntry) {
+        scales = [e.scale]
+        inverseScales = [e.inverseScale]
+        zeroPoints = [e.zeroPoint]
+        perRow = false
+    }
+}
+
+extension ActivationRange {
+    /// Parameters for `x[rows, cols]` under `scheme`: computed from the data for dynamic ranges (per-tensor
+    /// min/max runs in parallel), copied for fixed ones.
+    func resolve(_ x: UnsafePointer<Float>, rows: Int, cols: Int, scheme: QuantScheme) -> RowParams {
+        switch self {
+        case let .fixed(p):
+            return RowParams(QuantScheme.ParamEntry(scale: p.scales[0], inverseScale: p.inverseScales[0], zeroPoint: p.zeroPoints[0]))
+        case .dynamicPerTensor:
+            let (lo, hi) = parallelMinMax(x, count: rows * cols)
+            return RowParams(scheme.chooseParams(min: lo, max: hi))
+        case .dynamicPerRow:
+            var p = RowParams(count: rows, perRow: true)
+            p.scales.withUnsafeMutableBufferPointer { s in
+                p.inverseScales.withUnsafeMutableBufferPointer { inv in
+                    p.zeroPoints.withUnsafeMutableBufferPointer { z in
+                        Parallel.forChunks(rows, minChunk: 16) { range in
+                            var lo: Float = 0, hi: Float = 0
+                            for r in range {
+                                qb_minmax_f32(x + r * cols, cols, &lo, &hi)
+                                let e = scheme.chooseParams(min: lo, max: hi)
+                                s[r] = e.scale
+                                inv[r] = e.inverseScale
+                                z[r] = e.zeroPoint
+                            }
+                        }
+                    }
+                }
+            }
+            return p
+        }
+    }
+}
+
+/// Min and max of `x[0..<count]`, split over `Parallel.threads` workers for large inputs.
+func parallelMinMax(_ x: UnsafePointer<Float>, count: Int) -> (Float, Float) {
+    var lo: Float = 0, hi: Float = 0
+    guard count > 0 else { return (0, 0) }
+    let chunks = max(1, min(Parallel.threads, count / 65_536))
+    if chunks == 1 {
+        qb_minmax_f32(x, count, &lo, &hi)
+        return (lo, hi)
+    }
+    var los = [Float](repeating: 0, count: chunks), his = [Float](repeating: 0, count: chunks)
+    los.withUnsafeMutableBufferPointer { lp in
+        his.withUnsafeMutableBufferPointer { hp in
+            let lb = lp.baseAddress!, hb = hp.baseAddress!
+            Parallel.forEach(chunks) { c in
+                let a = c * count / chunks, b = (c + 1) * count / chunks
+                qb_minmax_f32(x + a, b - a, lb + c, hb + c)
+            }
+        }
+    }
+    return (los.min()!, his.max()!)
+}
+
+/// Fake-quantizes `y[rows, cols]` in place with `scheme` and `range` (output re-quantization, or activations
+/// of a fake-quant layer): parameters per call / per row / fixed, then `ŷ = (clamp(nearbyint(y·s⁻¹)+z) − z)·s`.
+func fakeQuantizeRows(_ y: UnsafeMutablePointer<Float>, rows: Int, cols: Int, scheme: QuantScheme, range: ActivationRange) {
+    guard rows > 0, cols > 0 else { return }
+    let p = range.resolve(UnsafePointer(y), rows: rows, cols: cols, scheme: scheme)
+    fakeQuantizeRows(y, rows: rows, cols: cols, scheme: scheme, params: p)
+}
+
+/// As above with parameters already resolved.
+func fakeQuantizeRows(_ y: UnsafeMutablePointer<Float>, rows: Int, cols: Int, scheme: QuantScheme, params p: RowParams) {
+    guard rows > 0, cols > 0 else { return }
+    let params = QuantParams(scales: p.scales, inverseScales: p.inverseScales, zeroPoints: p.zeroPoints,
+                             qmin: scheme.qmin, qmax: scheme.qmax)
+    Parallel.forChunks(rows, minChunk: 16) { r in
+        if p.perRow {
+            for row in r { params.fakeQuantize(y + row * cols, count: cols, entry: row) }
+        } else {
+            params.fakeQuantize(y + r.lowerBound * cols, count: r.count * cols, entry: 0)
+        }
+    }
+}

@@ -1,0 +1,96 @@
+// Named presets. Each is registered in `SchemeRegistry.table`; a published name is never reused for a
+// different scheme (STYLE.md §4): change a preset's numerics only by adding a new name.
+
+extension QuantScheme {
+    /// PyTorch `default_weight_observer`: qint8 `per_tensor_symmetric`, −128…127,
+    /// `s = max|w| / 127.5` floored at float32 eps, z = 0.
+    public static let pytorchWeight = QuantScheme.integer(bits: 8, signed: true, symmetric: true)
+
+    /// PyTorch `default_per_channel_weight_observer`: qint8 `per_channel_symmetric` (axis 0), −128…127,
+    /// one `max|w_row| / 127.5` per output row, floored at float32 eps.
+    public static let pytorchWeightPerChannel = QuantScheme.integer(bits: 8, signed: true, symmetric: true,
+                                                                    granularity: .perChannel(axis: 0))
+
+    /// PyTorch dynamic activations on x86 (`linear_dynamic(…, reduce_range=True)`): quint8 affine per call over
+    /// the whole input, fbgemm `ChooseQuantizationParams`, codes 0…127.
+    public static let pytorchDynamicActivation = QuantScheme.integer(bits: 8, signed: false, symmetric: false,
+                                                                     range: .dynamicPerTensor, scaleRule: .fbgemm)
+        .withRange(qmin: 0, qmax: 127)
+
+    /// As `pytorchDynamicActivation` with the full 0…255 (`reduce_range=False`).
+    public static let pytorchDynamicActivation8Bit = QuantScheme.integer(bits: 8, signed: false, symmetric: false,
+                                                                         range: .dynamicPerTensor, scaleRule: .fbgemm)
+
+    /// Q8BERT weights: symmetric −127…127, multiplier `127 / max|W|` per tensor.
+    public static let q8bertWeight = QuantScheme.integer(bits: 8, signed: true, symmetric: true, narrowRange: true,
+                                                         scaleRule: .maxAbs)
+
+    /// Q8BERT dynamic activations: symmetric −127…127, multiplier `127 / max|x|` of each call.
+    public static let q8bertDynamicActivation = QuantScheme.integer(bits: 8, signed: true, symmetric: true,
+                                                                    narrowRange: true, range: .dynamicPerTensor,
+                                                                    scaleRule: .maxAbs)
+
+    /// Q8BERT static activations: threshold = EMA (decay 0.9999) of `max|x|` over calibration batches.
+    public static let q8bertStaticActivation = QuantScheme.q8bertDynamicActivation.withRange(.staticEMA(decay: 0.9999))
+}
+
+extension ModelScheme {
+    /// No quantization: every layer FP32.
+    public static let fp32 = ModelScheme(name: "fp32", summary: "FP32 reference, nothing quantized", defaultScheme: nil)
+
+    /// `torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)` on x86/fbgemm — the
+    /// tutorial's scheme: every nn.Linear (pooler and classifier included), qint8 symmetric per-tensor weights,
+    /// quint8 activations 0…127 per call, FP32 bias; embeddings FP32.
+    public static let pytorchDynamic = ModelScheme(
+        name: "pytorch-dynamic",
+        summary: "PyTorch quantize_dynamic (fbgemm): int8 per-tensor symmetric weights, uint8 0..127 dynamic activations",
+        defaultScheme: LayerScheme(weight: .pytorchWeight, activation: .pytorchDynamicActivation))
+
+    /// As `pytorchDynamic` with 8-bit (0…255) activations (`reduce_range=False`, PR #34691's "8-bit" row).
+    public static let pytorchDynamic8Bit = ModelScheme(
+        name: "pytorch-dynamic-8bit",
+        summary: "PyTorch quantize_dynamic with full-range uint8 0..255 activations (reduce_range=False)",
+        defaultScheme: LayerScheme(weight: .pytorchWeight, activation: .pytorchDynamicActivation8Bit))
+
+    /// `per_channel_dynamic_qconfig`: per-output-channel symmetric qint8 weights, reduce_range activations.
+    public static let pytorchDynamicPerChannel = ModelScheme(
+        name: "pytorch-dynamic-per-channel",
+        summary: "PyTorch per_channel_dynamic_qconfig: int8 per-channel symmetric weights, uint8 0..127 dynamic activations",
+        defaultScheme: LayerScheme(weight: .pytorchWeightPerChannel, activation: .pytorchDynamicActivation))
+
+    /// `float16_dynamic_qconfig`: binary16 weights (saturated at ±65504), FP32 activations and bias.
+    public static let fp16 = ModelScheme(
+        name: "fp16",
+        summary: "PyTorch float16_dynamic_qconfig: binary16 weights, FP32 activations",
+        defaultScheme: LayerScheme(weight: .float16))
+
+    /// Q8BERT post-training, dynamic activation ranges: symmetric 8-bit (−127…127) weights and activations,
+    /// int32 bias, FC outputs re-quantized to 8 bits, embeddings quantized.
+    public static let q8bertDynamic = ModelScheme(
+        name: "q8bert-dynamic",
+        summary: "Q8BERT (nlp-architect) symmetric int8 -127..127, dynamic per-call activation ranges, int32 bias, requantized outputs",
+        defaultScheme: LayerScheme(weight: .q8bertWeight, activation: .q8bertDynamicActivation,
+                                   options: LayerOptions(bias: .int32, requantizeOutput: true)),
+        quantizeEmbeddings: true)
+
+    /// Q8BERT with static activation and output ranges: EMA (decay 0.9999) of `max|x|` over a calibration pass.
+    public static let q8bertStatic = ModelScheme(
+        name: "q8bert-static",
+        summary: "Q8BERT with EMA (0.9999) calibrated activation/output ranges; needs a calibration pass",
+        defaultScheme: LayerScheme(weight: .q8bertWeight, activation: .q8bertStaticActivation,
+                                   options: LayerOptions(bias: .int32, requantizeOutput: true)),
+        quantizeEmbeddings: true)
+
+    /// Weight-only int8: per-channel symmetric weights (−128…127), FP32 activations (fake quantization).
+    public static let weightOnlyInt8 = ModelScheme(
+        name: "weight-only-int8",
+        summary: "int8 per-channel symmetric weights, FP32 activations",
+        defaultScheme: LayerScheme(weight: .pytorchWeightPerChannel))
+
+    /// 4-bit symmetric weights (−8…7, `s = max|w| / 7.5`) in groups of 32 input columns, FP32 activations.
+    public static let int4PerGroup = ModelScheme(
+        name: "int4-per-group",
+        summary: "int4 symmetric weights per group of 32 inputs, FP32 activations (fake quantization)",
+        defaultScheme: LayerScheme(weight: .integer(bits: 4, signed: true, symmetric: true,
+                                                    granularity: .perGroup(size: 32))))
+}

@@ -1,0 +1,88 @@
+import Quantization
+import TensorCore
+import XCTest
+
+/// Errors a user can cause, and what they say.
+final class SchemeValidationTests: XCTestCase {
+    func assertInvalid(_ s: QuantScheme, field: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try s.validate(), file: file, line: line) { error in
+            guard case let QuantizationError.invalidScheme(f, _) = error else {
+                return XCTFail("unexpected \(error)", file: file, line: line)
+            }
+            XCTAssertEqual(f, field, "\(error)", file: file, line: line)
+            XCTAssertTrue("\(error)".contains(field), file: file, line: line)
+        }
+    }
+
+    func testFieldErrors() {
+        var nine = QuantScheme.pytorchWeight
+        nine.bits = 9
+        assertInvalid(nine, field: "bits")
+        assertInvalid(.integer(bits: 1, signed: true, symmetric: true), field: "bits")
+        assertInvalid(QuantScheme.pytorchWeight.withRange(qmin: 5, qmax: 5), field: "qmin")
+        assertInvalid(QuantScheme.pytorchWeight.withRange(qmin: 10, qmax: -10), field: "qmin")
+        assertInvalid(QuantScheme.pytorchWeight.withRange(qmin: -200, qmax: 127), field: "qmin")
+        assertInvalid(QuantScheme.pytorchDynamicActivation.withRange(qmin: 0, qmax: 256), field: "qmax")
+        assertInvalid(QuantScheme.integer(bits: 4, signed: true, symmetric: true).withRange(qmin: -8, qmax: 8), field: "qmax")
+        assertInvalid(QuantScheme.pytorchWeight.withGranularity(.perGroup(size: 0)), field: "granularity.size")
+        assertInvalid(QuantScheme.pytorchWeight.withGranularity(.perChannel(axis: 1)), field: "granularity.axis")
+        assertInvalid(.integer(bits: 8, signed: false, symmetric: true), field: "signed")
+        assertInvalid(.integer(bits: 8, signed: true, symmetric: true, scaleRule: .fbgemm), field: "scale_rule")
+        assertInvalid(QuantScheme.q8bertDynamicActivation.withRange(.staticEMA(decay: 1)), field: "range.decay")
+        assertInvalid(QuantScheme.q8bertDynamicActivation.withRange(.staticPercentile(p: 20)), field: "range.p")
+        XCTAssertNoThrow(try QuantScheme.float16.validate())
+    }
+
+    func testLayerAndModelErrorsNameTheirPath() {
+        var m = ModelScheme.pytorchDynamic
+        m.defaultScheme?.activation?.bits = 9
+        XCTAssertThrowsError(try m.validate()) { XCTAssertEqual("\($0)", "invalid quantization scheme: default.activation.bits: must be 2…8, got 9") }
+
+        let intBiasWeightOnly = LayerScheme(weight: .pytorchWeight, options: LayerOptions(bias: .int32))
+        XCTAssertThrowsError(try intBiasWeightOnly.validate()) {
+            XCTAssertEqual($0 as? QuantizationError, .invalidScheme(field: "options.bias", reason: "an int32 bias needs an activation scale (s_w·s_a); add an activation scheme"))
+        }
+        let fp16WithActivations = LayerScheme(weight: .float16, activation: .pytorchDynamicActivation)
+        XCTAssertThrowsError(try fp16WithActivations.validate()) { XCTAssertTrue("\($0)".contains("activation")) }
+
+        var o = ModelScheme.fp32
+        o.overrides = [LayerOverride(pattern: "classifier", scheme: LayerScheme(weight: .pytorchWeight.withRange(qmin: 1, qmax: 0)))]
+        XCTAssertThrowsError(try o.validate()) { XCTAssertTrue("\($0)".contains("overrides[0].scheme.weight.qmin"), "\($0)") }
+    }
+
+    func testGroupSizeNotDividingWidthNamesTheLayer() {
+        let layer = DenseLinear(weight: Tensor(zeros: [4, 48]), bias: nil)
+        XCTAssertThrowsError(try quantize(layer, name: "encoder.layer.2.intermediate.dense",
+                                          scheme: ModelScheme.int4PerGroup.defaultScheme!)) { error in
+            XCTAssertEqual(error as? QuantizationError,
+                           .layerShape(layer: "encoder.layer.2.intermediate.dense", reason: "group size 32 does not divide the input width 48"))
+            XCTAssertEqual("\(error)", "layer 'encoder.layer.2.intermediate.dense': group size 32 does not divide the input width 48")
+        }
+    }
+
+    func testInvalidSchemeInQuantizeNamesTheLayer() {
+        let layer = DenseLinear(weight: Tensor(zeros: [4, 4]), bias: nil)
+        let bad = LayerScheme(weight: .pytorchWeight.withRange(qmin: 0, qmax: 0))
+        XCTAssertThrowsError(try quantize(layer, name: "pooler.dense", scheme: bad)) {
+            XCTAssertTrue("\($0)".hasPrefix("layer 'pooler.dense': invalid quantization scheme: weight.qmin"), "\($0)")
+        }
+    }
+
+    func testStaticSchemeWithoutCalibrationThrows() {
+        let layer = DenseLinear(weight: Tensor(zeros: [4, 4]), bias: nil)
+        XCTAssertThrowsError(try quantize(layer, name: "classifier", scheme: ModelScheme.q8bertStatic.defaultScheme!)) {
+            XCTAssertEqual($0 as? QuantizationError, .missingCalibration(layer: "classifier"))
+        }
+    }
+
+    func testUnknownSchemeListsRegisteredNames() throws {
+        XCTAssertEqual(try SchemeRegistry.scheme(named: "q8bert-dynamic"), .q8bertDynamic)
+        XCTAssertThrowsError(try SchemeRegistry.scheme(named: "int3-magic")) { error in
+            XCTAssertEqual(error as? QuantizationError, .unknownScheme(name: "int3-magic", registered: SchemeRegistry.names))
+            let text = "\(error)"
+            for name in SchemeRegistry.names { XCTAssertTrue(text.contains(name), text) }
+        }
+        XCTAssertEqual(SchemeRegistry.names, ["fp32", "pytorch-dynamic", "pytorch-dynamic-8bit", "pytorch-dynamic-per-channel",
+                                              "fp16", "q8bert-dynamic", "q8bert-static", "weight-only-int8", "int4-per-group"])
+    }
+}
