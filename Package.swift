@@ -55,11 +55,10 @@ let package = Package(
             "BERT", "Checkpoints", "TensorCore", "Tokenization", "Datasets",
             .product(name: "Numerics", package: "swift-numerics"),
         ]),
-        // QuantizationTests arrive with the Quantization module.
-        /*.testTarget(name: "QuantizationTests", dependencies: ["_TestSupport", 
+        .testTarget(name: "QuantizationTests", dependencies: ["_TestSupport", 
             "Quantization", "TensorCore", "_CKernels", "Checkpoints",
             .product(name: "Numerics", package: "swift-numerics"),
-        ]),*/
+        ]),
         .testTarget(name: "KernelsTests", dependencies: ["_TestSupport", "_CKernels"]),
         .testTarget(name: "DatasetsTests", dependencies: ["_TestSupport", "Datasets"]),
         .testTarget(name: "ExperimentsTests", dependencies: [
