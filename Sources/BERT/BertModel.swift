@@ -34,6 +34,8 @@ public struct BertModel: Sendable {
     public var layerNorms: [String: LayerNormParams]
     /// Linear layers by HF name (`BertWeightNames.linearLayers`).
     public var linears: [String: any LinearOp]
+    /// Bits per stored embedding value: 32 for FP32 tables, less when a scheme quantizes them (size accounting).
+    public var embeddingBitsPerValue: Int = 32
     /// Linear layer names in execution order.
     public var linearNames: [String] { BertWeightNames.linearLayers(layers: config.numHiddenLayers) }
 
@@ -57,7 +59,8 @@ public struct BertModel: Sendable {
 
     /// Bytes of all parameters as stored by the operators (embeddings and LayerNorms in FP32).
     public var parameterBytes: Int {
-        let emb = 4 * (wordEmbeddings.count + positionEmbeddings.count + tokenTypeEmbeddings.count)
+        let emb = (embeddingBitsPerValue * (wordEmbeddings.count + positionEmbeddings.count
+                                            + tokenTypeEmbeddings.count) + 7) / 8
         let ln = layerNorms.values.reduce(0) { $0 + 4 * ($1.gamma.count + $1.beta.count) }
         return emb + ln + linears.values.reduce(0) { $0 + $1.parameterBytes }
     }
