@@ -1,12 +1,16 @@
 import BERT
 import Foundation
+import Quantization
 import Tokenization
 
-/// A Hugging Face model folder opened for evaluation: the model and its tokenizer.
+/// A Hugging Face model folder opened for evaluation: the model and its tokenizer. Quantized folders written by
+/// `qbench quantize` load with their stored operators.
 public struct ModelFolder {
     public let url: URL
     public let model: BertModel
     public let tokenizer: BertTokenizer
+    /// The scheme a quantized folder (`QuantizedCheckpoint`) was written with; nil for an FP32 folder.
+    public let storedScheme: ModelScheme?
 
     /// Loads `config.json`, the weights and `vocab.txt` from `path`.
     public init(path: String) throws {
@@ -15,11 +19,32 @@ public struct ModelFolder {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
             throw ExperimentError.badPath(path: path, reason: "not a model folder (expected a directory with config.json)")
         }
-        model = try BertModel.load(folder: url)
+        if QuantizedCheckpoint.isQuantized(folder: url) {
+            (model, storedScheme) = try QuantizedCheckpoint.load(folder: url)
+        } else {
+            model = try BertModel.load(folder: url)
+            storedScheme = nil
+        }
         let vocab = url.appendingPathComponent("vocab.txt")
         guard FileManager.default.fileExists(atPath: vocab.path) else {
             throw ExperimentError.badPath(path: vocab.path, reason: "the model folder has no vocab.txt")
         }
         tokenizer = try BertTokenizer(vocabularyURL: vocab, doLowerCase: true)
+    }
+}
+
+extension ModelFolder {
+    /// The model to evaluate under `scheme`: quantized on the fly from an FP32 folder, or the stored operators of a
+    /// quantized folder (which accepts only its own scheme or `fp32`, meaning "as stored").
+    public func model(for scheme: ModelScheme, calibration: () throws -> [BertBatch]) throws -> (BertModel, ModelScheme) {
+        if let stored = storedScheme {
+            guard scheme.name == "fp32" || scheme.name == stored.name else {
+                throw ExperimentError.invalid("\(url.path) is already quantized with \(stored.name); "
+                                              + "quantize the FP32 model with \(scheme.name) instead")
+            }
+            return (model, stored)
+        }
+        let batches = scheme.requiresCalibration ? try calibration() : []
+        return (try ModelQuantization.apply(scheme, to: model, calibration: batches), scheme)
     }
 }

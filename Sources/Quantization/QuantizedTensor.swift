@@ -59,6 +59,16 @@ public struct QuantizedTensor: Sendable, Equatable {
         QuantizedTensor.paramIndex(ofElement: i, columns: columns, granularity: granularity)
     }
 
+    /// Number of parameter entries a `shape` tensor needs under `granularity` (1, rows, or rows·columns/G).
+    public static func paramCount(shape: [Int], granularity: QuantScheme.Granularity) -> Int {
+        let columns = shape.last ?? 1, rows = shape.dropLast().reduce(1, *)
+        switch granularity {
+        case .perTensor: return 1
+        case .perChannel: return rows
+        case let .perGroup(size): return size > 0 ? rows * (columns / size) : 0
+        }
+    }
+
     /// Which parameter entry covers element `i` of a row-major tensor with `columns` columns.
     @inlinable @inline(__always)
     public static func paramIndex(ofElement i: Int, columns: Int, granularity: QuantScheme.Granularity) -> Int {

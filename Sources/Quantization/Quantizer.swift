@@ -27,24 +27,33 @@ public struct LinearQuantizer: Quantizer {
             return Float16Linear(layer)
         case .integerGEMM, .fakeQuant:
             let weights = try WeightQuantizer.quantizeWeights(layer.weight, scheme: scheme.weight, name: name)
-            var activationRange: ActivationRange? = nil
-            var outputRange: ActivationRange? = nil
-            if let activation = scheme.activation {
-                activationRange = try ActivationRange.make(activation, calibrated: calibration?.input, layer: name)
-                if scheme.options.requantizeOutput {
-                    if !activation.range.isDynamic, calibration != nil, calibration?.output == nil {
-                        throw QuantizationError.missingCalibration(layer: name + " (output range)")
-                    }
-                    outputRange = try ActivationRange.make(activation, calibrated: calibration?.output, layer: name)
+            return try assemble(weights: weights, bias: layer.bias, name: name, calibration: calibration)
+        }
+    }
+
+    /// Builds the integer or fake-quantized operator from already-quantized weights (codes + parameters), e.g.
+    /// read back from a quantized checkpoint; `quantize` goes through here, so both give identical operators.
+    /// - Throws: as `quantize`; `.layerShape` when the codes do not fit the scheme's operator.
+    public func assemble(weights: QuantizedTensor, bias: [Float]?, name: String,
+                         calibration: Calibration? = nil) throws -> any LinearOp {
+        do { try scheme.validate() } catch let e as QuantizationError { throw QuantizationError.inLayer(name, e) }
+        var activationRange: ActivationRange? = nil
+        var outputRange: ActivationRange? = nil
+        if let activation = scheme.activation {
+            activationRange = try ActivationRange.make(activation, calibrated: calibration?.input, layer: name)
+            if scheme.options.requantizeOutput {
+                if !activation.range.isDynamic, calibration != nil, calibration?.output == nil {
+                    throw QuantizationError.missingCalibration(layer: name + " (output range)")
                 }
+                outputRange = try ActivationRange.make(activation, calibrated: calibration?.output, layer: name)
             }
-            if scheme.implementation == .integerGEMM, let activationRange {
-                return QuantizedLinear(weights: weights, bias: layer.bias, scheme: scheme,
-                                       activationRange: activationRange, outputRange: outputRange)
-            }
-            return FakeQuantLinear(weights: weights, bias: layer.bias, scheme: scheme,
+        }
+        if scheme.implementation == .integerGEMM, let activationRange, weights.int8Values != nil {
+            return QuantizedLinear(weights: weights, bias: bias, scheme: scheme,
                                    activationRange: activationRange, outputRange: outputRange)
         }
+        return FakeQuantLinear(weights: weights, bias: bias, scheme: scheme,
+                               activationRange: activationRange, outputRange: outputRange)
     }
 }
 

@@ -60,16 +60,24 @@ public enum WeightQuantizer {
 
     /// `w` rounded to binary16 and back (`qb_f32_to_f16` then `qb_f16_to_f32`).
     public static func roundToFloat16(_ w: Tensor) -> Tensor {
+        guard w.count > 0 else { return w }
         var half = [UInt16](repeating: 0, count: w.count)
         var out = [Float](repeating: 0, count: w.count)
-        guard w.count > 0 else { return w }
-        w.data.withUnsafeBufferPointer { src in
-            half.withUnsafeMutableBufferPointer { h in
-                qb_f32_to_f16(src.baseAddress!, w.count, h.baseAddress!)
-                out.withUnsafeMutableBufferPointer { qb_f16_to_f32(h.baseAddress!, w.count, $0.baseAddress!) }
-            }
+        float16Bits(w.data, into: &half)
+        half.withUnsafeBufferPointer { h in
+            out.withUnsafeMutableBufferPointer { qb_f16_to_f32(h.baseAddress!, w.count, $0.baseAddress!) }
         }
         return Tensor(shape: w.shape, data: out)
+    }
+
+    /// binary16 bit patterns of `values` (round to nearest even, saturating at ±65504), into `bits`.
+    /// - Precondition: `bits.count == values.count`.
+    public static func float16Bits(_ values: [Float], into bits: inout [UInt16]) {
+        precondition(bits.count == values.count)
+        guard !values.isEmpty else { return }
+        values.withUnsafeBufferPointer { src in
+            bits.withUnsafeMutableBufferPointer { qb_f32_to_f16(src.baseAddress!, values.count, $0.baseAddress!) }
+        }
     }
 
     /// Checks that `granularity` fits `w`; returns the column count the parameters are laid out over.

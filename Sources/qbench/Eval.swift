@@ -31,12 +31,7 @@ struct Eval: ParsableCommand {
     var json = false
     @Option(help: "Quantization scheme: a registered name (see `qbench schemes`) or a JSON/YAML scheme file.")
     var scheme: String = "fp32"
-    @Option(help: "Calibration data for static schemes (TSV or task folder; default: --data's train split).")
-    var calibrationData: String?
-    @Option(help: "Split of the calibration task folder.")
-    var calibrationSplit: String = "train"
-    @Option(help: "Number of calibration examples (from the start of the calibration data).")
-    var calibrationExamples: Int = 256
+    @OptionGroup var calibration: CalibrationOptions
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
@@ -57,16 +52,10 @@ struct Eval: ParsableCommand {
         let options = BatchingOptions(batchSize: batchSize, maxSeqLength: maxSeqLength, padToMax: padToMax)
         let encodings = Evaluator.encode(dataset, tokenizer: folder.tokenizer, maxLength: maxSeqLength)
         let batches = Evaluator.batches(encodings, options: options, padId: Int32(folder.model.config.padTokenId))
-        var calibration: [BertBatch] = []
-        if modelScheme.requiresCalibration {
-            let source = calibrationData ?? data
-            let cal = try PairDataset.load(path: source, split: calibrationSplit)
-            let subset = PairDataset(path: cal.path, examples: Array(cal.examples.prefix(calibrationExamples)))
-            calibration = Evaluator.batches(Evaluator.encode(subset, tokenizer: folder.tokenizer, maxLength: maxSeqLength),
-                                            options: options, padId: Int32(folder.model.config.padTokenId))
+        let (runModel, runScheme) = try folder.model(for: modelScheme) {
+            try calibration.batches(folder: folder, options: options, defaultData: data)
         }
-        let runModel = try ModelQuantization.apply(modelScheme, to: folder.model, calibration: calibration)
-        let bar = ProgressBar(label: "eval \(modelScheme.name)")
+        let bar = ProgressBar(label: "eval \(runScheme.name)")
         let result = try Evaluator.run(model: runModel, batches: batches,
                                        labels: dataset.isLabelled ? dataset.labels : nil, progress: bar.update)
         if let predictions {
@@ -86,14 +75,14 @@ struct Eval: ParsableCommand {
             "accuracy": result.metrics.map { $0.accuracy as Any } ?? NSNull(),
             "seconds": result.seconds, "threads": threads, "blas_core": BLASRuntime.coreName,
             "batch_size": batchSize, "max_seq_length": maxSeqLength, "pad_to_max": padToMax,
-            "scheme": modelScheme.name, "model_mb": Double(runModel.parameterBytes) / 1e6,
+            "scheme": runScheme.name, "model_mb": Double(runModel.parameterBytes) / 1e6,
         ]
         if json {
             let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
             if let m = result.metrics {
-                print(String(format: "%@: F1 %.4f  accuracy %.4f  (%d examples)", modelScheme.name, m.f1, m.accuracy,
+                print(String(format: "%@: F1 %.4f  accuracy %.4f  (%d examples)", runScheme.name, m.f1, m.accuracy,
                              dataset.count))
             } else {
                 print("\(dataset.count) examples (unlabelled: no metrics)")
