@@ -31,6 +31,12 @@ int qb_packed_n(const qb_packed_s8 *p);
 int qb_packed_k(const qb_packed_s8 *p);
 /// Σ_k B[n, k] for n in 0..<N (length N), used for the activation zero-point correction.
 const int32_t *qb_packed_row_sums(const qb_packed_s8 *p);
+/// Bytes held by the pack (packed data + row sums + header). The AVX2 layout stores int16 (2 bytes per weight) so
+/// that its kernel is exact for full-range u8 activations; the VNNI and ref layouts store int8.
+size_t qb_packed_bytes(const qb_packed_s8 *p);
+/// Kernel family the pack was made for ("avx512vnni", "avx2" or "ref"): the family active when it was packed.
+/// qb_qgemm_*_packed always run that family's kernel on it, whatever qb_qgemm_force_kernel said since.
+const char *qb_packed_kernel_name(const qb_packed_s8 *p);
 
 /// C[m, n] = Σ_k A[m, k] · B[n, k] for m in 0..<M, n in n0..<n1 (C is indexed with absolute n).
 /// Callers parallelise by splitting M (pointer offsets) or [n0, n1). Dispatches to the best kernel.
@@ -40,11 +46,14 @@ void qb_qgemm_s8s8_packed(int M, const int8_t *A, int lda, const qb_packed_s8 *B
 // ---- Activation quantization (per row or per tensor) --------------------------------------------------------
 /// q[i] = clamp(zero_point + nearbyint(x[i] * inv_scale), qmin, qmax), ties to even — fbgemm's Quantize, which
 /// multiplies by the reciprocal scale. `_ref` + dispatched versions, bit-exact.
+/// Requires qmin ≤ qmax within the output type's range. x·inv_scale is clamped in float to [qmin − zp, qmax − zp]
+/// before rounding (so huge values never overflow int32); NaN → qmax, +inf → qmax, −inf → qmin.
 void qb_quantize_u8_ref(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, uint8_t *q);
 void qb_quantize_s8_ref(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, int8_t *q);
 void qb_quantize_u8(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, uint8_t *q);
 void qb_quantize_s8(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, int8_t *q);
-/// Writes min and max of x[0..<n] (n ≥ 1). `_ref` + dispatched.
+/// Writes min and max of x[0..<n] (n ≥ 1). `_ref` + dispatched. NaN elements are ignored (all NaN → NaN, NaN);
+/// a zero result is +0.
 void qb_minmax_f32_ref(const float *x, size_t n, float *min_out, float *max_out);
 void qb_minmax_f32(const float *x, size_t n, float *min_out, float *max_out);
 
@@ -52,6 +61,8 @@ void qb_minmax_f32(const float *x, size_t n, float *min_out, float *max_out);
 /// out[m, n] = (float)(C[m, n] − a_zp[m'] · w_row_sum[n]) · (a_scale[m'] · w_scale[n']) + bias[n]
 ///   m' = m when a_per_row else 0;  n' = n when w_per_channel else 0;  bias may be NULL.
 /// Weights are symmetric (zero point 0), so no Σ_k A[m, k] term is needed. `_ref` + dispatched.
+/// Float order as fbgemm's requantizeForFloatAvx2: multiplier a_scale·w_scale first, then one multiply, then a
+/// separate add of the bias (no FMA). a_zp may be NULL (all zero points 0; w_row_sum is then not read).
 void qb_requant_f32_ref(int M, int N, const int32_t *C, int ldc,
                         const float *a_scale, const int32_t *a_zp, int a_per_row,
                         const float *w_scale, const int32_t *w_row_sum, int w_per_channel,
@@ -63,9 +74,11 @@ void qb_requant_f32(int M, int N, const int32_t *C, int ldc,
 
 // ---- binary16 -----------------------------------------------------------------------------------------------
 /// FP32 → binary16, round to nearest even, saturating finite values to ±65504 (PyTorch's fp16 dynamic weights).
+/// ±inf also saturate to ±65504 (PyTorch clamps before converting); NaN stays NaN (quiet, sign and top payload
+/// bits kept, as vcvtps2ph).
 void qb_f32_to_f16_ref(const float *x, size_t n, uint16_t *h);
 void qb_f32_to_f16(const float *x, size_t n, uint16_t *h);
-/// binary16 → FP32 (exact).
+/// binary16 → FP32 (exact; NaN payload kept, quiet bit set, as vcvtph2ps).
 void qb_f16_to_f32_ref(const uint16_t *h, size_t n, float *x);
 void qb_f16_to_f32(const uint16_t *h, size_t n, float *x);
 

@@ -1,0 +1,115 @@
+// The one place that chooses kernels (STYLE.md point 6). A kernel family is a row of function pointers; the
+// active family is picked once from qb_cpu_detect() (pthread_once, so concurrent first calls are safe) and can be
+// overridden by qb_qgemm_force_kernel for tests. Packed GEMMs run the family whose layout the pack holds.
+//
+// Families: "avx512vnni" (AVX512F/BW/VL/DQ + VNNI, plus AVX2/FMA/F16C for the non-GEMM helpers),
+//           "avx2" (AVX2 + FMA + F16C), "ref" (portable C).
+#include "qb_kernels_internal.h"
+#include "qb_cpu.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+
+typedef struct qb_family {
+    const char *name;
+    int layout;
+    qb_gemm_u8s8_packed_fn u8s8_packed;
+    qb_gemm_s8s8_packed_fn s8s8_packed;
+    void (*quantize_u8)(const float *, int, float, int32_t, int32_t, int32_t, uint8_t *);
+    void (*quantize_s8)(const float *, int, float, int32_t, int32_t, int32_t, int8_t *);
+    void (*minmax)(const float *, size_t, float *, float *);
+    void (*requant)(int, int, const int32_t *, int, const float *, const int32_t *, int, const float *,
+                    const int32_t *, int, const float *, float *, int);
+    void (*to_f16)(const float *, size_t, uint16_t *);
+    void (*from_f16)(const uint16_t *, size_t, float *);
+} qb_family;
+
+// Indexed by layout (enum qb_layout).
+static const qb_family qb_families[] = {
+    {"ref", QB_LAYOUT_REF, qb_qgemm_u8s8_packed_ref, qb_qgemm_s8s8_packed_ref, qb_quantize_u8_ref, qb_quantize_s8_ref,
+     qb_minmax_f32_ref, qb_requant_f32_ref, qb_f32_to_f16_ref, qb_f16_to_f32_ref},
+#if QB_X86
+    {"avx2", QB_LAYOUT_AVX2_I16, qb_qgemm_u8s8_packed_avx2, qb_qgemm_s8s8_packed_avx2, qb_quantize_u8_avx2,
+     qb_quantize_s8_avx2, qb_minmax_f32_avx2, qb_requant_f32_avx2, qb_f32_to_f16_avx2, qb_f16_to_f32_avx2},
+    {"avx512vnni", QB_LAYOUT_VNNI_I8, qb_qgemm_u8s8_packed_avx512vnni, qb_qgemm_s8s8_packed_avx512vnni,
+     qb_quantize_u8_avx2, qb_quantize_s8_avx2, qb_minmax_f32_avx2, qb_requant_f32_avx2, qb_f32_to_f16_avx2,
+     qb_f16_to_f32_avx2},
+#endif
+};
+#define QB_NFAMILIES ((int)(sizeof(qb_families) / sizeof(qb_families[0])))
+
+static int qb_family_supported(int i, const qb_cpu_features *f) {
+    if (i == QB_LAYOUT_REF) return 1;
+    int avx2 = f->avx2 && f->fma && f->f16c;
+    if (i == QB_LAYOUT_AVX2_I16) return avx2;
+    if (i == QB_LAYOUT_VNNI_I8) return avx2 && f->avx512f && f->avx512bw && f->avx512vl && f->avx512dq && f->avx512_vnni;
+    return 0;
+}
+
+static _Atomic(const qb_family *) qb_active;
+static pthread_once_t qb_once = PTHREAD_ONCE_INIT;
+static qb_cpu_features qb_features;
+
+static void qb_dispatch_init(void) {
+    qb_cpu_detect(&qb_features);
+    const qb_family *best = &qb_families[QB_LAYOUT_REF];
+    for (int i = 0; i < QB_NFAMILIES; i++)
+        if (qb_family_supported(i, &qb_features)) best = &qb_families[i];
+    atomic_store(&qb_active, best);
+}
+
+static inline const qb_family *qb_family_active(void) {
+    pthread_once(&qb_once, qb_dispatch_init);
+    return atomic_load_explicit(&qb_active, memory_order_acquire);
+}
+
+static inline const qb_family *qb_family_for(const qb_packed_s8 *p) {
+    return (p->layout >= 0 && p->layout < QB_NFAMILIES) ? &qb_families[p->layout] : &qb_families[QB_LAYOUT_REF];
+}
+
+const char *qb_qgemm_kernel_name(void) { return qb_family_active()->name; }
+
+int qb_qgemm_force_kernel(const char *name) {
+    qb_family_active();
+    for (int i = 0; i < QB_NFAMILIES; i++) {
+        if (strcmp(name, qb_families[i].name) != 0) continue;
+        if (!qb_family_supported(i, &qb_features)) return 0;
+        atomic_store(&qb_active, &qb_families[i]);
+        return 1;
+    }
+    return 0;
+}
+
+qb_packed_s8 *qb_pack_s8(const int8_t *B, int N, int K, int ldb) {
+    return qb_pack_s8_layout(B, N, K, ldb, qb_family_active()->layout);
+}
+
+void qb_qgemm_u8s8_packed(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc) {
+    qb_family_for(B)->u8s8_packed(M, A, lda, B, n0, n1, C, ldc);
+}
+
+void qb_qgemm_s8s8_packed(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc) {
+    qb_family_for(B)->s8s8_packed(M, A, lda, B, n0, n1, C, ldc);
+}
+
+void qb_quantize_u8(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, uint8_t *q) {
+    qb_family_active()->quantize_u8(x, n, inv_scale, zero_point, qmin, qmax, q);
+}
+
+void qb_quantize_s8(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, int8_t *q) {
+    qb_family_active()->quantize_s8(x, n, inv_scale, zero_point, qmin, qmax, q);
+}
+
+void qb_minmax_f32(const float *x, size_t n, float *min_out, float *max_out) {
+    qb_family_active()->minmax(x, n, min_out, max_out);
+}
+
+void qb_requant_f32(int M, int N, const int32_t *C, int ldc,
+                    const float *a_scale, const int32_t *a_zp, int a_per_row,
+                    const float *w_scale, const int32_t *w_row_sum, int w_per_channel,
+                    const float *bias, float *out, int ldo) {
+    qb_family_active()->requant(M, N, C, ldc, a_scale, a_zp, a_per_row, w_scale, w_row_sum, w_per_channel, bias, out, ldo);
+}
+
+void qb_f32_to_f16(const float *x, size_t n, uint16_t *h) { qb_family_active()->to_f16(x, n, h); }
+void qb_f16_to_f32(const uint16_t *h, size_t n, float *x) { qb_family_active()->from_f16(h, n, x); }

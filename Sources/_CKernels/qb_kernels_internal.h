@@ -1,0 +1,68 @@
+// Private to _CKernels: per-ISA kernel entry points, the packed-weight struct, and the dispatch table type.
+// Not under include/, so Swift never sees these names; everything public goes through qb_dispatch.c.
+#ifndef QB_KERNELS_INTERNAL_H
+#define QB_KERNELS_INTERNAL_H
+#include "qb_qgemm.h"
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(QB_EMULATE_INTRINSICS)
+// Tools/kernels/vnni_emulated.sh compiles the VNNI kernel against SIMDe (portable C implementations of the
+// intrinsics) to execute it on CPUs without AVX-512; no target attributes then.
+#define QB_X86 1
+#define QB_TARGET_AVX2
+#define QB_TARGET_AVX512VNNI
+#elif defined(__x86_64__) || defined(__i386__)
+#define QB_X86 1
+#define QB_TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define QB_TARGET_AVX512VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
+#else
+#define QB_X86 0
+#endif
+
+// ---- Packed weights ------------------------------------------------------------------------------------------
+// One layout per kernel family; a pack remembers its layout and the packed GEMM always runs the kernel of that
+// layout (so forcing another family after packing cannot mis-read the data).
+enum qb_layout {
+    QB_LAYOUT_REF = 0,        // plain copy of B: [N][K] int8, row stride K
+    QB_LAYOUT_AVX2_I16 = 1,   // panels of 8 rows of B, K in pairs, int16: see qb_pack.c
+    QB_LAYOUT_VNNI_I8 = 2,    // panels of 16 rows of B, K in quads, int8: see qb_pack.c
+};
+
+struct qb_packed_s8 {
+    int n, k;
+    int layout;
+    int kgroups;       // K padded to the group size (1, 2 or 4) divided by it: k, k-pairs or k-quads per panel row
+    int panels;        // ceil(N / panel width); 0 for the ref layout
+    size_t bytes;      // size of `data`
+    int32_t *row_sums; // [N]  Σ_k B[n, k]
+    void *data;        // layout-specific, 64-byte aligned
+};
+
+#define QB_AVX2_PANEL 8     // output columns (rows of B) per AVX2 panel: one ymm of int32
+#define QB_VNNI_PANEL 16    // output columns per VNNI panel: one zmm of int32
+
+qb_packed_s8 *qb_pack_s8_layout(const int8_t *B, int N, int K, int ldb, int layout);
+
+// ---- Kernel entry points (one stem, one suffix per ISA) -----------------------------------------------------
+typedef void (*qb_gemm_u8s8_packed_fn)(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
+typedef void (*qb_gemm_s8s8_packed_fn)(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
+
+void qb_qgemm_u8s8_packed_ref(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
+void qb_qgemm_s8s8_packed_ref(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
+void qb_qgemm_u8s8_packed_avx2(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
+void qb_qgemm_s8s8_packed_avx2(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
+void qb_qgemm_u8s8_packed_avx512vnni(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
+void qb_qgemm_s8s8_packed_avx512vnni(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
+
+void qb_quantize_u8_avx2(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, uint8_t *q);
+void qb_quantize_s8_avx2(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, int8_t *q);
+void qb_minmax_f32_avx2(const float *x, size_t n, float *min_out, float *max_out);
+void qb_requant_f32_avx2(int M, int N, const int32_t *C, int ldc,
+                         const float *a_scale, const int32_t *a_zp, int a_per_row,
+                         const float *w_scale, const int32_t *w_row_sum, int w_per_channel,
+                         const float *bias, float *out, int ldo);
+void qb_f32_to_f16_avx2(const float *x, size_t n, uint16_t *h);
+void qb_f16_to_f32_avx2(const uint16_t *h, size_t n, float *x);
+
+#endif
