@@ -106,7 +106,7 @@ public struct Experiment: Sendable {
             if let sweep = config.sweep {
                 let base = try scheme(sweep.base, key: "sweep.base", fail: fail)
                 do { variants = try sweep.expand(base: base) } catch let e as ExperimentError {
-                    throw fail("sweep", "\(e)")
+                    throw fail("sweep.base", "\(e)")
                 } catch let e as QuantizationError {
                     throw fail("sweep", "a generated scheme is invalid: \(e)")
                 }

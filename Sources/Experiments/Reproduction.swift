@@ -75,8 +75,11 @@ public enum Reproduction {
         func check(_ scheme: String, _ metric: String, _ a: String, _ b: String) {
             checks.append(Check(scheme: scheme, metric: metric, recorded: a, now: b, match: a == b))
         }
-        check("(run)", "schemes", recorded.schemes.map(\.scheme).joined(separator: ","),
-              outcome.results.schemes.map(\.scheme).joined(separator: ","))
+        let oldNames = recorded.schemes.map(\.scheme), newNames = outcome.results.schemes.map(\.scheme)
+        checks.append(Check(scheme: "(run)", metric: "schemes", recorded: "\(oldNames.count) schemes",
+                            now: oldNames == newNames ? "\(newNames.count) schemes, same names and order"
+                                : "\(newNames.count) schemes: " + newNames.joined(separator: ", "),
+                            match: oldNames == newNames))
         check("(run)", "examples", "\(recorded.examples)", "\(outcome.results.examples)")
         for old in recorded.schemes {
             guard let new = outcome.results.schemes.first(where: { $0.scheme == old.scheme }) else { continue }

@@ -136,6 +136,9 @@ public enum ResultsReport {
             let b = f1 ? e.levels.max { $0.meanF1 < $1.meanF1 }! : e.levels.min { $0.meanFlips < $1.meanFlips }!
             return b.level
         }
+        guard byF1.f1Spread > 0 || byFlips.flipsSpread > 0 else {
+            return out + "\n**Answer:** no factor changed F1 or the predictions on this data.\n"
+        }
         out += "\n**Answer:** the factor that moves F1 most is `\(byF1.factor)` "
             + String(format: "(spread %.4f F1; better level %@)", byF1.f1Spread, best(byF1, f1: true))
             + "; the factor that moves prediction flips most is `\(byFlips.factor)` "
