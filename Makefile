@@ -1,10 +1,12 @@
-# QuantBench make targets. `make run` is the main job on the bundled default; `make test` runs the tests.
+# QuantBench make targets. `make run` is the main job (the tutorial's table as a reproducible run on the bundled
+# model); `make eval` evaluates one model; `make test` runs the tests.
 SWIFT ?= swift
 MODEL ?= ../shared/models/minilm-l6-mrpc
 DATA ?= data/glue/MRPC
+EXPERIMENT ?= experiments/mrpc-tutorial.yaml
 QBENCH = .build/release/qbench
 
-.PHONY: deps build run test doctor bench clean
+.PHONY: deps build run eval test doctor bench clean
 
 # Debian packages the build and tests need (root or sudo).
 deps:
@@ -17,6 +19,9 @@ build: deps
 	$(SWIFT) build -c release
 
 run: build
+	$(QBENCH) sweep $(EXPERIMENT)
+
+eval: build
 	$(QBENCH) eval --model $(MODEL) --data $(DATA) --split dev
 
 test: deps

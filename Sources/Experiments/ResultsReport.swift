@@ -4,6 +4,18 @@ import Foundation
 /// seconds per thread count, speed-up and ΔF1 vs FP32, prediction flips vs FP32), the factorial ablation's
 /// main effects, and the published reference rows beside ours.
 public enum ResultsReport {
+    /// Renders `results.md` again from a run folder's `results.json` and `manifest.json`.
+    public static func markdown(runFolder: URL) throws -> String {
+        let manifest = try RunManifest.read(runFolder: runFolder)
+        let url = runFolder.appendingPathComponent("results.json")
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw ExperimentError.badPath(path: url.path, reason: "missing results.json")
+        }
+        do { return markdown(try JSONDecoder().decode(SweepResults.self, from: data), manifest: manifest) } catch {
+            throw Experiment.decodingError(error, file: url.path)
+        }
+    }
+
     /// The Markdown report.
     public static func markdown(_ r: SweepResults, manifest m: RunManifest) -> String {
         let c = m.config
@@ -122,9 +134,11 @@ public enum ResultsReport {
             out += "| \(s.scheme) | " + factors.map { s.levels?[$0.rawValue] ?? "" }.joined(separator: " | ")
                 + " | \(fmt(s.metrics?.f1)) | \(fmt(s.metrics?.accuracy)) | \(signed(s.deltaF1)) | \(s.flipsVsFP32) |\n"
         }
+        out += oneFactorSteps(r, manifest: m)
         let eff = effects(r)
         guard !eff.isEmpty else { return out }
-        out += "\nMain effects (each level's mean over all combinations of the other factors):\n\n"
+        out += "\nMain effects (each level's mean over all combinations of the other factors; interactions, such as one "
+            + "factor hurting only at one level of another, show in the tables above):\n\n"
         out += "| factor | level: mean F1, mean flips | F1 spread | flips spread |\n|---|---|---|---|\n"
         for e in eff {
             let levels = e.levels.map { String(format: "%@: %.4f, %.1f", $0.level, $0.meanF1, $0.meanFlips) }.joined(separator: " · ")
@@ -143,6 +157,29 @@ public enum ResultsReport {
             + String(format: "(spread %.4f F1; better level %@)", byF1.f1Spread, best(byF1, f1: true))
             + "; the factor that moves prediction flips most is `\(byFlips.factor)` "
             + String(format: "(spread %.1f flips; fewer with %@)", byFlips.flipsSpread, best(byFlips, f1: false)) + ".\n"
+        return out
+    }
+
+    /// The variant equal to the base scheme, and for each factor the variant that differs from it in that
+    /// factor only: what changing one thing at a time from the base does.
+    static func oneFactorSteps(_ r: SweepResults, manifest m: RunManifest) -> String {
+        guard let entry = m.config.sweep?.base, let base = try? entry.resolve() else { return "" }
+        guard let baseVariant = m.variants.first(where: {
+            $0.scheme.defaultScheme == base.defaultScheme && $0.scheme.overrides == base.overrides
+        }), let baseRow = r.schemes.first(where: { $0.scheme == baseVariant.scheme.name }) else { return "" }
+        var out = "\nOne factor at a time from the base cell `\(baseRow.scheme)` (= `\(base.name)`; F1 "
+            + fmt(baseRow.metrics?.f1) + ", \(baseRow.flipsVsFP32) flips):\n\n"
+        out += "| change | variant | F1 | ΔF1 vs base | flips vs FP32 | Δflips vs base |\n|---|---|---|---|---|---|\n"
+        for f in SweepFactor.allCases {
+            guard let from = baseVariant.levels[f.rawValue] else { continue }
+            for v in m.variants where v.levels[f.rawValue] != from
+                && v.levels.filter({ $0.key != f.rawValue }) == baseVariant.levels.filter({ $0.key != f.rawValue }) {
+                guard let row = r.schemes.first(where: { $0.scheme == v.scheme.name }) else { continue }
+                let d = row.metrics.flatMap { a in baseRow.metrics.map { a.f1 - $0.f1 } }
+                out += "| \(f.rawValue): \(from) → \(v.levels[f.rawValue] ?? "") | \(row.scheme) | \(fmt(row.metrics?.f1)) | "
+                    + "\(signed(d)) | \(row.flipsVsFP32) | \(String(format: "%+d", row.flipsVsFP32 - baseRow.flipsVsFP32)) |\n"
+            }
+        }
         return out
     }
 

@@ -33,10 +33,11 @@ public enum RunFolder {
         let final = output.appendingPathComponent(runID)
         do {
             try fm.createDirectory(at: tmp.appendingPathComponent("predictions"), withIntermediateDirectories: true)
+            let environment = RunEnvironment.capture()   // git state as the run starts
             let outcome = try SweepRunner.run(experiment, runID: runID, statistics: statistics,
                                               statisticsURL: tmp.appendingPathComponent("stats.h5"), progress: progress)
             let manifest = try RunManifest.make(experiment: experiment, outcome: outcome, command: command,
-                                                environment: RunEnvironment.capture())
+                                                environment: environment)
             try write(outcome: outcome, manifest: manifest, experiment: experiment, into: tmp)
             guard !fm.fileExists(atPath: final.path) else {
                 throw ExperimentError.badPath(path: final.path, reason: "a run folder of that name appeared meanwhile")
