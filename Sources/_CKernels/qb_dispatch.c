@@ -83,11 +83,16 @@ qb_packed_s8 *qb_pack_s8(const int8_t *B, int N, int K, int ldb) {
     return qb_pack_s8_family(B, N, K, ldb, (int)(qb_family_active() - qb_families));
 }
 
+// [n0, n1) is clipped to [0, N): a range past the matrix writes nothing rather than out of bounds.
 void qb_qgemm_u8s8_packed(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc) {
+    if (n0 < 0) n0 = 0;
+    if (n1 > B->n) n1 = B->n;
     qb_family_for(B)->u8s8_packed(M, A, lda, B, n0, n1, C, ldc);
 }
 
 void qb_qgemm_s8s8_packed(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc) {
+    if (n0 < 0) n0 = 0;
+    if (n1 > B->n) n1 = B->n;
     qb_family_for(B)->s8s8_packed(M, A, lda, B, n0, n1, C, ldc);
 }
 
