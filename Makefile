@@ -1,4 +1,5 @@
 # QuantBench make targets. `make run` is the main job on the bundled default; `make test` runs the tests.
+SHELL := /bin/bash
 SWIFT ?= swift
 MODEL ?= ../shared/models/minilm-l6-mrpc
 DATA ?= data/glue/MRPC
@@ -19,9 +20,18 @@ build: deps
 run: build
 	$(QBENCH) eval --model $(MODEL) --data $(DATA) --split dev
 
+# XCTest suite in release (no @testable), ending with a plain "N passed, N failed, N skipped" line.
 test: deps
 	$(SWIFT) build -c release --product qbench
-	$(SWIFT) test -c release
+	@set -o pipefail; mkdir -p .build; \
+	$(SWIFT) test -c release --disable-swift-testing 2>&1 | tee .build/test.log; status=$$?; \
+	line=$$(grep -E "Executed [0-9]+ tests?" .build/test.log | tail -1); \
+	total=$$(echo "$$line" | grep -oE 'Executed [0-9]+' | grep -oE '[0-9]+'); \
+	failed=$$(echo "$$line" | grep -oE '[0-9]+ failures?' | head -1 | grep -oE '^[0-9]+'); \
+	skipped=$$(echo "$$line" | grep -oE '[0-9]+ tests? skipped' | grep -oE '^[0-9]+' || echo 0); \
+	[ -n "$$total" ] || { echo "no tests executed"; exit 1; }; \
+	echo "tests: $$((total - failed - skipped)) passed, $$failed failed, $$skipped skipped"; \
+	exit $$status
 
 doctor: build
 	$(QBENCH) doctor
