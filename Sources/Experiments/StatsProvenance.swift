@@ -10,17 +10,22 @@ public struct StatsProvenance: Sendable {
     public var gitCommit: String?
     /// UTC creation time (`SOURCE_DATE_EPOCH` when set, for byte-reproducible files).
     public var created: Date
-    /// Model folder, its weights file and that file's SHA-256; SHA-256 of `config.json`.
+    /// The model folder as given.
     public var modelPath: String
+    /// `model.safetensors` or `pytorch_model.bin`.
     public var modelWeightsFile: String
+    /// SHA-256 of the weights file.
     public var modelSHA256: String
+    /// SHA-256 of `config.json`.
     public var modelConfigSHA256: String
-    /// The data file read (the TSV, after resolving a task folder and split) and its SHA-256.
+    /// The data file read (the TSV, after resolving a task folder and split).
     public var dataPath: String
+    /// SHA-256 of the data file.
     public var dataSHA256: String
     /// The command line, for the record.
     public var command: String
 
+    /// Memberwise; `collect` fills it from the files.
     public init(quantbenchVersion: String, gitCommit: String?, created: Date, modelPath: String, modelWeightsFile: String,
                 modelSHA256: String, modelConfigSHA256: String, dataPath: String, dataSHA256: String, command: String) {
         self.quantbenchVersion = quantbenchVersion
@@ -66,7 +71,7 @@ public struct StatsProvenance: Sendable {
     /// `git rev-parse HEAD` run in the folder of the running executable (a build inside the repository), nil
     /// when git or the repository is missing.
     public static func gitCommit() -> String? {
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        guard let exe = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent() else { return nil }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["git", "-C", exe.path, "rev-parse", "HEAD"]

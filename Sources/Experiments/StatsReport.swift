@@ -31,18 +31,21 @@ public struct LayerReport {
 public struct EmbeddingReport {
     /// `embeddings.word_embeddings` etc.
     public var name: String
+    /// The table's statistics under the scheme's embedding scheme.
     public var weight: WeightStatistics
 }
 
 /// Everything measured for one scheme.
 public struct SchemeReport {
+    /// The scheme measured.
     public var scheme: ModelScheme
     /// Every linear layer in execution order (quantized or not).
     public var layers: [LayerReport]
     /// Quantized embedding tables (empty unless the scheme quantizes embeddings).
     public var embeddings: [EmbeddingReport]
-    /// Hidden-state names in depth order (`embeddings`, `encoder.layer.0`, …) and their error.
+    /// Hidden-state names in depth order (`embeddings`, `encoder.layer.0`, …).
     public var hiddenNames: [String]
+    /// Error of each hidden state, same order.
     public var hiddenStates: [OutputComparison]
     /// Logit error over all examples.
     public var logits: ErrorMetrics
@@ -73,11 +76,13 @@ public struct StatsReport {
     public var layerNames: [String]
     /// Input ranges of the FP32 model's linear layers (what calibration sees).
     public var fp32Inputs: [String: RangeAccumulator]
-    /// FP32 predictions and logits `[examples][labels]`.
+    /// FP32 predictions, in data-set order.
     public var fp32Predictions: [Int]
+    /// FP32 logits `[examples][labels]`.
     public var fp32Logits: [[Float]]
-    /// Gold labels when the data is labelled, and FP32's F1/accuracy.
+    /// Gold labels when the data is labelled.
     public var labels: [Int]?
+    /// FP32's F1/accuracy when labelled.
     public var fp32Metrics: ClassificationMetrics?
     /// One report per scheme, in the order given.
     public var schemes: [SchemeReport]

@@ -14,6 +14,7 @@ public struct StatsOptions: Sendable, Codable {
     /// How the examples were batched (recorded in the file).
     public var batching: BatchingOptions
 
+    /// Options; `bins` must be a positive multiple of 4.
     public init(sensitivity: Bool = false, bins: Int = Histogram.defaultBins, batching: BatchingOptions = BatchingOptions()) {
         self.sensitivity = sensitivity
         self.bins = bins

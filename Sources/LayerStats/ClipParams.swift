@@ -13,6 +13,7 @@ public struct ClipParams: Sendable, Equatable {
     /// Largest code.
     public var qmax: Int32
 
+    /// A grid with multiplier `inverseScale`, zero point and code range.
     public init(inverseScale: Float, zeroPoint: Int32, qmin: Int32, qmax: Int32) {
         self.inverseScale = inverseScale
         self.zeroPoint = zeroPoint

@@ -82,8 +82,8 @@ public final class ComparingTap: ActivationTap {
             logits.data.withUnsafeBufferPointer { logitError.add(reference: r, quantized: $0) }
         }
         for i in 0..<b {
-            predictions.append(argmax(Array(logits.data[(i * c)..<((i + 1) * c)])))
-            referencePredictions.append(argmax(Array(ref.batchLogits[(i * c)..<((i + 1) * c)])))
+            predictions.append(firstArgmax(Array(logits.data[(i * c)..<((i + 1) * c)])))
+            referencePredictions.append(firstArgmax(Array(ref.batchLogits[(i * c)..<((i + 1) * c)])))
         }
     }
 }

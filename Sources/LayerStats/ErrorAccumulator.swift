@@ -126,9 +126,12 @@ public struct ErrorAccumulator: Sendable, Equatable {
 public struct RowMask: Sendable {
     /// `batch × seq` entries, nonzero for real tokens.
     public var mask: [Float]
+    /// Sequences in the batch.
     public var batch: Int
+    /// Padded sequence length.
     public var seq: Int
 
+    /// - Precondition: `mask.count == batch · seq`.
     public init(mask: [Float], batch: Int, seq: Int) {
         precondition(mask.count == batch * seq, "RowMask: \(mask.count) entries for \(batch)×\(seq)")
         self.mask = mask

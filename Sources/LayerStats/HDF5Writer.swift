@@ -12,10 +12,15 @@ private let posixClose = Darwin.close
 
 /// An attribute value: a UTF-8 string (variable length, read by h5py as `str`), a number, or a 1-D array.
 public enum HDF5Value: Equatable, Sendable, CustomStringConvertible {
+    /// Scalar variable-length UTF-8 string.
     case string(String)
+    /// Scalar float64.
     case double(Double)
+    /// Scalar int64.
     case int(Int64)
+    /// 1-D float64 array.
     case doubles([Double])
+    /// 1-D int64 array.
     case ints([Int64])
 
     public var description: String {

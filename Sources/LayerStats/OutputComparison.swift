@@ -4,14 +4,16 @@
 public struct OutputComparison: Sendable {
     /// Overall metrics.
     public private(set) var overall = ErrorAccumulator()
-    /// Per output channel Σr² and Σ(r − q)², `[width]` (Double).
+    /// Per output channel Σr², `[width]`.
     public private(set) var channelSignal: [Double] = []
+    /// Per output channel Σ(r − q)², `[width]`.
     public private(set) var channelNoise: [Double] = []
     /// Histogram of `r − q`.
     public private(set) var errorHistogram: Histogram
-    /// Values seen per channel (rows).
+    /// Rows compared (values per channel).
     public private(set) var rows = 0
 
+    /// Empty statistics whose error histogram has `bins` bins.
     public init(bins: Int = Histogram.defaultBins) {
         errorHistogram = Histogram(bins: bins)
     }

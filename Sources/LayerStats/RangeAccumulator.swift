@@ -13,20 +13,24 @@ public struct RangeAccumulator: Sendable {
     public private(set) var min = Float.infinity
     /// Largest value (−inf before any).
     public private(set) var max = -Float.infinity
-    /// Σx and Σx² in Double (for mean and std).
+    /// Σx in Double (for the mean).
     public private(set) var sum = 0.0
+    /// Σx² in Double (for the standard deviation).
     public private(set) var sumSquares = 0.0
     /// `|x|` percentile histogram.
     public private(set) var magnitudes = MagnitudePercentiles()
     /// Signed histogram of the values.
     public private(set) var histogram: Histogram
-    /// Per input channel (column) min and max, `[width]`.
+    /// Per input channel (column) minimum, `[width]`.
     public private(set) var channelMin: [Float] = []
+    /// Per input channel (column) maximum, `[width]`.
     public private(set) var channelMax: [Float] = []
-    /// Values checked against a clip grid, and how many it clipped.
+    /// Values checked against a clip grid.
     public private(set) var clipChecked = 0
+    /// Values the grid clipped.
     public private(set) var clipped = 0
 
+    /// Empty statistics whose histogram has `bins` bins.
     public init(bins: Int = Histogram.defaultBins) {
         histogram = Histogram(bins: bins)
     }

@@ -65,13 +65,13 @@ public final class RecordingTap: ActivationTap {
         for i in 0..<b {
             let row = Array(logits.data[(i * c)..<((i + 1) * c)])
             self.logits.append(row)
-            predictions.append(argmax(row))
+            predictions.append(firstArgmax(row))
         }
     }
 }
 
 /// Index of the first largest value (`torch.argmax` tie rule).
-public func argmax(_ row: [Float]) -> Int {
+func firstArgmax(_ row: [Float]) -> Int {
     var best = 0
     for i in row.indices where row[i] > row[best] { best = i }
     return best

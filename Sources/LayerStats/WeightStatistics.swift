@@ -7,14 +7,16 @@ public struct WeightGrid: Sendable {
     public var inverseScales: [Float]
     /// Zero points `z`.
     public var zeroPoints: [Int32]
-    /// Code range.
+    /// Smallest code.
     public var qmin: Int32
+    /// Largest code.
     public var qmax: Int32
     /// `per_tensor`, `per_channel` or `per_group` (written to the file as is).
     public var granularity: String
     /// Group size for `per_group`, else 0.
     public var groupSize: Int
 
+    /// - Precondition: `scales`, `inverseScales` and `zeroPoints` have the same length.
     public init(scales: [Float], inverseScales: [Float], zeroPoints: [Int32], qmin: Int32, qmax: Int32,
                 granularity: String, groupSize: Int = 0) {
         precondition(scales.count == inverseScales.count && scales.count == zeroPoints.count, "WeightGrid: entry counts differ")
@@ -51,8 +53,9 @@ public struct WeightStatistics: Sendable {
     public var shape: [Int]
     /// MSE, max |err|, SQNR, cosine, relative L2 of `ŵ` against `w` (every element, Double sums).
     public var metrics: ErrorMetrics
-    /// Elements whose code the clamp changed, and their fraction of all elements.
+    /// Elements whose code the clamp changed.
     public var clipped: Int
+    /// `clipped` as a fraction of all elements (NaN without a grid).
     public var fractionClipped: Double
     /// Histogram of `w`.
     public var weightHistogram: Histogram

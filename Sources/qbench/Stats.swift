@@ -53,6 +53,10 @@ struct Stats: ParsableCommand {
 
     func run() throws {
         try AtomicFile.checkWritable(out)      // before any work
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDir), isDir.boolValue {
+            throw ValidationError("--out \(out) is a directory; give a file path such as \(out)/run.h5")
+        }
         Parallel.setThreads(threads)
         let modelSchemes = try schemes.map(SchemeResolver.resolve)
         let names = modelSchemes.map { StatsReport.groupName($0.name) }

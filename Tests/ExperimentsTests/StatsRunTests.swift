@@ -135,4 +135,31 @@ final class StatsRunTests: XCTestCase {
         else { return XCTFail() }
         XCTAssertEqual(Int(count), realTokens * r.model.config.hiddenSize)
     }
+
+    /// Hidden-state error equals what the models' own `hiddenStates` outputs give on the real tokens.
+    func testHiddenStateErrorMatchesForwardHiddenStates() throws {
+        let r = try Self.run(["pytorch-dynamic"])
+        let q = try ModelQuantization.apply(.pytorchDynamic, to: r.model)
+        let depth = r.model.config.numHiddenLayers + 1
+        var acc = [ErrorAccumulator](repeating: ErrorAccumulator(), count: depth)
+        let h = r.model.config.hiddenSize
+        for batch in r.batches {
+            let a = try r.model.forward(batch, hiddenStates: true).hiddenStates!
+            let b = try q.forward(batch, hiddenStates: true).hiddenStates!
+            for d in 0..<depth {
+                a[d].data.withUnsafeBufferPointer { x in
+                    b[d].data.withUnsafeBufferPointer { y in
+                        acc[d].add(reference: x, quantized: y, rows: batch.batch * batch.seq, width: h) { batch.attentionMask[$0] != 0 }
+                    }
+                }
+            }
+        }
+        let stored = try r.file.read("/schemes/pytorch-dynamic/hidden_states/sqnr_db", as: Double.self).values
+        let storedCount = try r.file.read("/schemes/pytorch-dynamic/hidden_states/count", as: Int64.self).values
+        for d in 0..<depth {
+            let m = acc[d].metrics
+            XCTAssertEqual(Int(storedCount[d]), m.count)
+            if m.sqnrDB.isInfinite { XCTAssertEqual(stored[d], m.sqnrDB) } else { XCTAssertEqual(stored[d], m.sqnrDB, accuracy: 1e-9) }
+        }
+    }
 }
