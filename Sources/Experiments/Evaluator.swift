@@ -22,6 +22,14 @@ public struct BatchingOptions: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case batchSize = "batch_size", maxSeqLength = "max_seq_length", padToMax = "pad_to_max"
     }
+
+    /// Missing keys take the defaults above (experiment files may give only `batch_size`).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? 8
+        maxSeqLength = try c.decodeIfPresent(Int.self, forKey: .maxSeqLength) ?? 128
+        padToMax = try c.decodeIfPresent(Bool.self, forKey: .padToMax) ?? false
+    }
 }
 
 /// The result of running a classifier over a data set.

@@ -2,7 +2,8 @@ import Foundation
 
 /// A one-line progress bar on stderr (examples/s, ETA), drawn only when stderr is a terminal.
 final class ProgressBar {
-    private let label: String
+    /// Text before the bar; may change between updates (e.g. the scheme a sweep is on).
+    var label: String
     private let enabled: Bool
     private let start = Date()
     private var lastDraw = Date.distantPast
@@ -23,7 +24,7 @@ final class ProgressBar {
         let width = 30
         let filled = Int(Double(width) * Double(done) / Double(total))
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        let line = String(format: "\r%@ [%@] %d/%d  %.1f ex/s  ETA %.0fs ", label, bar, done, total, rate, eta)
+        let line = String(format: "\r%@ [%@] %d/%d  %.1f ex/s  ETA %.0fs \u{1B}[K", label, bar, done, total, rate, eta)
         FileHandle.standardError.write(line.data(using: .utf8)!)
         if done == total { FileHandle.standardError.write("\n".data(using: .utf8)!) }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Experiments
 import TensorCore
 
 /// `qbench`: the QuantBench command line. One file per subcommand; each parses arguments and calls the library.
@@ -7,8 +8,9 @@ struct QBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qbench",
         abstract: "QuantBench: quantization research workbench for BERT encoders.",
-        version: "0.1.0",
-        subcommands: [Eval.self, Quantize.self, Bench.self, Stats.self, ModelCommand.self, Schemes.self, Doctor.self]
+        version: QuantBenchVersion.current,
+        subcommands: [Eval.self, Quantize.self, Bench.self, Stats.self, Sweep.self, Reproduce.self, ModelCommand.self,
+                      Schemes.self, Doctor.self]
     )
 
     static func main() {

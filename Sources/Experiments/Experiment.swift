@@ -1,0 +1,212 @@
+import BERT
+import Foundation
+import Quantization
+import Yams
+
+/// A validated experiment: the config, its absolute paths and the full list of schemes to run (FP32 first, then
+/// `schemes`, then the sweep's variants). Everything a run needs has been checked; nothing has been written.
+public struct Experiment: Sendable {
+    /// The config as written.
+    public var config: ExperimentConfig
+    /// The file it came from (for messages and the manifest), its text and sha256; nil when built in code.
+    public var source: Source?
+    /// Absolute model folder.
+    public var modelPath: String
+    /// Absolute data path (TSV file or task folder).
+    public var dataPath: String
+    /// Absolute calibration data path.
+    public var calibrationPath: String
+    /// Every scheme in run order: `fp32` first.
+    public var schemes: [ModelScheme]
+    /// The sweep's generated schemes with their factor levels (also in `schemes`).
+    public var variants: [SweepVariant]
+
+    /// An experiment file as read.
+    public struct Source: Codable, Sendable, Equatable {
+        public var path: String
+        public var text: String
+        public var sha256: String
+    }
+
+    /// True when some scheme needs a calibration pass.
+    public var needsCalibration: Bool { schemes.contains { $0.requiresCalibration } }
+
+    /// Reads, strictly validates and resolves an experiment file.
+    ///
+    /// - Throws: `ExperimentError.config` naming the file, the key path, the line and the expected type for an
+    ///   unknown key (at any level), a wrong type, an unknown scheme, a missing model or data path.
+    public static func load(file: String, workingDirectory: URL? = nil) throws -> Experiment {
+        guard let bytes = FileManager.default.contents(atPath: file) else {
+            throw ExperimentError.badPath(path: file, reason: "cannot read the experiment file")
+        }
+        guard let text = String(data: bytes, encoding: .utf8) else {
+            throw ExperimentError.config(file: file, keyPath: "(top level)", line: nil, message: "not UTF-8 text")
+        }
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ExperimentError.config(file: file, keyPath: "(top level)", line: nil,
+                                             message: "empty file; expected \(ExperimentConfig.shape.expected)")
+            }
+            root = node
+        } catch let e as ExperimentError {
+            throw e
+        } catch let YamlError.scanner(_, problem, mark, _), let YamlError.parser(_, problem, mark, _) {
+            throw ExperimentError.config(file: file, keyPath: "(syntax)", line: mark.line, message: "YAML syntax error: \(problem)")
+        } catch {
+            throw ExperimentError.config(file: file, keyPath: "(syntax)", line: nil, message: "YAML error: \(error)")
+        }
+        do {
+            try ExperimentConfig.shape.check(root, path: "")
+        } catch let issue as ConfigShape.Issue {
+            throw ExperimentError.config(file: file, keyPath: issue.keyPath, line: issue.line, message: issue.message)
+        }
+        let config: ExperimentConfig
+        do {
+            config = try YAMLDecoder().decode(ExperimentConfig.self, from: text)
+        } catch {
+            throw decodingError(error, file: file)
+        }
+        let source = Source(path: file, text: text, sha256: SHA256.hex(bytes))
+        return try resolve(config, source: source, reportAs: file, workingDirectory: workingDirectory)
+    }
+
+    /// Validates `config` and resolves its paths and schemes.
+    /// - Parameters:
+    ///   - schemes: the exact schemes to run (a manifest's), instead of resolving names from the registry.
+    ///   - reportAs: the file named in errors; `keyPrefix` is put before key paths (`config.` for a manifest).
+    public static func resolve(_ config: ExperimentConfig, source: Source?, reportAs: String, keyPrefix: String = "",
+                               schemes fixedSchemes: [ModelScheme]? = nil, paths: (model: String, data: String, calibration: String)? = nil,
+                               workingDirectory: URL? = nil) throws -> Experiment {
+        func fail(_ key: String, _ message: String) -> ExperimentError {
+            .config(file: reportAs, keyPath: keyPrefix + key, line: source.flatMap { lineOf(key, in: $0.text) }, message: message)
+        }
+        let cwd = workingDirectory ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        func absolute(_ p: String) -> String {
+            (p.hasPrefix("/") ? URL(fileURLWithPath: p) : cwd.appendingPathComponent(p)).standardizedFileURL.path
+        }
+        guard !config.name.isEmpty, config.name.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) else {
+            throw fail("name", "'\(config.name)' is not a valid run name; expected letters, digits, '.', '_' or '-'")
+        }
+
+        // Schemes: fp32 baseline, listed schemes, sweep variants.
+        var schemes: [ModelScheme] = [.fp32]
+        var variants: [SweepVariant] = []
+        if let fixedSchemes {
+            schemes = fixedSchemes
+        } else {
+            for (i, entry) in config.schemes.enumerated() {
+                let s = try scheme(entry, key: "schemes[\(i)]", fail: fail)
+                if s.name == "fp32", s == .fp32 { continue }
+                guard !schemes.contains(where: { $0.name == s.name }) else {
+                    throw fail("schemes[\(i)]", "scheme name '\(s.name)' is used twice; expected unique names")
+                }
+                schemes.append(s)
+            }
+            if let sweep = config.sweep {
+                let base = try scheme(sweep.base, key: "sweep.base", fail: fail)
+                do { variants = try sweep.expand(base: base) } catch let e as ExperimentError {
+                    throw fail("sweep.base", "\(e)")
+                } catch let e as QuantizationError {
+                    throw fail("sweep", "a generated scheme is invalid: \(e)")
+                }
+                for v in variants {
+                    guard !schemes.contains(where: { $0.name == v.scheme.name }) else {
+                        throw fail("sweep.name", "generated name '\(v.scheme.name)' collides with another scheme; "
+                                   + "expected a different sweep name")
+                    }
+                    schemes.append(v.scheme)
+                }
+            }
+        }
+
+        // Paths.
+        let modelPath = paths?.model ?? absolute(config.model)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: modelPath, isDirectory: &isDir) else {
+            throw fail("model", "\(modelPath) does not exist; expected a path to a model folder "
+                       + "(config.json, model.safetensors or pytorch_model.bin, vocab.txt)")
+        }
+        guard isDir.boolValue, FileManager.default.fileExists(atPath: modelPath + "/config.json") else {
+            throw fail("model", "\(modelPath) is not a model folder; expected a folder with config.json, weights and vocab.txt")
+        }
+        let dataPath = paths?.data ?? absolute(config.data.path)
+        try checkData(dataPath, split: config.data.split, key: "data", fail: fail)
+        let calibrationPath = paths?.calibration ?? config.calibration.data.map(absolute) ?? dataPath
+        if schemes.contains(where: \.requiresCalibration) {
+            try checkData(calibrationPath, split: config.calibration.split, key: "calibration", fail: fail)
+        }
+        let bert = try BertConfiguration.load(URL(fileURLWithPath: modelPath).appendingPathComponent("config.json"))
+        guard config.batching.maxSeqLength <= bert.maxPositionEmbeddings else {
+            throw fail("batching.max_seq_length", "\(config.batching.maxSeqLength) exceeds the model's "
+                       + "max_position_embeddings \(bert.maxPositionEmbeddings); expected an integer ≤ \(bert.maxPositionEmbeddings)")
+        }
+        return Experiment(config: config, source: source, modelPath: modelPath, dataPath: dataPath,
+                          calibrationPath: calibrationPath, schemes: schemes, variants: variants)
+    }
+
+    private static func scheme(_ entry: SchemeEntry, key: String, fail: (String, String) -> ExperimentError) throws -> ModelScheme {
+        let s: ModelScheme
+        do { s = try entry.resolve() } catch QuantizationError.unknownScheme(let name, let registered) {
+            throw fail(key, "unknown scheme '\(name)'; expected a registered scheme name (\(registered.joined(separator: ", "))) "
+                       + "or an inline scheme mapping")
+        }
+        do { try s.validate() } catch let QuantizationError.invalidScheme(field, reason) {
+            throw fail("\(key).\(field)", "invalid scheme \(s.name): \(reason)")
+        }
+        return s
+    }
+
+    private static func checkData(_ path: String, split: String, key: String, fail: (String, String) -> ExperimentError) throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+            throw fail(key == "data" ? "data.path" : "calibration.data",
+                       "\(path) does not exist; expected a TSV file or a GLUE task folder")
+        }
+        if isDir.boolValue, !FileManager.default.fileExists(atPath: path + "/\(split).tsv") {
+            throw fail("\(key).split", "\(path) has no \(split).tsv; expected the name of a split in that folder")
+        }
+    }
+
+    /// The file a split is read from.
+    public static func dataFile(_ path: String, split: String) -> String {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+            return (path as NSString).appendingPathComponent("\(split).tsv")
+        }
+        return path
+    }
+
+    /// `ExperimentError.config` for a `DecodingError` (key path as `a.b[2].c`).
+    static func decodingError(_ error: Error, file: String) -> ExperimentError {
+        func path(_ ctx: DecodingError.Context, extra: CodingKey? = nil) -> String {
+            var out = ""
+            for k in ctx.codingPath + (extra.map { [$0] } ?? []) {
+                if let i = k.intValue { out += "[\(i)]" } else { out += (out.isEmpty ? "" : ".") + k.stringValue }
+            }
+            return out.isEmpty ? "(top level)" : out
+        }
+        switch error {
+        case let DecodingError.typeMismatch(type, ctx):
+            return .config(file: file, keyPath: path(ctx), line: nil, message: "expected \(type)")
+        case let DecodingError.valueNotFound(type, ctx):
+            return .config(file: file, keyPath: path(ctx), line: nil, message: "missing value; expected \(type)")
+        case let DecodingError.keyNotFound(key, ctx):
+            return .config(file: file, keyPath: path(ctx, extra: key), line: nil, message: "required key is missing")
+        case let DecodingError.dataCorrupted(ctx):
+            return .config(file: file, keyPath: path(ctx), line: nil, message: ctx.debugDescription)
+        default:
+            return .config(file: file, keyPath: "(top level)", line: nil, message: "\(error)")
+        }
+    }
+
+    /// Best-effort line of a top-level or nested key (`data.path` → the line of `path:` under `data:`).
+    static func lineOf(_ keyPath: String, in text: String) -> Int? {
+        let first = keyPath.split(separator: ".").first.map { String($0.split(separator: "[").first ?? $0) } ?? keyPath
+        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where line.hasPrefix(first + ":") {
+            return i + 1
+        }
+        return nil
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Quantization
+
+/// `manifest.json` of a run folder: everything needed to re-run it (`qbench reproduce`) and to cite it.
+///
+/// `config` is the experiment as decoded (inline schemes in full); `schemes` are the exact schemes that ran, in
+/// order, so a reproduction does not depend on the registry of the reproducing build. `files` holds the sha256 of
+/// every model and data file read; `reproduce` refuses when any differs.
+public struct RunManifest: Codable, Sendable {
+    /// Version of this file's layout (STYLE.md §4).
+    public var schemaVersion: Int = 1
+    /// `quantbench.sweep`.
+    public var kind: String = "quantbench.sweep"
+    /// The run folder's name.
+    public var run: String
+    /// The command line that made the run.
+    public var command: [String]
+    /// The experiment as decoded.
+    public var config: ExperimentConfig
+    /// sha256 of the config: of the file's bytes when it came from a file.
+    public var configSHA256: String
+    /// The experiment file's path and full text, when it came from a file.
+    public var configFile: Experiment.Source?
+    /// Absolute model folder and data path the run read.
+    public var modelPath: String
+    public var dataPath: String
+    /// Absolute calibration data path (used only by static schemes).
+    public var calibrationPath: String
+    /// `6 layers × 384 (12 heads, intermediate 1536, vocab 30522)`.
+    public var modelShape: String
+    /// Seed of a `qbench model init` folder (random weights: accuracy is meaningless), from its safetensors metadata.
+    public var randomWeightsSeed: String?
+    /// Every scheme that ran, FP32 first.
+    public var schemes: [ModelScheme]
+    /// Sweep variants and their factor levels.
+    public var variants: [SweepVariant]
+    /// Hashes of every model and data file.
+    public var files: [FileHash]
+    public var environment: RunEnvironment
+    public var threads: [Int]
+    public var repeats: Int
+    public var seed: UInt64
+    /// ISO 8601 UTC.
+    public var started: String
+    public var finished: String
+    public var wallSeconds: Double
+    /// Whether `stats.h5` was written, or why not.
+    public var statistics: String
+
+    /// One hashed input file.
+    public struct FileHash: Codable, Sendable, Equatable {
+        /// `model`, `data` or `calibration_data`.
+        public var role: String
+        /// File name (inside the model folder for `model`).
+        public var name: String
+        /// Absolute path at run time.
+        public var path: String
+        public var sha256: String
+        public var bytes: Int
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", kind, run, command, config
+        case configSHA256 = "config_sha256", configFile = "config_file"
+        case modelPath = "model_path", dataPath = "data_path", calibrationPath = "calibration_path", modelShape = "model_shape"
+        case randomWeightsSeed = "random_weights_seed", schemes, variants, files, environment
+        case threads, repeats, seed, started, finished
+        case wallSeconds = "wall_seconds", statistics
+    }
+
+    /// The manifest of `outcome` for `experiment`.
+    public static func make(experiment: Experiment, outcome: SweepRunner.Outcome, command: [String],
+                            environment: RunEnvironment) throws -> RunManifest {
+        let configSHA: String
+        if let source = experiment.source {
+            configSHA = source.sha256
+        } else {
+            configSHA = SHA256.hex(try RunManifest.encoder.encode(experiment.config))
+        }
+        return RunManifest(
+            run: outcome.results.run, command: command, config: experiment.config, configSHA256: configSHA,
+            configFile: experiment.source, modelPath: experiment.modelPath, dataPath: experiment.dataPath,
+            calibrationPath: experiment.calibrationPath, modelShape: outcome.modelShape, randomWeightsSeed: outcome.randomWeightsSeed,
+            schemes: experiment.schemes, variants: experiment.variants, files: outcome.files, environment: environment,
+            threads: experiment.config.threads, repeats: outcome.results.repeats, seed: experiment.config.seed,
+            started: iso8601(outcome.started), finished: iso8601(outcome.finished),
+            wallSeconds: outcome.finished.timeIntervalSince(outcome.started),
+            statistics: outcome.statisticsFile != nil ? "stats.h5" : (outcome.statisticsNote ?? "not requested"))
+    }
+
+    /// Sorted-key, pretty JSON (stable bytes for equal values).
+    public static var encoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+
+    /// Reads `manifest.json` of a run folder.
+    /// - Throws: `ExperimentError.config` naming the manifest and the key for a malformed file.
+    public static func read(runFolder: URL) throws -> RunManifest {
+        let url = runFolder.appendingPathComponent("manifest.json")
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw ExperimentError.badPath(path: url.path, reason: "no manifest.json: not a run folder written by `qbench sweep`")
+        }
+        do {
+            let m = try JSONDecoder().decode(RunManifest.self, from: data)
+            guard m.schemaVersion == 1, m.kind == "quantbench.sweep" else {
+                throw ExperimentError.config(file: url.path, keyPath: "schema_version", line: nil,
+                                             message: "unsupported manifest \(m.kind) v\(m.schemaVersion); expected quantbench.sweep v1")
+            }
+            return m
+        } catch let e as ExperimentError {
+            throw e
+        } catch {
+            throw Experiment.decodingError(error, file: url.path)
+        }
+    }
+
+    static func iso8601(_ d: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        f.timeZone = TimeZone(identifier: "UTC")
+        return f.string(from: d)
+    }
+}

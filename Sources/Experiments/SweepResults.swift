@@ -1,0 +1,141 @@
+import Datasets
+import Foundation
+
+/// What a sweep measured (`results.json`, `schema_version` 1). Predictions live beside it in
+/// `predictions/<scheme>.threads-<n>.jsonl`.
+public struct SweepResults: Codable, Sendable {
+    /// Version of this file's layout (STYLE.md §4). Bump when a field changes meaning.
+    public var schemaVersion: Int = 1
+    /// `<name>-<UTC timestamp>`, the run folder's name.
+    public var run: String
+    /// The experiment's name.
+    public var experiment: String
+    /// Evaluation examples.
+    public var examples: Int
+    /// Whether the data had labels (F1 / accuracy are nil otherwise).
+    public var labelled: Bool
+    /// Thread counts every scheme ran at.
+    public var threads: [Int]
+    /// Passes per scheme and thread count.
+    public var repeats: Int
+    /// One row per scheme, FP32 first.
+    public var schemes: [SchemeResult]
+    /// True when every scheme gave identical predictions and metrics at every thread count and repeat.
+    public var consistentAcrossThreads: Bool { schemes.allSatisfy(\.consistentAcrossThreads) }
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", run, experiment, examples, labelled, threads, repeats, schemes
+    }
+}
+
+/// One scheme's row.
+public struct SchemeResult: Codable, Sendable, Equatable {
+    /// Scheme name (registry, inline or generated).
+    public var scheme: String
+    /// `baseline`, `scheme` (listed) or `sweep` (generated).
+    public var kind: String
+    /// Factor levels of a generated scheme, keyed by factor (`activation_symmetry` → `act-symmetric`).
+    public var levels: [String: String]?
+    /// Metrics of the reference pass (first thread count, first repeat); nil for unlabelled data.
+    public var metrics: ClassificationMetrics?
+    /// Parameter bytes of the model as evaluated (int8 codes count 1 byte, scales and biases 4).
+    public var modelBytes: Int
+    /// Timings per thread count.
+    public var timings: [Timing]
+    /// F1 minus the FP32 baseline's F1.
+    public var deltaF1: Double?
+    /// Predictions that differ from FP32's (reference passes).
+    public var flipsVsFP32: Int
+    /// For each thread count, predictions that differ from the reference pass (0 everywhere = thread-invariant).
+    public var threadFlips: [ThreadFlips]
+    /// True when all passes (every thread count and repeat) gave identical predictions.
+    public var consistentAcrossThreads: Bool
+
+    /// Seconds of one full evaluation pass at one thread count.
+    public struct Timing: Codable, Sendable, Equatable {
+        public var threads: Int
+        /// One value per repeat (forward passes only; tokenization excluded).
+        public var seconds: [Double]
+        /// FP32's median over this scheme's median at the same thread count.
+        public var speedup: Double
+        public var median: Double { seconds.sorted()[seconds.count / 2] }
+    }
+
+    /// Prediction differences of one thread count's passes against the reference pass.
+    public struct ThreadFlips: Codable, Sendable, Equatable {
+        public var threads: Int
+        /// Largest count over this thread count's repeats.
+        public var flips: Int
+        /// Largest |Δ logit| against the reference pass (0 = bit-identical).
+        public var maxLogitDifference: Double
+
+        enum CodingKeys: String, CodingKey {
+            case threads, flips
+            case maxLogitDifference = "max_logit_difference"
+        }
+    }
+
+    public var modelMB: Double { Double(modelBytes) / 1e6 }
+
+    enum CodingKeys: String, CodingKey {
+        case scheme, kind, levels, metrics, timings
+        case modelBytes = "model_bytes", deltaF1 = "delta_f1", flipsVsFP32 = "flips_vs_fp32"
+        case threadFlips = "thread_flips", consistentAcrossThreads = "consistent_across_threads"
+    }
+}
+
+/// The predictions and logits of one pass, in data-set order (`predictions/<scheme>.threads-<n>.jsonl`, one
+/// `{"index", "label", "prediction", "logits"}` object per line, as `qbench eval --predictions` writes).
+public struct PredictionSet: Sendable, Equatable {
+    public var labels: [Int?]
+    public var predictions: [Int]
+    public var logits: [[Float]]
+
+    public init(labels: [Int?], predictions: [Int], logits: [[Float]]) {
+        self.labels = labels
+        self.predictions = predictions
+        self.logits = logits
+    }
+
+    /// JSON lines; logits use Swift's shortest round-trip `Float` text, so they read back bit for bit.
+    public func jsonLines() -> Data {
+        var out = ""
+        for i in predictions.indices {
+            let label = labels[i].map(String.init) ?? "null"
+            out += "{\"index\":\(i),\"label\":\(label),\"prediction\":\(predictions[i]),\"logits\":["
+                + logits[i].map { $0.description }.joined(separator: ",") + "]}\n"
+        }
+        return Data(out.utf8)
+    }
+
+    /// Parses `jsonLines()` output.
+    /// - Throws: `ExperimentError.badPath` naming the file and line.
+    public static func parse(_ data: Data, file: String) throws -> PredictionSet {
+        struct Line: Decodable {
+            var index: Int
+            var label: Int?
+            var prediction: Int
+            var logits: [Float]
+        }
+        var set = PredictionSet(labels: [], predictions: [], logits: [])
+        let decoder = JSONDecoder()
+        for (n, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() {
+            guard let row = try? decoder.decode(Line.self, from: Data(line)) else {
+                throw ExperimentError.badPath(path: file, reason: "line \(n + 1) is not a prediction record")
+            }
+            guard row.index == set.predictions.count else {
+                throw ExperimentError.badPath(path: file, reason: "line \(n + 1): index \(row.index), expected \(set.predictions.count)")
+            }
+            set.labels.append(row.label)
+            set.predictions.append(row.prediction)
+            set.logits.append(row.logits)
+        }
+        return set
+    }
+
+    /// File name inside `predictions/` for a scheme at a thread count (`/` and spaces replaced).
+    public static func fileName(scheme: String, threads: Int) -> String {
+        let safe = String(scheme.map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "_" })
+        return "\(safe).threads-\(threads).jsonl"
+    }
+}

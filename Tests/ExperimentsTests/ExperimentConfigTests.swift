@@ -1,0 +1,156 @@
+import _TestSupport
+import Experiments
+import Foundation
+import XCTest
+
+/// Strict validation of experiment files: every bad case names the file, the key path and the expected type, and
+/// no run folder is created.
+final class ExperimentConfigTests: XCTestCase {
+    var dir: URL!
+    var runs: URL { dir.appendingPathComponent("runs") }
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("qbench-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    /// A valid experiment on the tiny fixture, plus `extra` lines.
+    func yaml(_ extra: String = "", model: String? = nil) -> String {
+        """
+        name: bad-config
+        model: \(model ?? Fixtures.fixtures.appendingPathComponent("tiny-random-bert").path)
+        data: {path: \(Fixtures.projectRoot.appendingPathComponent("data/glue/MRPC").path), limit: 8}
+        output: \(runs.path)
+        \(extra)
+        """
+    }
+
+    /// Writes `text`, loads and runs it as `qbench sweep` does, and returns the error message.
+    func failure(_ text: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        let url = dir.appendingPathComponent("experiment.yaml")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        var message = ""
+        XCTAssertThrowsError(try RunFolder.runAndWrite(try Experiment.load(file: url.path), command: []),
+                             file: file, line: line) { error in
+            message = "\(error)"
+            XCTAssertTrue(error is ExperimentError, "\(type(of: error)): \(error)", file: file, line: line)
+        }
+        XCTAssertTrue(message.contains(url.path), "message must name the file: \(message)", file: file, line: line)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: runs.path), "nothing may be written", file: file, line: line)
+        return message
+    }
+
+    func testValidConfigLoads() throws {
+        let url = dir.appendingPathComponent("ok.yaml")
+        try yaml("schemes: [pytorch-dynamic, fp32]\nthreads: [1, 2]").write(to: url, atomically: true, encoding: .utf8)
+        let e = try Experiment.load(file: url.path)
+        XCTAssertEqual(e.schemes.map(\.name), ["fp32", "pytorch-dynamic"], "fp32 runs once, first")
+        XCTAssertEqual(e.config.threads, [1, 2])
+        XCTAssertEqual(e.config.batching.batchSize, 8)
+    }
+
+    func testUnknownTopLevelKey() throws {
+        let m = try failure(yaml("repeat: 3"))
+        XCTAssertTrue(m.contains("key repeat:"), m)
+        XCTAssertTrue(m.contains("unknown key 'repeat'"), m)
+        XCTAssertTrue(m.contains("repeats"), "lists the known keys: \(m)")
+        XCTAssertTrue(m.contains(":5:"), "names the line: \(m)")
+    }
+
+    func testUnknownNestedKey() throws {
+        let m = try failure(yaml("batching: {batch_size: 8, pad_to_maks: true}"))
+        XCTAssertTrue(m.contains("key batching.pad_to_maks:"), m)
+        XCTAssertTrue(m.contains("batch_size, max_seq_length, pad_to_max"), m)
+    }
+
+    func testUnknownKeyInsideInlineScheme() throws {
+        let m = try failure(yaml("""
+            schemes:
+              - name: mine
+                default:
+                  weight: {bits: 8, signed: true, symmetric: true, granularty: per_channel}
+            """))
+        XCTAssertTrue(m.contains("key schemes[0].default.weight.granularty:"), m)
+        XCTAssertTrue(m.contains("granularity"), "lists the known keys: \(m)")
+    }
+
+    func testWrongTypeScalarForList() throws {
+        let m = try failure(yaml("threads: 2"))
+        XCTAssertTrue(m.contains("key threads:"), m)
+        XCTAssertTrue(m.contains("expected a non-empty list of integers"), m)
+    }
+
+    func testWrongTypeStringForInteger() throws {
+        let m = try failure(yaml("batching: {batch_size: eight}"))
+        XCTAssertTrue(m.contains("key batching.batch_size:"), m)
+        XCTAssertTrue(m.contains("expected an integer"), m)
+        XCTAssertTrue(m.contains("'eight'"), m)
+    }
+
+    func testWrongTypeQuotedBoolean() throws {
+        let m = try failure(yaml("batching: {pad_to_max: \"yes\"}"))
+        XCTAssertTrue(m.contains("key batching.pad_to_max:"), m)
+        XCTAssertTrue(m.contains("expected true or false"), m)
+    }
+
+    func testUnknownScheme() throws {
+        let m = try failure(yaml("schemes: [pytorch-dynamic, pytorch-dynamc]"))
+        XCTAssertTrue(m.contains("key schemes[1]:"), m)
+        XCTAssertTrue(m.contains("unknown scheme 'pytorch-dynamc'"), m)
+        XCTAssertTrue(m.contains("expected a registered scheme name"), m)
+        XCTAssertTrue(m.contains("pytorch-dynamic-per-channel"), "lists the registered names: \(m)")
+    }
+
+    func testUnknownSweepBase() throws {
+        let m = try failure(yaml("sweep: {base: q8bert, axes: {activation_bits: [7, 8]}}"))
+        XCTAssertTrue(m.contains("key sweep.base:"), m)
+        XCTAssertTrue(m.contains("unknown scheme 'q8bert'"), m)
+    }
+
+    func testMissingModelPath() throws {
+        let m = try failure(yaml(model: dir.appendingPathComponent("no-such-model").path))
+        XCTAssertTrue(m.contains("key model:"), m)
+        XCTAssertTrue(m.contains("no-such-model does not exist"), m)
+        XCTAssertTrue(m.contains("expected a path to a model folder"), m)
+    }
+
+    func testMissingRequiredKey() throws {
+        let m = try failure("""
+            name: x
+            data: {path: \(Fixtures.projectRoot.appendingPathComponent("data/glue/MRPC").path)}
+            output: \(runs.path)
+            """)
+        XCTAssertTrue(m.contains("key model:"), m)
+        XCTAssertTrue(m.contains("required key is missing; expected a string"), m)
+    }
+
+    func testDuplicateGeneratedNameIsRejected() throws {
+        let m = try failure(yaml("""
+            schemes: [{name: ablation.act-7bit, default: {weight: {bits: 8, signed: true, symmetric: true}}}]
+            sweep: {base: pytorch-dynamic, axes: {activation_bits: [7, 8]}}
+            """))
+        XCTAssertTrue(m.contains("key sweep.name:"), m)
+        XCTAssertTrue(m.contains("collides"), m)
+    }
+
+    /// The shipped MRPC experiments validate against the bundled model (from the project root).
+    func testShippedExperimentsValidate() throws {
+        for name in ["mrpc-tutorial", "q8bert-comparison"] {
+            let path = Fixtures.projectRoot.appendingPathComponent("experiments/\(name).yaml").path
+            let e = try Experiment.load(file: path, workingDirectory: Fixtures.projectRoot)
+            XCTAssertEqual(e.config.name, name)
+            XCTAssertEqual(e.schemes.first?.name, "fp32")
+        }
+        // bert-base-size-speed's shape is valid; its model folder only exists after `qbench model init`.
+        let path = Fixtures.projectRoot.appendingPathComponent("experiments/bert-base-size-speed.yaml").path
+        do {
+            _ = try Experiment.load(file: path, workingDirectory: Fixtures.projectRoot)
+        } catch let ExperimentError.config(_, keyPath, _, _) {
+            XCTAssertEqual(keyPath, "model")
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import _TestSupport
+import Experiments
+import Foundation
+import Quantization
+import XCTest
+
+/// Factorial sweep expansion: names, order, count and the numerics of each generated cell.
+final class SweepExpansionTests: XCTestCase {
+    let axes = SweepAxes(activationSymmetry: [.symmetric, .affine], activationBits: [8, 7],
+                         weightGranularity: [.perTensor, .perChannel], requantizeOutput: [true, false])
+
+    func testFullFactorialNamesAndOrder() throws {
+        let variants = try SweepSpec(base: .named("q8bert-dynamic"), axes: axes).expand(base: .q8bertDynamic)
+        XCTAssertEqual(variants.count, 16)
+        XCTAssertEqual(Set(variants.map(\.scheme.name)).count, 16, "names are unique")
+        XCTAssertEqual(variants.first?.scheme.name, "ablation.act-symmetric.act-8bit.w-per-tensor.requant-on")
+        XCTAssertEqual(variants[1].scheme.name, "ablation.act-symmetric.act-8bit.w-per-tensor.requant-off")
+        XCTAssertEqual(variants[2].scheme.name, "ablation.act-symmetric.act-8bit.w-per-channel.requant-on")
+        XCTAssertEqual(variants.last?.scheme.name, "ablation.act-affine.act-7bit.w-per-channel.requant-off")
+        XCTAssertEqual(variants[5].levels, ["activation_symmetry": "act-symmetric", "activation_bits": "act-7bit",
+                                            "weight_granularity": "w-per-tensor", "requantize_output": "requant-off"])
+        // Stable: the same spec gives the same names again.
+        let again = try SweepSpec(base: .named("q8bert-dynamic"), axes: axes).expand(base: .q8bertDynamic)
+        XCTAssertEqual(again.map(\.scheme.name), variants.map(\.scheme.name))
+    }
+
+    /// Axes are named in a fixed order whatever order the file lists them in; unlisted axes are left out.
+    func testPartialAxesAndPrefix() throws {
+        let spec = SweepSpec(name: "abl", base: .named("pytorch-dynamic"),
+                             axes: SweepAxes(weightGranularity: [.perChannel], requantizeOutput: [false, true]))
+        let v = try spec.expand(base: .pytorchDynamic)
+        XCTAssertEqual(v.map(\.scheme.name), ["abl.w-per-channel.requant-off", "abl.w-per-channel.requant-on"])
+        XCTAssertEqual(v[0].scheme.defaultScheme?.activation, QuantScheme.pytorchDynamicActivation,
+                       "unlisted factors keep the base's activation")
+    }
+
+    /// The corners reproduce the presets they stand for.
+    func testCellsMatchPresets() throws {
+        let v = try SweepSpec(base: .named("q8bert-dynamic"), axes: axes).expand(base: .q8bertDynamic)
+        func cell(_ name: String) -> LayerScheme { v.first { $0.scheme.name == "ablation." + name }!.scheme.defaultScheme! }
+        let q8 = cell("act-symmetric.act-8bit.w-per-tensor.requant-on")
+        XCTAssertEqual(q8, ModelScheme.q8bertDynamic.defaultScheme, "the Q8BERT corner is q8bert-dynamic itself")
+        let torchLike = cell("act-affine.act-7bit.w-per-tensor.requant-off")
+        XCTAssertEqual(torchLike.activation, QuantScheme.pytorchDynamicActivation)
+        XCTAssertFalse(torchLike.options.requantizeOutput)
+        XCTAssertEqual(torchLike.options.bias, .int32, "bias stays as in the base")
+        let affine8 = cell("act-affine.act-8bit.w-per-channel.requant-off")
+        XCTAssertEqual(affine8.activation, QuantScheme.pytorchDynamicActivation8Bit)
+        XCTAssertEqual(affine8.weight.granularity, .perChannel(axis: 0))
+        let sym7 = cell("act-symmetric.act-7bit.w-per-tensor.requant-on").activation!
+        XCTAssertEqual([sym7.qmin, sym7.qmax], [-63, 63])
+        XCTAssertEqual(sym7.scaleRule, .maxAbs)
+        XCTAssertTrue(v.allSatisfy { $0.scheme.quantizeEmbeddings }, "embeddings stay quantized as in the base")
+    }
+
+    func testWeightOnlyBaseIsRejected() {
+        XCTAssertThrowsError(try SweepSpec(base: .named("fp16"), axes: axes).expand(base: .fp16))
+    }
+
+    /// The shipped q8bert-comparison experiment: FP32 + 5 listed schemes + 16 variants.
+    func testShippedAblationExpansion() throws {
+        let e = try Experiment.load(file: Fixtures.projectRoot.appendingPathComponent("experiments/q8bert-comparison.yaml").path,
+                                    workingDirectory: Fixtures.projectRoot)
+        XCTAssertEqual(e.variants.count, 16)
+        XCTAssertEqual(e.schemes.count, 22)
+        XCTAssertEqual(Array(e.schemes.prefix(6).map(\.name)),
+                       ["fp32", "pytorch-dynamic", "pytorch-dynamic-8bit", "pytorch-dynamic-per-channel",
+                        "q8bert-dynamic", "q8bert-static"])
+        XCTAssertTrue(e.schemes.dropFirst(6).allSatisfy { $0.name.hasPrefix("ablation.act-") })
+    }
+}

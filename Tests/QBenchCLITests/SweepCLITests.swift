@@ -1,0 +1,157 @@
+import _TestSupport
+import Foundation
+import XCTest
+
+/// End to end on the real binary: `qbench sweep` on the tiny fixture writes every file; `qbench reproduce`
+/// matches it, and refuses or fails when predictions or data were changed.
+final class SweepCLITests: XCTestCase {
+    /// One small sweep shared by the tests (each test copies what it tampers with).
+    struct Run {
+        var root: URL       // temp folder holding the config, the data copy and runs/
+        var folder: URL     // the run folder
+        var stdout: String
+    }
+
+    nonisolated(unsafe) static var cached: Run?
+
+    static func sweep() throws -> Run {
+        if let cached { return cached }
+        let root = try CLI.tempDir()
+        // A private copy of the data, so one test can change it.
+        let data = root.appendingPathComponent("MRPC")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        for split in ["dev", "train"] {
+            let src = Fixtures.projectRoot.appendingPathComponent("data/glue/MRPC/\(split).tsv")
+            let lines = try String(contentsOf: src, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+            try (lines.prefix(33).joined(separator: "\n") + "\n").write(to: data.appendingPathComponent("\(split).tsv"),
+                                                                        atomically: true, encoding: .utf8)
+        }
+        let config = root.appendingPathComponent("tiny.yaml")
+        try """
+            name: tiny-e2e
+            description: end-to-end test sweep
+            model: \(Fixtures.fixtures.appendingPathComponent("tiny-random-bert").path)
+            data: {path: \(data.path), split: dev, limit: 24}
+            batching: {batch_size: 8, max_seq_length: 64, pad_to_max: true}
+            schemes: [pytorch-dynamic, fp16, q8bert-static]
+            sweep:
+              base: q8bert-dynamic
+              axes: {activation_symmetry: [symmetric, affine], requantize_output: [true, false]}
+            threads: [1, 2]
+            repeats: 1
+            calibration: {examples: 16}
+            output: \(root.appendingPathComponent("runs").path)
+            citation: {authors: [Ada Lovelace], title: Tiny sweep}
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["sweep", config.path])
+        guard r.status == 0 else { throw XCTSkip("sweep failed: \(r.stderr)") }
+        let runs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("runs").path)
+        guard runs.count == 1, let name = runs.first else { throw XCTSkip("expected one run folder, found \(runs)") }
+        let run = Run(root: root, folder: root.appendingPathComponent("runs/\(name)"), stdout: r.stdout)
+        cached = run
+        return run
+    }
+
+    func testSweepWritesEveryFile() throws {
+        let run = try Self.sweep()
+        XCTAssertTrue(run.folder.lastPathComponent.range(of: #"^tiny-e2e-\d{8}T\d{6}Z$"#, options: .regularExpression) != nil,
+                      run.folder.lastPathComponent)
+        let fm = FileManager.default
+        for f in ["results.json", "results.csv", "results.md", "manifest.json", "CITATION.cff", "citation.bib", "experiment.yaml"] {
+            XCTAssertTrue(fm.fileExists(atPath: run.folder.appendingPathComponent(f).path), "missing \(f)")
+        }
+        let preds = try fm.contentsOfDirectory(atPath: run.folder.appendingPathComponent("predictions").path)
+        XCTAssertEqual(preds.count, 8 * 2, "8 schemes × 2 thread counts: \(preds)")
+        XCTAssertFalse(try fm.contentsOfDirectory(atPath: run.folder.deletingLastPathComponent().path)
+            .contains { $0.hasPrefix(".") }, "no temporary folder left behind")
+
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: run.folder.appendingPathComponent("manifest.json"))) as! [String: Any]
+        for key in ["schema_version", "config", "config_sha256", "files", "environment", "schemes", "threads", "seed",
+                    "started", "finished"] {
+            XCTAssertNotNil(manifest[key], "manifest lacks \(key)")
+        }
+        let env = manifest["environment"] as! [String: Any]
+        for key in ["git_commit", "quantbench_version", "swift_compiler", "os", "cpu", "cpu_features", "blas_core"] {
+            XCTAssertNotNil(env[key], "environment lacks \(key)")
+        }
+        let files = manifest["files"] as! [[String: Any]]
+        XCTAssertTrue(files.contains { $0["role"] as? String == "model" && $0["name"] as? String == "model.safetensors" })
+        XCTAssertTrue(files.contains { $0["role"] as? String == "data" && $0["name"] as? String == "dev.tsv" })
+        XCTAssertTrue(files.contains { $0["role"] as? String == "calibration_data" }, "q8bert-static reads train.tsv")
+        XCTAssertTrue(files.allSatisfy { ($0["sha256"] as? String)?.count == 64 })
+
+        let md = try String(contentsOf: run.folder.appendingPathComponent("results.md"), encoding: .utf8)
+        for needle in ["| scheme | F1 | accuracy | model MB | s, 1 thread | s, 2 threads |", "ΔF1 vs FP32", "flips vs FP32",
+                       "| pytorch-dynamic |", "## Factorial ablation", "**Answer:**", "published: Tutorial FP32",
+                       "Our model differs", "Thread invariance"] {
+            XCTAssertTrue(md.contains(needle), "results.md lacks \(needle)")
+        }
+        let csv = try String(contentsOf: run.folder.appendingPathComponent("results.csv"), encoding: .utf8)
+        XCTAssertEqual(csv.split(separator: "\n").count, 1 + 8)
+        let cff = try String(contentsOf: run.folder.appendingPathComponent("CITATION.cff"), encoding: .utf8)
+        XCTAssertTrue(cff.hasPrefix("cff-version: 1.2.0"))
+        XCTAssertTrue(cff.contains("name: \"Ada Lovelace\""))
+        let bib = try String(contentsOf: run.folder.appendingPathComponent("citation.bib"), encoding: .utf8)
+        XCTAssertTrue(bib.hasPrefix("@misc{quantbench:\(run.folder.lastPathComponent),"), bib)
+    }
+
+    func testReproduceMatches() throws {
+        let run = try Self.sweep()
+        let r = try CLI.run(["reproduce", run.folder.path])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains("checks match"), r.stdout)
+        XCTAssertFalse(r.stdout.contains("MISMATCH"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("predictions @2 threads"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("timings (median seconds; shown, not compared)"), r.stdout)
+    }
+
+    func testTamperedPredictionFailsReproduce() throws {
+        let run = try Self.sweep()
+        let copy = run.root.appendingPathComponent("tampered-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: run.folder, to: copy)
+        let file = copy.appendingPathComponent("predictions/pytorch-dynamic.threads-1.jsonl")
+        var lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").map(String.init)
+        let flipped = lines[3].contains("\"prediction\":1") ? lines[3].replacingOccurrences(of: "\"prediction\":1", with: "\"prediction\":0")
+            : lines[3].replacingOccurrences(of: "\"prediction\":0", with: "\"prediction\":1")
+        XCTAssertNotEqual(flipped, lines[3])
+        lines[3] = flipped
+        try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["reproduce", copy.path])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stdout.contains("pytorch-dynamic") && r.stdout.contains("MISMATCH"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("1 differ (first at index 3)"), r.stdout)
+    }
+
+    func testChangedDataIsRefused() throws {
+        let run = try Self.sweep()
+        // Copy the whole experiment (config + data + run) and change the data copy the manifest points at.
+        let copy = run.root.appendingPathComponent("data-changed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
+        let data = copy.appendingPathComponent("MRPC")
+        try FileManager.default.copyItem(at: run.root.appendingPathComponent("MRPC"), to: data)
+        let dev = data.appendingPathComponent("dev.tsv")
+        try (String(contentsOf: dev, encoding: .utf8) + "1\t1\t2\tan extra pair\tanother one\n")
+            .write(to: dev, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["reproduce", run.folder.path, "--data", data.path, "--calibration-data", data.path])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("refusing to reproduce"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("dev.tsv has sha256"), r.stderr)
+        XCTAssertFalse(r.stdout.contains("match"), "nothing is run: \(r.stdout)")
+    }
+
+    func testBadConfigWritesNothing() throws {
+        let root = try CLI.tempDir()
+        let config = root.appendingPathComponent("bad.yaml")
+        try """
+            name: bad
+            model: \(Fixtures.fixtures.appendingPathComponent("tiny-random-bert").path)
+            data: {path: data/glue/MRPC}
+            thread: [1]
+            output: \(root.appendingPathComponent("runs").path)
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["sweep", config.path])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("bad.yaml:4: key thread: unknown key 'thread'"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root.appendingPathComponent("runs").path))
+    }
+}
