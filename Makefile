@@ -5,7 +5,7 @@ MODEL ?= ../shared/models/minilm-l6-mrpc
 DATA ?= data/glue/MRPC
 QBENCH = .build/release/qbench
 
-.PHONY: deps build run test doctor bench clean
+.PHONY: deps build run eval test doctor bench clean
 
 # Debian packages the build and tests need (root or sudo).
 deps:
@@ -17,7 +17,13 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
+# The main job: the tutorial's table on the bundled MRPC model (FP32 vs pytorch-dynamic vs fp16, 1 and 2 threads),
+# written to runs/mrpc-tutorial-<UTC timestamp>/ with results, stats.h5, manifest and citation.
 run: build
+	$(QBENCH) sweep experiments/mrpc-tutorial.yaml
+
+# Quick check: evaluate one model folder on MRPC dev.
+eval: build
 	$(QBENCH) eval --model $(MODEL) --data $(DATA) --split dev
 
 # XCTest suite in release (no @testable), ending with a plain "N passed, N failed, N skipped" line.

@@ -60,6 +60,24 @@ public enum StatsRun {
             let quantized = try ModelQuantization.apply(scheme, to: model, calibrations: calibrations)
             prepared.append(Prepared(scheme: scheme, model: quantized, calibrations: calibrations, bins: options.bins))
         }
+        return try measure(model: model, prepared: prepared, batches: batches, labels: labels, options: options,
+                           start: start, progress: progress)
+    }
+
+    /// Statistics for models already quantized elsewhere (a sweep's variants), each with the static ranges it was
+    /// calibrated with (empty for dynamic schemes).
+    public static func run(model: BertModel, quantized: [(scheme: ModelScheme, model: BertModel, calibrations: [String: Calibration])],
+                           batches: [BertBatch], labels: [Int]?, options: StatsOptions = StatsOptions(),
+                           progress: ((String, Int, Int) -> Void)? = nil) throws -> StatsReport {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let prepared = quantized.map { Prepared(scheme: $0.scheme, model: $0.model, calibrations: $0.calibrations, bins: options.bins) }
+        return try measure(model: model, prepared: prepared, batches: batches, labels: labels, options: options,
+                           start: start, progress: progress)
+    }
+
+    static func measure(model: BertModel, prepared: [Prepared], batches: [BertBatch], labels: [Int]?,
+                        options: StatsOptions, start: UInt64, progress: ((String, Int, Int) -> Void)?) throws -> StatsReport {
+        let schemes = prepared.map(\.scheme)
 
         // Side by side: FP32 once per batch, then every scheme on the same batch.
         let recorder = RecordingTap(recordInputRanges: true, bins: options.bins)
