@@ -11,7 +11,7 @@ let package = Package(
     products: [
         .executable(name: "qbench", targets: ["qbench"]),
         .library(name: "QuantBenchKit", targets: ["TensorCore", "Checkpoints", "Tokenization", "BERT",
-                                                   "Quantization", "Datasets", "Experiments"]),
+                                                   "Quantization", "Datasets", "Experiments", "Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,8 +39,13 @@ let package = Package(
             "TensorCore", "Checkpoints", "Tokenization", "BERT", "Quantization", "Datasets",
             .product(name: "Yams", package: "Yams"),
         ]),
+        // Fine-tuning and quantization-aware training: backward passes, AdamW, the training loop.
+        .target(name: "Training", dependencies: [
+            "BERT", "Quantization", "TensorCore", "Checkpoints", "Datasets", "Tokenization",
+            .product(name: "RealModule", package: "swift-numerics"),
+        ]),
         .executableTarget(name: "qbench", dependencies: [
-            "Experiments", "TensorCore", "BERT", "Quantization", "Datasets", "Checkpoints",
+            "Experiments", "TensorCore", "BERT", "Quantization", "Datasets", "Checkpoints", "Training", "Tokenization",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -63,6 +68,9 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["_TestSupport", "Datasets"]),
         .testTarget(name: "ExperimentsTests", dependencies: [
             "_TestSupport", "Experiments", "BERT", "Datasets", "Tokenization", "TensorCore", "Checkpoints",
+        ]),
+        .testTarget(name: "TrainingTests", dependencies: [
+            "_TestSupport", "Training", "BERT", "Checkpoints", "TensorCore", "Datasets", "Quantization",
         ]),
         .testTarget(name: "QBenchCLITests", dependencies: ["_TestSupport", "Checkpoints", "TensorCore"]),
     ],
