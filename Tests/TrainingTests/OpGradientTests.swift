@@ -90,6 +90,21 @@ final class OpGradientTests: XCTestCase {
         XCTAssertEqual(y[2], 1.9544997361036416, accuracy: 1e-14)
     }
 
+    /// Float32 uses the engine's vectorised GELU forward and a one-exp backward; both stay within 1e-6 of float64.
+    func testGELUFloatKernelsAgreeWithFloat64() {
+        let xd = (0..<2000).map { -6 + 12 * Double($0) / 1999 }, r = GradientCheck.random(2000, seed: 30)
+        let xf = xd.map { Float($0) }, rf = r.map { Float($0) }
+        var yd = xd, yf = xf, dd = r, df = rf
+        xd.withUnsafeBufferPointer { p in yd.withUnsafeMutableBufferPointer { ActivationGrad.geluForward(p.baseAddress!, count: 2000, y: $0.baseAddress!) } }
+        xf.withUnsafeBufferPointer { p in yf.withUnsafeMutableBufferPointer { ActivationGrad.geluForward(p.baseAddress!, count: 2000, y: $0.baseAddress!) } }
+        xd.withUnsafeBufferPointer { p in dd.withUnsafeMutableBufferPointer { ActivationGrad.geluBackward(dy: $0.baseAddress!, x: p.baseAddress!, count: 2000, dx: $0.baseAddress!) } }
+        xf.withUnsafeBufferPointer { p in df.withUnsafeMutableBufferPointer { ActivationGrad.geluBackward(dy: $0.baseAddress!, x: p.baseAddress!, count: 2000, dx: $0.baseAddress!) } }
+        for i in 0..<2000 {
+            XCTAssertEqual(Double(yf[i]), yd[i], accuracy: 1e-6 * max(1, abs(yd[i])), "gelu(\(xd[i]))")
+            XCTAssertEqual(Double(df[i]), dd[i], accuracy: 1e-6 * max(1, abs(r[i])), "gelu'(\(xd[i]))")
+        }
+    }
+
     func testTanh() {
         let x = GradientCheck.random(20, seed: 11), r = GradientCheck.random(20, seed: 12)
         func forward(_ x: [Double]) -> [Double] {

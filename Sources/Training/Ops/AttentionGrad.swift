@@ -46,10 +46,19 @@ public enum AttentionGrad {
                     let b = job / nh, h = job % nh
                     let off = b * S * H + h * d
                     let P = probs + job * S * S
-                    T.gemm(transA: false, transB: true, m: S, n: S, k: d, alpha: scale, a: q + off, lda: H,
-                           b: k + off, ldb: H, beta: 0, c: P, ldc: S)
+                    // Float: raw scores, then the inference engine's softmax kernel (scale inside, as
+                    // `BertModel`); other types: scaled scores, generic softmax.
+                    let isFloat = T.self == Float.self
+                    T.gemm(transA: false, transB: true, m: S, n: S, k: d, alpha: isFloat ? 1 : scale, a: q + off,
+                           lda: H, b: k + off, ldb: H, beta: 0, c: P, ldc: S)
                     let mask = keep + b * S
-                    for i in 0..<S { maskedSoftmax(P + i * S, width: S, keep: mask) }
+                    if isFloat {
+                        let pf = UnsafeMutableRawPointer(P).assumingMemoryBound(to: Float.self)
+                        let mf = UnsafeRawPointer(mask).assumingMemoryBound(to: Float.self)
+                        for i in 0..<S { Elementwise.maskedSoftmax(pf + i * S, width: S, scale: Float(scale), keep: mf) }
+                    } else {
+                        for i in 0..<S { maskedSoftmax(P + i * S, width: S, keep: mask) }
+                    }
                     var used = UnsafePointer(P)
                     if let dropout, let dropped {
                         let D = dropped + job * S * S
