@@ -70,7 +70,7 @@ let package = Package(
             "_TestSupport", "Experiments", "BERT", "Datasets", "Tokenization", "TensorCore", "Checkpoints",
         ]),
         .testTarget(name: "TrainingTests", dependencies: [
-            "_TestSupport", "Training", "BERT", "Checkpoints", "TensorCore", "Datasets", "Quantization",
+            "_TestSupport", "Training", "BERT", "Checkpoints", "TensorCore", "Datasets", "Quantization", "Experiments",
         ]),
         .testTarget(name: "QBenchCLITests", dependencies: ["_TestSupport", "Checkpoints", "TensorCore"]),
     ],

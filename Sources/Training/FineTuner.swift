@@ -102,6 +102,8 @@ public final class FineTuner {
     public var onEpoch: ((EpochReport) -> Void)?
     /// Called when an epoch's weights become the best so far (e.g. to snapshot QAT ranges with them).
     public var onBest: ((Int) -> Void)?
+    /// The epoch being trained or evaluated (1-based; 0 before `run`).
+    public private(set) var currentEpoch = 0
 
     public init(model: TrainableBert<Float>, options: FineTuneOptions) throws {
         try options.validate()
@@ -139,6 +141,7 @@ public final class FineTuner {
         var reports: [EpochReport] = []
         var best: (epoch: Int, f1: Double, tensors: [String: Tensor])? = nil
         for epoch in 0..<o.epochs {
+            currentEpoch = epoch + 1
             let order = SeededShuffle.permutation(count: examples.count, seed: o.seed, epoch: epoch)
             let start = DispatchTime.now().uptimeNanoseconds
             var lossSum = 0.0, done = 0

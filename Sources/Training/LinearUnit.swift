@@ -1,3 +1,5 @@
+import Quantization
+
 /// A trainable linear layer `y = x · Wᵀ + b` of the classifier, by HF name, with what its backward pass needs.
 public final class LinearUnit<T: TrainingScalar> {
     /// HF layer name, e.g. `encoder.layer.0.attention.self.query`.
@@ -6,6 +8,9 @@ public final class LinearUnit<T: TrainingScalar> {
     public let weight: Parameter<T>
     /// `[out]`.
     public let bias: Parameter<T>
+    /// Quantization-aware training: fake-quantized weight, input and output with a straight-through estimator
+    /// (see `FakeQuantization`); nil trains in FP32.
+    public internal(set) var fakeQuantization: FakeQuantization?
 
     public var outFeatures: Int { weight.shape[0] }
     public var inFeatures: Int { weight.shape[1] }
@@ -18,34 +23,49 @@ public final class LinearUnit<T: TrainingScalar> {
 
     /// What the backward pass of one call needs.
     struct Cache {
-        /// The input the gemm saw.
+        /// The input the gemm saw (x̂ under QAT).
         var input: [T]
+        /// The weight the gemm saw under QAT (Ŵ); nil = `weight.value`.
+        var weightUsed: [T]?
         var rows: Int
     }
 
-    /// `y[rows, out]` from `x[rows, in]`.
-    func forward(_ x: [T], rows: Int) -> ([T], Cache) {
+    /// `y[rows, out]` from `x[rows, in]`; under QAT `observe` feeds the activation observers (training steps).
+    func forward(_ xIn: [T], rows: Int, observe: Bool = false) -> ([T], Cache) {
         var y = [T](repeating: 0, count: rows * outFeatures)
+        var x = xIn
+        var weightUsed: [T]? = nil
+        var weightParams: QuantParams? = nil, inputParams: [QuantScheme.ParamEntry]? = nil
+        if let fq = fakeQuantization {
+            (weightUsed, weightParams) = fq.quantizeWeight(weight.value, shape: weight.shape)
+            inputParams = fq.quantizeInput(&x, rows: rows, observe: observe)
+        }
         x.withUnsafeBufferPointer { xp in
-            weight.value.withUnsafeBufferPointer { wp in
+            (weightUsed ?? weight.value).withUnsafeBufferPointer { wp in
                 bias.value.withUnsafeBufferPointer { bp in
                     y.withUnsafeMutableBufferPointer { yp in
-                        LinearGrad.forward(x: xp.baseAddress!, rows: rows, weight: wp.baseAddress!, bias: bp.baseAddress!,
+                        LinearGrad.forward(x: xp.baseAddress!, rows: rows, weight: wp.baseAddress!,
+                                           bias: fakeQuantization == nil ? bp.baseAddress! : nil,
                                            outFeatures: outFeatures, inFeatures: inFeatures, y: yp.baseAddress!)
                     }
                 }
             }
         }
-        return (y, Cache(input: x, rows: rows))
+        if let fq = fakeQuantization {
+            fq.addBias(bias.value, to: &y, rows: rows, weightParams: weightParams, inputParams: inputParams)
+            fq.quantizeOutput(&y, rows: rows, observe: observe)
+        }
+        return (y, Cache(input: x, weightUsed: weightUsed, rows: rows))
     }
 
-    /// Accumulates `dW`, `db` and returns `dx` (nil when `needInput` is false).
+    /// Accumulates `dW`, `db` and returns `dx` (nil when `needInput` is false). Under QAT this is the
+    /// straight-through estimator: the quantizers pass gradients unchanged, so `dx = dy·Ŵ`, `dW = dyᵀ·x̂`.
     func backward(_ cache: Cache, dy: [T], needInput: Bool = true) -> [T]? {
         let rows = cache.rows
         var dx: [T]? = needInput ? [T](repeating: 0, count: rows * inFeatures) : nil
         dy.withUnsafeBufferPointer { dyp in
             cache.input.withUnsafeBufferPointer { xp in
-                weight.value.withUnsafeBufferPointer { wp in
+                (cache.weightUsed ?? weight.value).withUnsafeBufferPointer { wp in
                     weight.grad.withUnsafeMutableBufferPointer { dw in
                         bias.grad.withUnsafeMutableBufferPointer { db in
                             func run(_ dxp: UnsafeMutablePointer<T>?) {

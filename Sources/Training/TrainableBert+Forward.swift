@@ -61,6 +61,7 @@ extension TrainableBert {
         }
         let train: UInt64?
         if case let .train(seed) = mode { train = seed } else { train = nil }
+        let observe = train != nil
         var site: UInt64 = 0
         func dropout(_ x: inout [T], p: Double) -> DropoutMask? {
             site += 1
@@ -71,9 +72,14 @@ extension TrainableBert {
         }
 
         var emb = [T](repeating: 0, count: rows * H)
-        wordEmbeddings.value.withUnsafeBufferPointer { w in
-            positionEmbeddings.value.withUnsafeBufferPointer { p in
-                tokenTypeEmbeddings.value.withUnsafeBufferPointer { t in
+        // Under QAT with quantized embeddings, lookups read the fake-quantized tables (gradients pass straight
+        // through to the FP32 tables).
+        let tables = [wordEmbeddings, positionEmbeddings, tokenTypeEmbeddings].map { p in
+            embeddingQuantization.map { fakeQuantizedTable(p, scheme: $0) } ?? p.value
+        }
+        tables[0].withUnsafeBufferPointer { w in
+            tables[1].withUnsafeBufferPointer { p in
+                tables[2].withUnsafeBufferPointer { t in
                     emb.withUnsafeMutableBufferPointer { e in
                         EmbeddingGrad.forward(ids: input.inputIds, types: input.tokenTypeIds, batch: B, seq: S, hidden: H,
                                               word: w.baseAddress!, position: p.baseAddress!, tokenType: t.baseAddress!,
@@ -90,9 +96,9 @@ extension TrainableBert {
         var caches: [ForwardPass<T>.LayerCache] = []
         caches.reserveCapacity(layers.count)
         for layer in layers {
-            let (q, qc) = layer.query.forward(x, rows: rows)
-            let (k, kc) = layer.key.forward(x, rows: rows)
-            let (v, vc) = layer.value.forward(x, rows: rows)
+            let (q, qc) = layer.query.forward(x, rows: rows, observe: observe)
+            let (k, kc) = layer.key.forward(x, rows: rows, observe: observe)
+            let (v, vc) = layer.value.forward(x, rows: rows, observe: observe)
             var probs = [T](repeating: 0, count: shape.probabilityCount)
             var dropped: [T]? = nil
             var ctx = [T](repeating: 0, count: rows * H)
@@ -119,16 +125,16 @@ extension TrainableBert {
                                           probs: pp.baseAddress!, dropped: nil, ctx: cp.baseAddress!)
                 }
             }}}}}}
-            var (a, ac) = layer.attentionOutput.forward(ctx, rows: rows)
+            var (a, ac) = layer.attentionOutput.forward(ctx, rows: rows, observe: observe)
             let aDrop = dropout(&a, p: hiddenDropout)
             add(&a, x)
             let (h1, n1) = layer.attentionNorm.forward(a, rows: rows)
-            let (pre, ic) = layer.intermediate.forward(h1, rows: rows)
+            let (pre, ic) = layer.intermediate.forward(h1, rows: rows, observe: observe)
             var act = [T](repeating: 0, count: pre.count)
             pre.withUnsafeBufferPointer { p in
                 act.withUnsafeMutableBufferPointer { ActivationGrad.geluForward(p.baseAddress!, count: p.count, y: $0.baseAddress!) }
             }
-            var (o, oc) = layer.output.forward(act, rows: rows)
+            var (o, oc) = layer.output.forward(act, rows: rows, observe: observe)
             let oDrop = dropout(&o, p: hiddenDropout)
             add(&o, h1)
             let (out, n2) = layer.outputNorm.forward(o, rows: rows)
@@ -142,14 +148,14 @@ extension TrainableBert {
         for b in 0..<B {
             for i in 0..<H { cls[b * H + i] = x[b * S * H + i] }
         }
-        let (pp, pc) = pooler.forward(cls, rows: B)
+        let (pp, pc) = pooler.forward(cls, rows: B, observe: observe)
         var pooled = [T](repeating: 0, count: B * H)
         pp.withUnsafeBufferPointer { p in
             pooled.withUnsafeMutableBufferPointer { ActivationGrad.tanhForward(p.baseAddress!, count: p.count, y: $0.baseAddress!) }
         }
         var pooledIn = pooled
         let pDrop = dropout(&pooledIn, p: hiddenDropout)
-        let (logits, cc) = classifier.forward(pooledIn, rows: B)
+        let (logits, cc) = classifier.forward(pooledIn, rows: B, observe: observe)
         return ForwardPass(logits: logits, batch: B, seq: S, mode: mode, inputIds: input.inputIds,
                            tokenTypeIds: input.tokenTypeIds, embeddingNorm: embNorm, embeddingDropout: embDrop,
                            layers: caches, pooler: pc, pooled: pooled, pooledDropout: pDrop, classifier: cc)

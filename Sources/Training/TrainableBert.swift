@@ -1,4 +1,5 @@
 import BERT
+import Quantization
 import TensorCore
 
 /// `BertForSequenceClassification` with a backward pass: the model `qbench finetune` trains.
@@ -28,6 +29,8 @@ public final class TrainableBert<T: TrainingScalar> {
 
     /// Every parameter in HF `state_dict` order.
     public let parameters: [Parameter<T>]
+    /// Quantization-aware training: the scheme the embedding tables are fake-quantized with (nil = FP32).
+    public internal(set) var embeddingQuantization: QuantScheme?
 
     struct EncoderLayer {
         let query, key, value, attentionOutput: LinearUnit<T>
@@ -149,5 +152,44 @@ public final class TrainableBert<T: TrainingScalar> {
     /// Sets every gradient to zero.
     public func zeroGradients() {
         for p in parameters { p.zeroGradient() }
+    }
+
+    /// Switches to quantization-aware training under `scheme`: every linear layer the scheme selects gets a
+    /// `FakeQuantization` (straight-through estimator), and embedding tables are fake-quantized when the scheme
+    /// quantizes them. Training steps then learn static activation ranges (`calibrations`).
+    /// - Throws: `QuantizationError` for an invalid scheme.
+    public func attachQuantization(_ scheme: ModelScheme) throws {
+        try scheme.validate()
+        func check(_ p: Parameter<T>, _ s: QuantScheme) throws {   // the scheme must fit the tensor's shape
+            _ = try WeightQuantizer.roundTrip(Tensor(zeros: p.shape), scheme: s, name: p.name)
+        }
+        var units: [(LinearUnit<T>, FakeQuantization?)] = []
+        for unit in linearUnits {
+            let ls = scheme.layerScheme(for: unit.name)
+            if let ls { try check(unit.weight, ls.weight) }
+            units.append((unit, try ls.map { try FakeQuantization(name: unit.name, scheme: $0) }))
+        }
+        if let es = scheme.embeddingScheme {
+            for p in [wordEmbeddings, positionEmbeddings, tokenTypeEmbeddings] { try check(p, es) }
+        }
+        for (unit, fq) in units { unit.fakeQuantization = fq }
+        embeddingQuantization = scheme.embeddingScheme
+    }
+
+    /// Static activation (and output) ranges learned by quantization-aware training, by layer name — the
+    /// calibration a static scheme's integer model runs with. Empty for FP32 training and dynamic schemes.
+    public func calibrations() -> [String: Calibration] {
+        var out: [String: Calibration] = [:]
+        for unit in linearUnits {
+            if let c = unit.fakeQuantization?.calibration { out[unit.name] = c }
+        }
+        return out
+    }
+
+    /// An embedding table after the scheme's weight quantizer (`WeightQuantizer.roundTrip`, as inference does).
+    func fakeQuantizedTable(_ p: Parameter<T>, scheme: QuantScheme) -> [T] {
+        let t = Tensor(shape: p.shape, data: T.self == Float.self ? p.value as! [Float] : p.value.map { Float($0) })
+        let q = try! WeightQuantizer.roundTrip(t, scheme: scheme, name: p.name)
+        return T.self == Float.self ? q.data as! [T] : q.data.map { T($0) }
     }
 }

@@ -46,9 +46,10 @@ struct Finetune: ParsableCommand {
         let dev = try training.evaluationSet(tokenizer: tokenizer, padId: padId)
         let trainable = try TrainableBert<Float>(config: base.config, tensors: base.tensors, hiddenDropout: base.hiddenDropout,
                                                  attentionDropout: base.attentionDropout, name: model)
-        print("fine-tuning \(model) on \(examples.count) pairs of \(train.path): \(training.epochs) epoch(s), lr \(training.lr), "
-              + "batch \(training.batchSize), seed \(training.seed), \(training.threads) thread(s)")
-        let tuner = try FineTuner(model: trainable, options: training.options)
+        let options = training.options(defaultEpochs: 3, defaultLR: 5e-5)
+        print("fine-tuning \(model) on \(examples.count) pairs of \(train.path): \(options.epochs) epoch(s), lr \(options.learningRate), "
+              + "batch \(options.batchSize), seed \(options.seed), \(training.threads) thread(s)")
+        let tuner = try FineTuner(model: trainable, options: options)
         training.attachProgress(to: tuner, examples: examples.count)
         let result = try tuner.run(examples: examples, evaluate: dev.map { dev in
             { model in
@@ -68,7 +69,7 @@ struct Finetune: ParsableCommand {
                 return e
             },
         ]
-        let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(training.options)) as! [String: Any]
+        let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(options)) as! [String: Any]
         record["options"] = encoded
         let recordData = try JSONSerialization.data(withJSONObject: record, options: [.prettyPrinted, .sortedKeys])
         try ClassifierFolder.write(tensors: result.bestTensors,

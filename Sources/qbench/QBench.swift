@@ -8,7 +8,7 @@ struct QBench: ParsableCommand {
         commandName: "qbench",
         abstract: "QuantBench: quantization research workbench for BERT encoders.",
         version: "0.1.0",
-        subcommands: [Eval.self, Quantize.self, Finetune.self, Bench.self, ModelCommand.self, Schemes.self, Doctor.self]
+        subcommands: [Eval.self, Quantize.self, Finetune.self, Qat.self, Bench.self, ModelCommand.self, Schemes.self, Doctor.self]
     )
 
     static func main() {

@@ -13,10 +13,10 @@ struct TrainingArguments: ParsableArguments {
     var data: String = "data/glue/MRPC"
     @Option(help: "Split to evaluate after each epoch (task folders only; \"none\" to skip).")
     var evalSplit: String = "dev"
-    @Option(help: "Epochs.")
-    var epochs: Int = 3
-    @Option(help: "Peak learning rate (linear warm-up, then linear decay to 0).")
-    var lr: Double = 5e-5
+    @Option(help: "Epochs (default: 3 for finetune, 2 for qat).")
+    var epochs: Int?
+    @Option(help: "Peak learning rate, linear warm-up then linear decay to 0 (default: 5e-5 for finetune, 2e-5 for qat).")
+    var lr: Double?
     @Option(help: "Examples per optimizer step.")
     var batchSize: Int = 16
     @Option(help: "Seed for shuffling, dropout and a fresh classifier head.")
@@ -34,10 +34,11 @@ struct TrainingArguments: ParsableArguments {
     @Option(help: "Threads for the engine and OpenBLAS (default: all cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    var options: FineTuneOptions {
+    /// The hyper-parameters, with the command's defaults for epochs and learning rate.
+    func options(defaultEpochs: Int, defaultLR: Double) -> FineTuneOptions {
         var o = FineTuneOptions()
-        o.epochs = epochs
-        o.learningRate = lr
+        o.epochs = epochs ?? defaultEpochs
+        o.learningRate = lr ?? defaultLR
         o.batchSize = batchSize
         o.seed = seed
         o.maxSeqLength = maxSeqLength
@@ -50,7 +51,7 @@ struct TrainingArguments: ParsableArguments {
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         if let n = trainExamples, n < 1 { throw ValidationError("--train-examples must be at least 1") }
-        try options.validate()
+        try options(defaultEpochs: 1, defaultLR: 1e-5).validate()
     }
 
     /// The tokenized training examples (train split of a task folder, or the TSV itself).

@@ -113,3 +113,47 @@ final class FinetuneCLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("already exists"), r.stderr)
     }
 }
+
+/// `qbench qat` end to end on the tiny random BERT.
+final class QatCLITests: XCTestCase {
+    let tiny = Fixtures.fixtures.appendingPathComponent("tiny-random-bert").path
+    let mrpc = Fixtures.projectRoot.appendingPathComponent("data/glue/MRPC").path
+    let dev = Fixtures.projectRoot.appendingPathComponent("data/glue/MRPC/dev.tsv").path
+
+    /// The learned ranges land in a quantized folder that `eval --scheme` runs on the integer kernels, giving the
+    /// F1 the run reported.
+    func testStaticSchemeWritesLearnedRangesThatEvalUses() throws {
+        let out = try CLI.tempDir().appendingPathComponent("qat")
+        let r = try CLI.run(["qat", "--model", tiny, "--scheme", "q8bert-static", "--out", out.path, "--data", mrpc,
+                             "--train-examples", "16", "--epochs", "1", "--batch-size", "8", "--threads", "1",
+                             "--calibration-examples", "16"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("| post-training q8bert-static |"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("| QAT q8bert-static (epoch 1) |"), r.stdout)
+        let st = try SafeTensorsFile(url: out.appendingPathComponent("model.safetensors"))
+        let cal = try JSONSerialization.jsonObject(with: Data(st.metadata["quantbench.calibration"]!.utf8)) as! [String: Any]
+        XCTAssertEqual(cal.count, 14, "every linear layer has learned input/output ranges")
+        let line = r.stdout.split(separator: "\n").first { $0.hasPrefix("| QAT") }!
+        let f1 = Double(line.split(separator: "|")[1].trimmingCharacters(in: .whitespaces))!
+        let e = try CLI.run(["eval", "--model", out.path, "--scheme", "q8bert-static", "--data", dev, "--threads", "1", "--json"])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        let obj = try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual((obj["f1"] as! NSNumber).doubleValue, f1, accuracy: 5e-5)
+        XCTAssertEqual(obj["scheme"] as? String, "q8bert-static")
+    }
+
+    func testDynamicSchemeAndBadScheme() throws {
+        let out = try CLI.tempDir().appendingPathComponent("qat")
+        let r = try CLI.run(["qat", "--model", tiny, "--scheme", "pytorch-dynamic", "--out", out.path, "--data", mrpc,
+                             "--train-examples", "8", "--epochs", "1", "--eval-split", "none", "--threads", "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let e = try CLI.run(["eval", "--model", out.path, "--scheme", "pytorch-dynamic", "--data", dev, "--threads", "1"])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        let bad = try CLI.run(["qat", "--model", tiny, "--scheme", "no-such-scheme", "--out", out.path + "2", "--data", mrpc])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("no-such-scheme"), bad.stderr)
+        let fp32 = try CLI.run(["qat", "--model", tiny, "--scheme", "fp32", "--out", out.path + "3", "--data", mrpc])
+        XCTAssertNotEqual(fp32.status, 0)
+        XCTAssertTrue(fp32.stderr.contains("quantizes nothing"), fp32.stderr)
+    }
+}
