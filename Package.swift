@@ -11,7 +11,7 @@ let package = Package(
     products: [
         .executable(name: "qbench", targets: ["qbench"]),
         .library(name: "QuantBenchKit", targets: ["TensorCore", "Checkpoints", "Tokenization", "BERT",
-                                                   "Quantization", "Datasets", "LayerStats", "Experiments"]),
+                                                   "Quantization", "Datasets", "LayerStats", "Experiments", "Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -41,8 +41,13 @@ let package = Package(
             "TensorCore", "Checkpoints", "Tokenization", "BERT", "Quantization", "Datasets", "LayerStats",
             .product(name: "Yams", package: "Yams"),
         ]),
+        // Fine-tuning and quantization-aware training: backward passes, AdamW, the training loop.
+        .target(name: "Training", dependencies: [
+            "BERT", "Quantization", "TensorCore", "Checkpoints", "Datasets", "Tokenization",
+            .product(name: "RealModule", package: "swift-numerics"),
+        ]),
         .executableTarget(name: "qbench", dependencies: [
-            "Experiments", "TensorCore", "BERT", "Quantization", "Datasets", "Checkpoints", "LayerStats",
+            "Experiments", "TensorCore", "BERT", "Quantization", "Datasets", "Checkpoints", "LayerStats", "Training", "Tokenization",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -68,6 +73,9 @@ let package = Package(
             "Quantization", "LayerStats",
         ]),
         .testTarget(name: "LayerStatsTests", dependencies: ["_TestSupport", "LayerStats", "TensorCore"]),
+        .testTarget(name: "TrainingTests", dependencies: [
+            "_TestSupport", "Training", "BERT", "Checkpoints", "TensorCore", "Datasets", "Quantization", "Experiments",
+        ]),
         .testTarget(name: "QBenchCLITests", dependencies: ["_TestSupport", "Checkpoints", "TensorCore", "LayerStats"]),
     ],
     // Swift 5 language mode: kernels share raw buffers across DispatchQueue.concurrentPerform workers,

@@ -10,7 +10,7 @@ struct QBench: ParsableCommand {
         abstract: "QuantBench: quantization research workbench for BERT encoders.",
         version: QuantBenchVersion.current,
         subcommands: [Eval.self, Quantize.self, Bench.self, Stats.self, Sweep.self, Reproduce.self, ModelCommand.self,
-                      Schemes.self, Doctor.self]
+                      Finetune.self, Qat.self, Schemes.self, Doctor.self]
     )
 
     static func main() {
