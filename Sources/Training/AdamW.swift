@@ -12,8 +12,11 @@ import TensorCore
 /// Updates are dense (as PyTorch's for an `nn.Embedding` without `sparse=True`): rows of an embedding table with
 /// no gradient this step still decay and still move with their running moments.
 public final class AdamW<T: TrainingScalar> {
+    /// First-moment decay β₁.
     public let beta1: Double
+    /// Second-moment decay β₂.
     public let beta2: Double
+    /// ε added to the denominator.
     public let epsilon: Double
     /// Decoupled weight decay λ (HF Trainer: 0.0 by default; the reference fine-tune used 0.01).
     public let weightDecay: Double
@@ -23,6 +26,7 @@ public final class AdamW<T: TrainingScalar> {
     private var v: [[T]]
     private let parameters: [Parameter<T>]
 
+    /// An optimizer over `parameters` with PyTorch's defaults (β₁ 0.9, β₂ 0.999, ε 1e-8).
     public init(parameters: [Parameter<T>], beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
                 weightDecay: Double = 0.01) {
         self.parameters = parameters

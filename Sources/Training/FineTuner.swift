@@ -5,9 +5,11 @@ import TensorCore
 
 /// Hyper-parameters of a fine-tuning run; the defaults are the reference PyTorch run's (HF Trainer, MRPC).
 public struct FineTuneOptions: Codable, Sendable, Equatable {
+    /// Passes over the training data.
     public var epochs: Int = 3
     /// Peak learning rate of the linear warm-up/decay schedule.
     public var learningRate: Double = 5e-5
+    /// Examples per optimizer step.
     public var batchSize: Int = 16
     /// Seeds shuffling, dropout and any fresh classifier head.
     public var seed: UInt64 = 42
@@ -20,6 +22,7 @@ public struct FineTuneOptions: Codable, Sendable, Equatable {
     /// Global gradient-norm clipping threshold.
     public var maxGradNorm: Double = 1.0
 
+    /// The reference run's settings.
     public init() {}
 
     enum CodingKeys: String, CodingKey {
@@ -47,9 +50,13 @@ public struct FineTuneOptions: Codable, Sendable, Equatable {
 
 /// One labelled, tokenized training pair.
 public struct TrainingExample: Sendable {
+    /// `[CLS] a [SEP] b [SEP]` token ids, unpadded.
     public var inputIds: [Int32]
+    /// Segment ids, same length.
     public var tokenTypeIds: [Int32]
+    /// Gold class.
     public var label: Int
+    /// One example.
     public init(inputIds: [Int32], tokenTypeIds: [Int32], label: Int) {
         self.inputIds = inputIds
         self.tokenTypeIds = tokenTypeIds
@@ -59,13 +66,17 @@ public struct TrainingExample: Sendable {
 
 /// Where a run is, after each optimizer step (for progress bars).
 public struct StepProgress: Sendable {
+    /// 1-based epoch.
     public var epoch: Int
+    /// Examples of this epoch done so far.
     public var examplesDone: Int
     public var examplesInEpoch: Int
+    /// Optimizer steps taken in the run (1-based after the first).
     public var step: Int
     public var totalSteps: Int
     /// Mean loss over the epoch so far.
     public var meanLoss: Double
+    /// Learning rate of the step just taken.
     public var learningRate: Double
 }
 
@@ -73,6 +84,7 @@ public struct StepProgress: Sendable {
 public struct EpochReport: Codable, Sendable {
     /// 1-based.
     public var epoch: Int
+    /// Mean training loss over the epoch.
     public var meanLoss: Double
     /// Training time of the epoch (evaluation excluded).
     public var seconds: Double
@@ -94,6 +106,7 @@ public struct EpochReport: Codable, Sendable {
 /// warm-up/decay learning rate. After each epoch `evaluate` scores the model (e.g. dev F1) and the best weights
 /// are kept in memory — nothing is written to disk here.
 public final class FineTuner {
+    /// The model being trained (in place).
     public let model: TrainableBert<Float>
     public let options: FineTuneOptions
     /// Called after every step.
@@ -105,6 +118,7 @@ public final class FineTuner {
     /// The epoch being trained or evaluated (1-based; 0 before `run`).
     public private(set) var currentEpoch = 0
 
+    /// - Throws: `TrainingError.badOption` for invalid options.
     public init(model: TrainableBert<Float>, options: FineTuneOptions) throws {
         try options.validate()
         self.model = model

@@ -6,10 +6,14 @@
 /// `step` counts optimizer steps already taken (0 for the first update, as HF's scheduler), so with warm-up the
 /// first update uses lr 0.
 public struct LearningRateSchedule: Sendable, Equatable {
+    /// Peak learning rate.
     public var baseLR: Double
+    /// Steps of linear warm-up from 0.
     public var warmupSteps: Int
+    /// All optimizer steps of the run.
     public var totalSteps: Int
 
+    /// A schedule with an explicit warm-up length.
     public init(baseLR: Double, warmupSteps: Int, totalSteps: Int) {
         self.baseLR = baseLR
         self.warmupSteps = warmupSteps

@@ -12,7 +12,9 @@ public final class LinearUnit<T: TrainingScalar> {
     /// (see `FakeQuantization`); nil trains in FP32.
     public internal(set) var fakeQuantization: FakeQuantization?
 
+    /// Output width N.
     public var outFeatures: Int { weight.shape[0] }
+    /// Input width K.
     public var inFeatures: Int { weight.shape[1] }
 
     init(name: String, weight: Parameter<T>, bias: Parameter<T>) {
@@ -92,7 +94,9 @@ public final class LinearUnit<T: TrainingScalar> {
 public final class LayerNormUnit<T: TrainingScalar> {
     /// HF name, e.g. `encoder.layer.0.output.LayerNorm`.
     public let name: String
+    /// Scale γ `[hidden]`.
     public let gamma: Parameter<T>
+    /// Shift β `[hidden]`.
     public let beta: Parameter<T>
     let eps: T
 

@@ -13,6 +13,7 @@ import TensorCore
 /// Usage: `let pass = try model.forward(batch, mode: .train(seed: s))`, then
 /// `model.backward(pass, labels: y)` accumulates `∂loss/∂θ` into every `Parameter.grad` and returns the loss.
 public final class TrainableBert<T: TrainingScalar> {
+    /// The HF configuration (sizes, eps, labels).
     public let config: BertConfiguration
     /// Dropout after embeddings, attention output, FFN output and on the pooled vector (HF `hidden_dropout_prob`).
     public var hiddenDropout: Double

@@ -24,6 +24,7 @@ struct Finetune: ParsableCommand {
     @OptionGroup var training: TrainingArguments
 
     func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0)   // epoch lines appear as they happen, also in a log file
         let outURL = URL(fileURLWithPath: out)
         guard !FileManager.default.fileExists(atPath: out) else {
             throw ValidationError("\(out) already exists; choose a new output folder")
@@ -50,7 +51,7 @@ struct Finetune: ParsableCommand {
         print("fine-tuning \(model) on \(examples.count) pairs of \(train.path): \(options.epochs) epoch(s), lr \(options.learningRate), "
               + "batch \(options.batchSize), seed \(options.seed), \(training.threads) thread(s)")
         let tuner = try FineTuner(model: trainable, options: options)
-        training.attachProgress(to: tuner, examples: examples.count)
+        training.attachProgress(to: tuner)
         let result = try tuner.run(examples: examples, evaluate: dev.map { dev in
             { model in
                 let bar = ProgressBar(label: "eval \(training.evalSplit)")

@@ -33,6 +33,7 @@ struct Qat: ParsableCommand {
     @OptionGroup var training: TrainingArguments
 
     func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0)   // epoch lines appear as they happen, also in a log file
         let outURL = URL(fileURLWithPath: out)
         guard !FileManager.default.fileExists(atPath: out) else {
             throw ValidationError("\(out) already exists; choose a new output folder")
@@ -80,7 +81,7 @@ struct Qat: ParsableCommand {
         print("quantization-aware training of \(model) with \(modelScheme.name) on \(examples.count) pairs of \(train.path): "
               + "\(options.epochs) epoch(s), lr \(options.learningRate), batch \(options.batchSize), seed \(options.seed)")
         let tuner = try FineTuner(model: trainable, options: options)
-        training.attachProgress(to: tuner, examples: examples.count)
+        training.attachProgress(to: tuner)
         var epochFlips: [Int: Int] = [:]
         var bestCalibrations = trainable.calibrations()
         tuner.onBest = { _ in bestCalibrations = trainable.calibrations() }

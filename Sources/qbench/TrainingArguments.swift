@@ -82,7 +82,7 @@ struct TrainingArguments: ParsableArguments {
     }
 
     /// Progress bars per epoch and one summary line per epoch on stdout.
-    func attachProgress(to tuner: FineTuner, examples: Int) {
+    func attachProgress(to tuner: FineTuner) {
         var bar: ProgressBar? = nil
         tuner.onStep = { p in
             if p.examplesDone <= tuner.options.batchSize { bar = ProgressBar(label: "epoch \(p.epoch)/\(tuner.options.epochs)") }

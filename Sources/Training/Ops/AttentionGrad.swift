@@ -7,7 +7,9 @@ public struct AttentionShape: Sendable, Equatable {
     public var batch: Int
     public var seq: Int
     public var heads: Int
+    /// Per-head width d (scores are scaled by 1/√d).
     public var headDim: Int
+    /// A layout for `batch` sequences of `seq` positions.
     public init(batch: Int, seq: Int, heads: Int, headDim: Int) {
         self.batch = batch
         self.seq = seq
