@@ -11,7 +11,7 @@ let package = Package(
     products: [
         .executable(name: "qbench", targets: ["qbench"]),
         .library(name: "QuantBenchKit", targets: ["TensorCore", "Checkpoints", "Tokenization", "BERT",
-                                                   "Quantization", "Datasets", "Experiments"]),
+                                                   "Quantization", "Datasets", "LayerStats", "Experiments", "Training"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -35,12 +35,19 @@ let package = Package(
         .target(name: "BERT", dependencies: ["TensorCore", "Checkpoints", "Tokenization"]),
         .target(name: "Quantization", dependencies: ["TensorCore", "_CKernels", "Checkpoints"]),
         .target(name: "Datasets", dependencies: ["Tokenization"]),
+        // Layer-wise error statistics and the HDF5 writer; data only (no BERT, no Quantization).
+        .target(name: "LayerStats", dependencies: ["TensorCore", "CHDF5"]),
         .target(name: "Experiments", dependencies: [
-            "TensorCore", "Checkpoints", "Tokenization", "BERT", "Quantization", "Datasets",
+            "TensorCore", "Checkpoints", "Tokenization", "BERT", "Quantization", "Datasets", "LayerStats",
             .product(name: "Yams", package: "Yams"),
         ]),
+        // Fine-tuning and quantization-aware training: backward passes, AdamW, the training loop.
+        .target(name: "Training", dependencies: [
+            "BERT", "Quantization", "TensorCore", "Checkpoints", "Datasets", "Tokenization",
+            .product(name: "RealModule", package: "swift-numerics"),
+        ]),
         .executableTarget(name: "qbench", dependencies: [
-            "Experiments", "TensorCore", "BERT", "Quantization", "Datasets", "Checkpoints",
+            "Experiments", "TensorCore", "BERT", "Quantization", "Datasets", "Checkpoints", "LayerStats", "Training", "Tokenization",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -63,8 +70,13 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["_TestSupport", "Datasets"]),
         .testTarget(name: "ExperimentsTests", dependencies: [
             "_TestSupport", "Experiments", "BERT", "Datasets", "Tokenization", "TensorCore", "Checkpoints",
+            "Quantization", "LayerStats",
         ]),
-        .testTarget(name: "QBenchCLITests", dependencies: ["_TestSupport", "Checkpoints", "TensorCore"]),
+        .testTarget(name: "LayerStatsTests", dependencies: ["_TestSupport", "LayerStats", "TensorCore"]),
+        .testTarget(name: "TrainingTests", dependencies: [
+            "_TestSupport", "Training", "BERT", "Checkpoints", "TensorCore", "Datasets", "Quantization", "Experiments",
+        ]),
+        .testTarget(name: "QBenchCLITests", dependencies: ["_TestSupport", "Checkpoints", "TensorCore", "LayerStats"]),
     ],
     // Swift 5 language mode: kernels share raw buffers across DispatchQueue.concurrentPerform workers,
     // which strict Swift 6 concurrency checking cannot express without copies.

@@ -6,6 +6,11 @@ import TensorCore
 public struct LayerNormParams: Sendable {
     public var gamma: [Float]
     public var beta: [Float]
+
+    public init(gamma: [Float], beta: [Float]) {
+        self.gamma = gamma
+        self.beta = beta
+    }
 }
 
 /// Output of one forward pass.

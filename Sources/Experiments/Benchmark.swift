@@ -21,10 +21,14 @@ public enum Benchmark {
     public struct Row: Codable, Sendable {
         public var variant: String
         public var threads: Int
-        /// Seconds for one pass over all batches, each repeat.
+        /// Wall seconds for one pass over all batches, each repeat.
         public var seconds: [Double]
+        /// Process CPU seconds (all threads) for the same passes: less sensitive than wall time to other
+        /// processes competing for the cores, so a busy machine still gives comparable 1-thread ratios.
+        public var cpuSeconds: [Double]
         public var examples: Int
         public var median: Double { seconds.sorted()[seconds.count / 2] }
+        public var cpuMedian: Double { cpuSeconds.sorted()[cpuSeconds.count / 2] }
         public var msPerExample: Double { 1000 * median / Double(max(1, examples)) }
     }
 
@@ -36,17 +40,20 @@ public enum Benchmark {
         for t in threads {
             Parallel.setThreads(t)
             var times = [[Double]](repeating: [], count: variants.count)
+            var cpu = [[Double]](repeating: [], count: variants.count)
             for v in variants { _ = try v.model.forward(batches[0]) }  // warm-up (page in weights, scratch)
             for r in 0..<max(1, repeats) {
                 for (i, v) in variants.enumerated() {
                     progress?("threads \(t), repeat \(r + 1)/\(repeats): \(v.name)")
                     let start = DispatchTime.now().uptimeNanoseconds
+                    let cpuStart = processCPUSeconds()
                     for b in batches { _ = try v.model.forward(b) }
                     times[i].append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                    cpu[i].append(processCPUSeconds() - cpuStart)
                 }
             }
             for (i, v) in variants.enumerated() {
-                rows.append(Row(variant: v.name, threads: t, seconds: times[i], examples: examples))
+                rows.append(Row(variant: v.name, threads: t, seconds: times[i], cpuSeconds: cpu[i], examples: examples))
             }
         }
         return rows
@@ -55,13 +62,21 @@ public enum Benchmark {
     /// A Markdown table: variant, threads, median seconds, ms/example, speed-up vs the first variant at the same
     /// thread count.
     public static func table(_ rows: [Row]) -> String {
-        var out = "| variant | threads | median s | ms/example | speed-up vs \(rows.first?.variant ?? "-") |\n"
-        out += "|---|---|---|---|---|\n"
+        let first = rows.first?.variant ?? "-"
+        var out = "| variant | threads | median s | ms/example | speed-up vs \(first) | CPU s | CPU speed-up vs \(first) |\n"
+        out += "|---|---|---|---|---|---|---|\n"
         for r in rows {
             let base = rows.first { $0.threads == r.threads }!
-            out += String(format: "| %@ | %d | %.3f | %.2f | %.2fx |\n", r.variant, r.threads, r.median,
-                          r.msPerExample, base.median / r.median)
+            out += String(format: "| %@ | %d | %.3f | %.2f | %.2fx | %.3f | %.2fx |\n", r.variant, r.threads, r.median,
+                          r.msPerExample, base.median / r.median, r.cpuMedian, base.cpuMedian / r.cpuMedian)
         }
         return out
+    }
+
+    /// CPU time of this process so far (all threads), from `CLOCK_PROCESS_CPUTIME_ID`.
+    public static func processCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

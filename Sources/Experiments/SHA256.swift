@@ -130,4 +130,7 @@ public struct SHA256 {
     }
 
     @inline(__always) private func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+
+    /// The hex digest of the file at `path`.
+    public static func hex(file path: String) throws -> String { try hexOfFile(path).sha256 }
 }

@@ -67,8 +67,10 @@ public enum BLASRuntime {
     public static func ensureOptimalCore() {
         let env = ProcessInfo.processInfo.environment
         if env["QBENCH_BLAS_REEXEC"] == "1" { return }
-        guard let core = recommendedCore(current: coreName, cpu: .current,
-                                         userCoreType: env["OPENBLAS_CORETYPE"]) else { return }
+        // QBENCH_IGNORE_USER_CORETYPE=1 lets a test force a slow core with OPENBLAS_CORETYPE and watch the
+        // correction happen, exercising the real re-exec.
+        let user = env["QBENCH_IGNORE_USER_CORETYPE"] == "1" ? nil : env["OPENBLAS_CORETYPE"]
+        guard let core = recommendedCore(current: coreName, cpu: .current, userCoreType: user) else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
         setenv("QBENCH_BLAS_REEXEC", "1", 1)
         let args = CommandLine.arguments
@@ -85,5 +87,18 @@ public enum BLASRuntime {
         get { Int(openblas_get_num_threads()) }
         set { openblas_set_num_threads(Int32(max(1, newValue))) }
     }
-}
 
+    /// Best of 5 timings of one `[m, k] × [k, n]` sgemm, in GFLOPS (for `qbench doctor --sgemm`).
+    public static func measureSgemmGFLOPS(m: Int = 1024, n: Int = 768, k: Int = 768) -> Double {
+        let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * n)
+        var c = [Float](repeating: 0, count: m * n)
+        var best = Double.infinity
+        for _ in 0..<5 {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k),
+                        b, Int32(n), 0, &c, Int32(n))
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+        }
+        return 2 * Double(m * n * k) / best / 1e9
+    }
+}

@@ -1,6 +1,6 @@
 // The one place that chooses kernels (STYLE.md point 6). A kernel family is a row of function pointers; the
 // active family is picked once from qb_cpu_detect() (pthread_once, so concurrent first calls are safe) and can be
-// overridden by qb_qgemm_force_kernel for tests. Packed GEMMs run the family whose layout the pack holds.
+// overridden by qb_qgemm_force_kernel for tests. Packed GEMMs run the family that made the pack.
 //
 // Families: "avx512vnni" (AVX512F/BW/VL/DQ + VNNI, plus AVX2/FMA/F16C for the non-GEMM helpers),
 //           "avx2" (AVX2 + FMA + F16C), "ref" (portable C).
@@ -12,7 +12,6 @@
 
 typedef struct qb_family {
     const char *name;
-    int layout;
     qb_gemm_u8s8_packed_fn u8s8_packed;
     qb_gemm_s8s8_packed_fn s8s8_packed;
     void (*quantize_u8)(const float *, int, float, int32_t, int32_t, int32_t, uint8_t *);
@@ -24,14 +23,14 @@ typedef struct qb_family {
     void (*from_f16)(const uint16_t *, size_t, float *);
 } qb_family;
 
-// Indexed by layout (enum qb_layout).
+// Indexed by enum qb_family_id.
 static const qb_family qb_families[] = {
-    {"ref", QB_LAYOUT_REF, qb_qgemm_u8s8_packed_ref, qb_qgemm_s8s8_packed_ref, qb_quantize_u8_ref, qb_quantize_s8_ref,
+    {"ref", qb_qgemm_u8s8_packed_ref, qb_qgemm_s8s8_packed_ref, qb_quantize_u8_ref, qb_quantize_s8_ref,
      qb_minmax_f32_ref, qb_requant_f32_ref, qb_f32_to_f16_ref, qb_f16_to_f32_ref},
 #if QB_X86
-    {"avx2", QB_LAYOUT_AVX2_I16, qb_qgemm_u8s8_packed_avx2, qb_qgemm_s8s8_packed_avx2, qb_quantize_u8_avx2,
+    {"avx2", qb_qgemm_u8s8_packed_avx2, qb_qgemm_s8s8_packed_avx2, qb_quantize_u8_avx2,
      qb_quantize_s8_avx2, qb_minmax_f32_avx2, qb_requant_f32_avx2, qb_f32_to_f16_avx2, qb_f16_to_f32_avx2},
-    {"avx512vnni", QB_LAYOUT_VNNI_I8, qb_qgemm_u8s8_packed_avx512vnni, qb_qgemm_s8s8_packed_avx512vnni,
+    {"avx512vnni", qb_qgemm_u8s8_packed_avx512vnni, qb_qgemm_s8s8_packed_avx512vnni,
      qb_quantize_u8_avx2, qb_quantize_s8_avx2, qb_minmax_f32_avx2, qb_requant_f32_avx2, qb_f32_to_f16_avx2,
      qb_f16_to_f32_avx2},
 #endif
@@ -39,10 +38,10 @@ static const qb_family qb_families[] = {
 #define QB_NFAMILIES ((int)(sizeof(qb_families) / sizeof(qb_families[0])))
 
 static int qb_family_supported(int i, const qb_cpu_features *f) {
-    if (i == QB_LAYOUT_REF) return 1;
+    if (i == QB_FAMILY_REF) return 1;
     int avx2 = f->avx2 && f->fma && f->f16c;
-    if (i == QB_LAYOUT_AVX2_I16) return avx2;
-    if (i == QB_LAYOUT_VNNI_I8) return avx2 && f->avx512f && f->avx512bw && f->avx512vl && f->avx512dq && f->avx512_vnni;
+    if (i == QB_FAMILY_AVX2) return avx2;
+    if (i == QB_FAMILY_AVX512VNNI) return avx2 && f->avx512f && f->avx512bw && f->avx512vl && f->avx512dq && f->avx512_vnni;
     return 0;
 }
 
@@ -52,7 +51,7 @@ static qb_cpu_features qb_features;
 
 static void qb_dispatch_init(void) {
     qb_cpu_detect(&qb_features);
-    const qb_family *best = &qb_families[QB_LAYOUT_REF];
+    const qb_family *best = &qb_families[QB_FAMILY_REF];
     for (int i = 0; i < QB_NFAMILIES; i++)
         if (qb_family_supported(i, &qb_features)) best = &qb_families[i];
     atomic_store(&qb_active, best);
@@ -64,7 +63,7 @@ static inline const qb_family *qb_family_active(void) {
 }
 
 static inline const qb_family *qb_family_for(const qb_packed_s8 *p) {
-    return (p->layout >= 0 && p->layout < QB_NFAMILIES) ? &qb_families[p->layout] : &qb_families[QB_LAYOUT_REF];
+    return (p->family >= 0 && p->family < QB_NFAMILIES) ? &qb_families[p->family] : &qb_families[QB_FAMILY_REF];
 }
 
 const char *qb_qgemm_kernel_name(void) { return qb_family_active()->name; }
@@ -81,14 +80,19 @@ int qb_qgemm_force_kernel(const char *name) {
 }
 
 qb_packed_s8 *qb_pack_s8(const int8_t *B, int N, int K, int ldb) {
-    return qb_pack_s8_layout(B, N, K, ldb, qb_family_active()->layout);
+    return qb_pack_s8_family(B, N, K, ldb, (int)(qb_family_active() - qb_families));
 }
 
+// [n0, n1) is clipped to [0, N): a range past the matrix writes nothing rather than out of bounds.
 void qb_qgemm_u8s8_packed(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc) {
+    if (n0 < 0) n0 = 0;
+    if (n1 > B->n) n1 = B->n;
     qb_family_for(B)->u8s8_packed(M, A, lda, B, n0, n1, C, ldc);
 }
 
 void qb_qgemm_s8s8_packed(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc) {
+    if (n0 < 0) n0 = 0;
+    if (n1 > B->n) n1 = B->n;
     qb_family_for(B)->s8s8_packed(M, A, lda, B, n0, n1, C, ldc);
 }
 

@@ -21,28 +21,29 @@
 #endif
 
 // ---- Packed weights ------------------------------------------------------------------------------------------
-// One layout per kernel family; a pack remembers its layout and the packed GEMM always runs the kernel of that
-// layout (so forcing another family after packing cannot mis-read the data).
+// Two layouts: the reference keeps B as is; the AVX2 and AVX512-VNNI kernels share one int8 layout (so a pack
+// made on either machine type runs on the other). A pack also remembers the family that made it, and the packed
+// GEMM always runs that family's kernel (forcing another family afterwards cannot mis-read the data).
 enum qb_layout {
-    QB_LAYOUT_REF = 0,        // plain copy of B: [N][K] int8, row stride K
-    QB_LAYOUT_AVX2_I16 = 1,   // panels of 8 rows of B, K in pairs, int16: see qb_pack.c
-    QB_LAYOUT_VNNI_I8 = 2,    // panels of 16 rows of B, K in quads, int8: see qb_pack.c
+    QB_LAYOUT_REF = 0, // plain copy of B: [N][K] int8, row stride K
+    QB_LAYOUT_Q4 = 1,  // [ceil(N/16)][ceil(K/4)][16][4] int8: see qb_pack.c
 };
+enum qb_family_id { QB_FAMILY_REF = 0, QB_FAMILY_AVX2 = 1, QB_FAMILY_AVX512VNNI = 2 };
 
 struct qb_packed_s8 {
     int n, k;
-    int layout;
-    int kgroups;       // K padded to the group size (1, 2 or 4) divided by it: k, k-pairs or k-quads per panel row
-    int panels;        // ceil(N / panel width); 0 for the ref layout
+    int layout;        // enum qb_layout
+    int family;        // enum qb_family_id: whose kernel runs on this pack
+    int kgroups;       // QB_LAYOUT_Q4: ceil(K/4) k-quads; ref: K
+    int panels;        // QB_LAYOUT_Q4: ceil(N/16); ref: 0
     size_t bytes;      // size of `data`
     int32_t *row_sums; // [N]  Σ_k B[n, k]
     void *data;        // layout-specific, 64-byte aligned
 };
 
-#define QB_AVX2_PANEL 8     // output columns (rows of B) per AVX2 panel: one ymm of int32
-#define QB_VNNI_PANEL 16    // output columns per VNNI panel: one zmm of int32
+#define QB_Q4_PANEL 16 // output columns (rows of B) per panel: one zmm / two ymm of int32
 
-qb_packed_s8 *qb_pack_s8_layout(const int8_t *B, int N, int K, int ldb, int layout);
+qb_packed_s8 *qb_pack_s8_family(const int8_t *B, int N, int K, int ldb, int family);
 
 // ---- Kernel entry points (one stem, one suffix per ISA) -----------------------------------------------------
 typedef void (*qb_gemm_u8s8_packed_fn)(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);

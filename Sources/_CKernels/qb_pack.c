@@ -1,14 +1,13 @@
-// Weight packing. Each kernel family has its own layout; a pack records which one it holds.
+// Weight packing. Two layouts (qb_kernels_internal.h):
 //
-//   QB_LAYOUT_REF       int8  [N][K]                       (a copy of B with row stride K)
-//   QB_LAYOUT_AVX2_I16  int16 [P][KP][8][2]   P = ceil(N/8),  KP = ceil(K/2)
-//       element (p, kp, j, t) = B[8p + j, 2kp + t]. One 32-byte load at (p, kp) is the vpmaddwd operand for
-//       8 output columns × one k-pair; int16 so that u8/s8 activations × weights are exact (no vpmaddubsw
-//       int16 saturation). Twice the bytes of int8, in exchange for bit-exactness at full 8-bit range.
-//   QB_LAYOUT_VNNI_I8   int8  [P][KQ][16][4]  P = ceil(N/16), KQ = ceil(K/4)
-//       element (p, kq, j, t) = B[16p + j, 4kq + t]: one 64-byte load is the vpdpbusd operand for 16 columns.
-// Rows n ≥ N and columns k ≥ K are zero, so padded products contribute nothing.
-// Row sums Σ_k B[n, k] are computed here once (int32; |sum| ≤ 128·K).
+//   QB_LAYOUT_REF  int8 [N][K]                (a copy of B with row stride K; the reference family)
+//   QB_LAYOUT_Q4   int8 [P][KQ][16][4]        P = ceil(N/16), KQ = ceil(K/4); AVX2 and AVX512-VNNI families
+//       element (p, kq, j, t) = B[16p + j, 4kq + t]. For each k-quad, a 64-byte row holds 16 output columns × 4
+//       consecutive k: one zmm is the vpdpbusd weight operand for 16 columns, and each 32-byte half is the
+//       vpmaddubsw operand (or, sign-extended 16 bytes at a time, the vpmaddwd operand) for 8 columns on AVX2.
+//       Panels are contiguous in K, so a kernel streams one 16-column panel from one pointer.
+// Rows n ≥ N and columns k ≥ K are zero, so padded products contribute nothing. Row sums Σ_k B[n, k] are
+// computed once here (int32; |sum| ≤ 128·K).
 #include "qb_kernels_internal.h"
 #include <stdlib.h>
 #include <string.h>
@@ -19,13 +18,14 @@ static void *qb_aligned_alloc(size_t bytes) {
     return p;
 }
 
-qb_packed_s8 *qb_pack_s8_layout(const int8_t *B, int N, int K, int ldb, int layout) {
+qb_packed_s8 *qb_pack_s8_family(const int8_t *B, int N, int K, int ldb, int family) {
     if (N < 0 || K < 0) return NULL;
     qb_packed_s8 *p = calloc(1, sizeof(*p));
     if (!p) return NULL;
     p->n = N;
     p->k = K;
-    p->layout = layout;
+    p->family = family;
+    p->layout = family == QB_FAMILY_REF ? QB_LAYOUT_REF : QB_LAYOUT_Q4;
     p->row_sums = qb_aligned_alloc((size_t)N * sizeof(int32_t));
     if (!p->row_sums) { free(p); return NULL; }
     for (int n = 0; n < N; n++) {
@@ -33,51 +33,30 @@ qb_packed_s8 *qb_pack_s8_layout(const int8_t *B, int N, int K, int ldb, int layo
         for (int k = 0; k < K; k++) s += B[(size_t)n * ldb + k];
         p->row_sums[n] = s;
     }
-    switch (layout) {
-    case QB_LAYOUT_AVX2_I16: {
-        int P = (N + QB_AVX2_PANEL - 1) / QB_AVX2_PANEL, KP = (K + 1) / 2;
-        p->panels = P;
-        p->kgroups = KP;
-        p->bytes = (size_t)P * KP * QB_AVX2_PANEL * 2 * sizeof(int16_t);
-        int16_t *d = qb_aligned_alloc(p->bytes);
-        if (!d) break;
-        for (int pi = 0; pi < P; pi++)
-            for (int kp = 0; kp < KP; kp++)
-                for (int j = 0; j < QB_AVX2_PANEL; j++)
-                    for (int t = 0; t < 2; t++) {
-                        int n = pi * QB_AVX2_PANEL + j, k = 2 * kp + t;
-                        *d++ = (n < N && k < K) ? B[(size_t)n * ldb + k] : 0;
-                    }
-        p->data = (char *)d - p->bytes;
-        break;
-    }
-    case QB_LAYOUT_VNNI_I8: {
-        int P = (N + QB_VNNI_PANEL - 1) / QB_VNNI_PANEL, KQ = (K + 3) / 4;
+    if (p->layout == QB_LAYOUT_Q4) {
+        const int P = (N + QB_Q4_PANEL - 1) / QB_Q4_PANEL, KQ = (K + 3) / 4;
         p->panels = P;
         p->kgroups = KQ;
-        p->bytes = (size_t)P * KQ * QB_VNNI_PANEL * 4;
+        p->bytes = (size_t)P * KQ * QB_Q4_PANEL * 4;
         int8_t *d = qb_aligned_alloc(p->bytes);
-        if (!d) break;
-        for (int pi = 0; pi < P; pi++)
-            for (int kq = 0; kq < KQ; kq++)
-                for (int j = 0; j < QB_VNNI_PANEL; j++)
-                    for (int t = 0; t < 4; t++) {
-                        int n = pi * QB_VNNI_PANEL + j, k = 4 * kq + t;
-                        *d++ = (n < N && k < K) ? B[(size_t)n * ldb + k] : 0;
-                    }
-        p->data = d - p->bytes;
-        break;
-    }
-    default: {
-        p->layout = QB_LAYOUT_REF;
+        if (d) {
+            p->data = d;
+            for (int pi = 0; pi < P; pi++)
+                for (int kq = 0; kq < KQ; kq++)
+                    for (int j = 0; j < QB_Q4_PANEL; j++)
+                        for (int t = 0; t < 4; t++) {
+                            const int n = pi * QB_Q4_PANEL + j, k = 4 * kq + t;
+                            *d++ = (n < N && k < K) ? B[(size_t)n * ldb + k] : 0;
+                        }
+        }
+    } else {
         p->kgroups = K;
         p->bytes = (size_t)N * K;
         int8_t *d = qb_aligned_alloc(p->bytes);
-        if (!d) break;
-        for (int n = 0; n < N; n++) memcpy(d + (size_t)n * K, B + (size_t)n * ldb, (size_t)K);
-        p->data = d;
-        break;
-    }
+        if (d) {
+            for (int n = 0; n < N; n++) memcpy(d + (size_t)n * K, B + (size_t)n * ldb, (size_t)K);
+            p->data = d;
+        }
     }
     if (!p->data) { free(p->row_sums); free(p); return NULL; }
     return p;
@@ -96,9 +75,9 @@ const int32_t *qb_packed_row_sums(const qb_packed_s8 *p) { return p->row_sums; }
 size_t qb_packed_bytes(const qb_packed_s8 *p) { return p->bytes + (size_t)p->n * sizeof(int32_t) + sizeof(*p); }
 
 const char *qb_packed_kernel_name(const qb_packed_s8 *p) {
-    switch (p->layout) {
-    case QB_LAYOUT_AVX2_I16: return "avx2";
-    case QB_LAYOUT_VNNI_I8: return "avx512vnni";
+    switch (p->family) {
+    case QB_FAMILY_AVX2: return "avx2";
+    case QB_FAMILY_AVX512VNNI: return "avx512vnni";
     default: return "ref";
     }
 }

@@ -33,7 +33,9 @@
 #define QB_VMR 8
 #define QB_VNV 3
 #define QB_VMC 64
+#ifndef QB_KCQ
 #define QB_KCQ 128
+#endif
 #define QB_VINLINE static inline __attribute__((always_inline))
 
 static inline int qb_vmin(int a, int b) { return a < b ? a : b; }
@@ -75,15 +77,15 @@ QB_VINLINE QB_TARGET_AVX512VNNI void qb_vnni_store(const int mr, const int nv, _
                                                   int ldc, int m, int p, int n0, int n1, int accumulate,
                                                   const int32_t *row_sums, int a_signed, int N) {
     for (int v = 0; v < nv; v++) {
-        const int nb = (p + v) * QB_VNNI_PANEL;
-        const int lo = qb_vmax(n0, nb), hi = qb_vmin(n1, nb + QB_VNNI_PANEL);
-        const int full = lo == nb && hi == nb + QB_VNNI_PANEL;
+        const int nb = (p + v) * QB_Q4_PANEL;
+        const int lo = qb_vmax(n0, nb), hi = qb_vmin(n1, nb + QB_Q4_PANEL);
+        const int full = lo == nb && hi == nb + QB_Q4_PANEL;
         __m512i corr = _mm512_setzero_si512();
         if (a_signed && !accumulate) {
-            if (nb + QB_VNNI_PANEL <= N) {
+            if (nb + QB_Q4_PANEL <= N) {
                 corr = _mm512_loadu_si512((const void *)(row_sums + nb));
             } else {
-                int32_t t[QB_VNNI_PANEL] = {0};
+                int32_t t[QB_Q4_PANEL] = {0};
                 for (int n = nb; n < N; n++) t[n - nb] = row_sums[n];
                 corr = _mm512_loadu_si512((const void *)t);
             }
@@ -96,7 +98,7 @@ QB_VINLINE QB_TARGET_AVX512VNNI void qb_vnni_store(const int mr, const int nv, _
                 if (accumulate) x = _mm512_add_epi32(x, _mm512_loadu_si512((const void *)c));
                 _mm512_storeu_si512((void *)c, x);
             } else {
-                int32_t t[QB_VNNI_PANEL];
+                int32_t t[QB_Q4_PANEL];
                 _mm512_storeu_si512((void *)t, x);
                 for (int n = lo; n < hi; n++)
                     c[n - nb] = accumulate ? (int32_t)((uint32_t)c[n - nb] + (uint32_t)t[n - nb]) : t[n - nb];
@@ -122,8 +124,8 @@ QB_TARGET_AVX512VNNI static void qb_qgemm_packed_avx512vnni(int M, const uint8_t
             for (int n = n0; n < n1; n++) C[(size_t)m * ldc + n] = 0;
         return;
     }
-    const int p0 = n0 / QB_VNNI_PANEL, p1 = (n1 + QB_VNNI_PANEL - 1) / QB_VNNI_PANEL;
-    const size_t panel_stride = (size_t)KQ * 4 * QB_VNNI_PANEL; // bytes from one panel to the next
+    const int p0 = n0 / QB_Q4_PANEL, p1 = (n1 + QB_Q4_PANEL - 1) / QB_Q4_PANEL;
+    const size_t panel_stride = (size_t)KQ * 4 * QB_Q4_PANEL; // bytes from one panel to the next
     const int8_t *data = (const int8_t *)B->data;
     _Alignas(64) int32_t abuf[QB_VMC * QB_KCQ];
     for (int m0 = 0; m0 < M; m0 += QB_VMC) {
@@ -133,7 +135,7 @@ QB_TARGET_AVX512VNNI static void qb_qgemm_packed_avx512vnni(int M, const uint8_t
             qb_vnni_convert_a(A, lda, a_signed, K, m0, mc, kq0, kqc, abuf);
             for (int p = p0; p < p1; p += QB_VNV) {
                 const int nv = qb_vmin(QB_VNV, p1 - p);
-                const int8_t *bp = data + (size_t)p * panel_stride + (size_t)kq0 * 4 * QB_VNNI_PANEL;
+                const int8_t *bp = data + (size_t)p * panel_stride + (size_t)kq0 * 4 * QB_Q4_PANEL;
                 for (int r = 0; r < mc;) {
                     int mr = qb_vmin(QB_VMR, mc - r);
                     // Rows handled per tile: 8, else 4, 2 or 1 (keeps the number of instantiated tiles small).

@@ -14,6 +14,11 @@ final class ProgressBar {
     }
 
     func update(_ done: Int, _ total: Int) {
+        update(done, total, detail: "")
+    }
+
+    /// Draws the bar with `detail` (e.g. "loss 0.512") after the counts.
+    func update(_ done: Int, _ total: Int, detail: String) {
         guard enabled, total > 0 else { return }
         let now = Date()
         guard done == total || now.timeIntervalSince(lastDraw) > 0.1 else { return }
@@ -24,7 +29,8 @@ final class ProgressBar {
         let width = 30
         let filled = Int(Double(width) * Double(done) / Double(total))
         let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
-        let line = String(format: "\r%@ [%@] %d/%d  %.1f ex/s  ETA %.0fs \u{1B}[K", label, bar, done, total, rate, eta)
+        let extra = detail.isEmpty ? "" : "  " + detail
+        let line = String(format: "\r%@ [%@] %d/%d%@  %.1f ex/s  ETA %.0fs \u{1B}[K", label, bar, done, total, extra, rate, eta)
         FileHandle.standardError.write(line.data(using: .utf8)!)
         if done == total { FileHandle.standardError.write("\n".data(using: .utf8)!) }
     }

@@ -9,8 +9,8 @@ struct QBench: ParsableCommand {
         commandName: "qbench",
         abstract: "QuantBench: quantization research workbench for BERT encoders.",
         version: QuantBenchVersion.current,
-        subcommands: [Eval.self, Quantize.self, Bench.self, Sweep.self, Reproduce.self, Report.self, ModelCommand.self,
-                      Schemes.self, Doctor.self]
+        subcommands: [Eval.self, Quantize.self, Bench.self, Stats.self, Sweep.self, Reproduce.self, Report.self,
+                      ModelCommand.self, Finetune.self, Qat.self, Schemes.self, Doctor.self]
     )
 
     static func main() {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Experiments
 import Foundation
 
@@ -30,7 +31,10 @@ struct Sweep: ParsableCommand {
             return
         }
         let bar = ProgressBar(label: "sweep")
-        let folder = try RunFolder.runAndWrite(experiment, command: CommandLine.arguments, statistics: nil) { label, done, total in
+        let dataFile = try PairDataset.load(path: experiment.dataPath, split: experiment.config.data.split).path
+        let writer = LayerStatsSweepWriter(modelFolder: experiment.modelPath, dataFile: dataFile,
+                                           command: CommandLine.arguments.joined(separator: " "))
+        let folder = try RunFolder.runAndWrite(experiment, command: CommandLine.arguments, statistics: writer) { label, done, total in
             bar.label = label
             bar.update(done, total)
         }

@@ -12,11 +12,12 @@ final class QGemmParityTests: XCTestCase {
         case s8s8Narrow = "s8s8 A -127...127 (Q8BERT)"
         case s8s8Full = "s8s8 A -128...127"
         case u8s8Extreme = "u8s8 A = 255, B = -128"
+        case u8s8SevenBitExtreme = "u8s8 A = 127, B = -128 (vpmaddubsw at its limit)"
         case s8s8ExtremeNeg = "s8s8 A = -128, B = -128"
         case s8s8ExtremeMixed = "s8s8 A = 127, B = -128"
 
-        var signed: Bool { ![.u8s8Full, .u8s8SevenBit, .u8s8Extreme].contains(self) }
-        var isExtreme: Bool { [.u8s8Extreme, .s8s8ExtremeNeg, .s8s8ExtremeMixed].contains(self) }
+        var signed: Bool { ![.u8s8Full, .u8s8SevenBit, .u8s8Extreme, .u8s8SevenBitExtreme].contains(self) }
+        var isExtreme: Bool { [.u8s8Extreme, .u8s8SevenBitExtreme, .s8s8ExtremeNeg, .s8s8ExtremeMixed].contains(self) }
 
         func activation(_ r: inout XorShift32) -> UInt8 {
             switch self {
@@ -25,6 +26,7 @@ final class QGemmParityTests: XCTestCase {
             case .s8s8Narrow: return UInt8(bitPattern: Int8(r.int(-127, 127)))
             case .s8s8Full: return UInt8(bitPattern: Int8(r.int(-128, 127)))
             case .u8s8Extreme: return 255
+            case .u8s8SevenBitExtreme: return 127
             case .s8s8ExtremeNeg: return UInt8(bitPattern: -128)
             case .s8s8ExtremeMixed: return 127
             }

@@ -1,6 +1,8 @@
 // Hand-run benchmark (not a test): single-thread GOPS of the packed u8s8 GEMM vs OpenBLAS sgemm, same shapes.
 //   Tools/kernels/bench.sh            (builds _CKernels' C files directly with clang -O3, like SwiftPM does)
-// GOPS counts 2·M·N·K operations (multiply + add), like GFLOPS for sgemm.
+//   Tools/kernels/bench.sh avx2 15   (kernel family, repetitions; best time is reported)
+// GOPS counts 2·M·N·K operations (multiply + add), like GFLOPS for sgemm. "7-bit A" = activations 0..127
+// (PyTorch reduce_range → vpmaddubsw path), "8-bit A" = 0..255 and s8s8 = −127..127 (exact int16 path).
 #include "qb_qgemm.h"
 #include "qb_cpu.h"
 #include <cblas.h>
@@ -17,8 +19,9 @@ static double best_of(int reps, void (*fn)(void *), void *ctx) {
     return best;
 }
 
-typedef struct { int M, N, K; uint8_t *A; qb_packed_s8 *P; int32_t *C; float *Af, *Bf, *Cf; int8_t *As; } ctx_t;
+typedef struct { int M, N, K; uint8_t *A, *A7; qb_packed_s8 *P; int32_t *C; float *Af, *Bf, *Cf; int8_t *As; } ctx_t;
 static void run_u8s8(void *p) { ctx_t *c = p; qb_qgemm_u8s8_packed(c->M, c->A, c->K, c->P, 0, c->N, c->C, c->N); }
+static void run_u8s8_7(void *p) { ctx_t *c = p; qb_qgemm_u8s8_packed(c->M, c->A7, c->K, c->P, 0, c->N, c->C, c->N); }
 static void run_s8s8(void *p) { ctx_t *c = p; qb_qgemm_s8s8_packed(c->M, c->As, c->K, c->P, 0, c->N, c->C, c->N); }
 static void run_sgemm(void *p) {
     ctx_t *c = p;
@@ -28,25 +31,27 @@ static void run_sgemm(void *p) {
 int main(int argc, char **argv) {
     openblas_set_num_threads(1);
     const char *kern = argc > 1 ? argv[1] : NULL;
-    if (kern && !qb_qgemm_force_kernel(kern)) { fprintf(stderr, "kernel %s unsupported\n", kern); return 1; }
+    const int reps = argc > 2 ? atoi(argv[2]) : 9;
+    if (kern && strcmp(kern, "default") && !qb_qgemm_force_kernel(kern)) { fprintf(stderr, "kernel %s unsupported\n", kern); return 1; }
     char brand[64]; qb_cpu_brand(brand, sizeof brand);
     printf("cpu: %s, kernel: %s\n", brand, qb_qgemm_kernel_name());
     int shapes[][3] = {{1024, 768, 768}, {1024, 3072, 768}, {1024, 768, 3072}, {128, 768, 768}};
     for (int s = 0; s < 4; s++) {
         ctx_t c = {shapes[s][0], shapes[s][1], shapes[s][2]};
         size_t MK = (size_t)c.M * c.K, NK = (size_t)c.N * c.K, MN = (size_t)c.M * c.N;
-        c.A = malloc(MK); c.As = malloc(MK); int8_t *B = malloc(NK); c.C = malloc(MN * 4);
+        c.A = malloc(MK); c.A7 = malloc(MK); c.As = malloc(MK); int8_t *B = malloc(NK); c.C = malloc(MN * 4);
         c.Af = malloc(MK * 4); c.Bf = malloc(NK * 4); c.Cf = malloc(MN * 4);
         srand(1);
-        for (size_t i = 0; i < MK; i++) { c.A[i] = rand() & 255; c.As[i] = (int8_t)(rand() % 255 - 127); c.Af[i] = c.A[i]; }
+        for (size_t i = 0; i < MK; i++) { c.A[i] = rand() & 255; c.A7[i] = c.A[i] & 127; c.As[i] = (int8_t)(rand() % 255 - 127); c.Af[i] = c.A[i]; }
         for (size_t i = 0; i < NK; i++) { B[i] = (int8_t)(rand() & 255); c.Bf[i] = B[i]; }
         c.P = qb_pack_s8(B, c.N, c.K, c.K);
         double ops = 2.0 * c.M * c.N * c.K;
         run_u8s8(&c); run_sgemm(&c);
-        double tu = best_of(7, run_u8s8, &c), ts8 = best_of(7, run_s8s8, &c), tf = best_of(7, run_sgemm, &c);
-        printf("M=%4d N=%4d K=%4d  u8s8 %6.1f GOPS  s8s8 %6.1f GOPS  sgemm %6.1f GFLOPS  u8s8/sgemm %.2fx\n",
-               c.M, c.N, c.K, ops / tu * 1e-9, ops / ts8 * 1e-9, ops / tf * 1e-9, tf / tu);
-        qb_packed_free(c.P); free(c.A); free(c.As); free(B); free(c.C); free(c.Af); free(c.Bf); free(c.Cf);
+        double t7 = best_of(reps, run_u8s8_7, &c), tu = best_of(reps, run_u8s8, &c), ts8 = best_of(reps, run_s8s8, &c);
+        double tf = best_of(reps, run_sgemm, &c);
+        printf("M=%4d N=%4d K=%4d  u8s8 7-bit A %6.1f GOPS (%.2fx sgemm)  u8s8 8-bit A %6.1f (%.2fx)  s8s8 %6.1f (%.2fx)  sgemm %6.1f GFLOPS\n",
+               c.M, c.N, c.K, ops / t7 * 1e-9, tf / t7, ops / tu * 1e-9, tf / tu, ops / ts8 * 1e-9, tf / ts8, ops / tf * 1e-9);
+        qb_packed_free(c.P); free(c.A); free(c.A7); free(c.As); free(B); free(c.C); free(c.Af); free(c.Bf); free(c.Cf);
     }
     return 0;
 }

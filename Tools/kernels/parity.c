@@ -11,14 +11,14 @@ static uint32_t rng = 12345;
 static uint32_t next(void) { rng ^= rng << 13; rng ^= rng >> 17; rng ^= rng << 5; return rng; }
 
 int main(int argc, char **argv) {
-    int layout = argc > 1 ? atoi(argv[1]) : QB_LAYOUT_AVX2_I16;
+    int family = argc > 1 ? atoi(argv[1]) : QB_FAMILY_AVX2;
 #ifdef QB_PARITY_VNNI_ONLY // linked without the AVX2 kernel (vnni_emulated.sh)
-    layout = QB_LAYOUT_VNNI_I8;
+    family = QB_FAMILY_AVX512VNNI;
     qb_gemm_u8s8_packed_fn u8 = qb_qgemm_u8s8_packed_avx512vnni;
     qb_gemm_s8s8_packed_fn s8 = qb_qgemm_s8s8_packed_avx512vnni;
 #else
-    qb_gemm_u8s8_packed_fn u8 = layout == QB_LAYOUT_VNNI_I8 ? qb_qgemm_u8s8_packed_avx512vnni : qb_qgemm_u8s8_packed_avx2;
-    qb_gemm_s8s8_packed_fn s8 = layout == QB_LAYOUT_VNNI_I8 ? qb_qgemm_s8s8_packed_avx512vnni : qb_qgemm_s8s8_packed_avx2;
+    qb_gemm_u8s8_packed_fn u8 = family == QB_FAMILY_AVX512VNNI ? qb_qgemm_u8s8_packed_avx512vnni : qb_qgemm_u8s8_packed_avx2;
+    qb_gemm_s8s8_packed_fn s8 = family == QB_FAMILY_AVX512VNNI ? qb_qgemm_s8s8_packed_avx512vnni : qb_qgemm_s8s8_packed_avx2;
 #endif
     int dims[] = {1, 3, 17, 64, 127, 130, 257};
     int nd = sizeof dims / sizeof dims[0], fails = 0, cases = 0;
@@ -35,7 +35,7 @@ int main(int argc, char **argv) {
                  : mode == 3 ? r & 255 : mode == 4 ? 255 : 0x80;
         }
         for (size_t i = 0; i < (size_t)N * K; i++) B[i] = mode >= 4 ? -128 : (int8_t)(next() & 255);
-        qb_packed_s8 *P = qb_pack_s8_layout(B, N, K, K, layout);
+        qb_packed_s8 *P = qb_pack_s8_family(B, N, K, K, family);
         int n0 = N > 5 ? 3 : 0, n1 = N > 9 ? N - 2 : N;  // a sub-range too
         for (int sub = 0; sub < 2; sub++) {
             int a = sub ? n0 : 0, b = sub ? n1 : N;
@@ -59,6 +59,6 @@ int main(int argc, char **argv) {
         }
         qb_packed_free(P); free(A); free(B); free(C0); free(C1);
     }
-    printf("%d cases, %d failures (layout %d)\n", cases, fails, layout);
+    printf("%d cases, %d failures (family %d)\n", cases, fails, family);
     return fails != 0;
 }

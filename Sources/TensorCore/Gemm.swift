@@ -1,0 +1,29 @@
+import COpenBLAS
+
+/// General matrix multiply on row-major buffers, the BLAS entry point for modules that do not import COpenBLAS
+/// (training's forward and backward passes):
+///
+///     C[m, n] = alpha · op(A) · op(B) + beta · C        op(X) = X or Xᵀ
+///
+/// `A` is `[m, k]` (or `[k, m]` when `transA`), `B` is `[k, n]` (or `[n, k]` when `transB`); `lda`, `ldb`, `ldc`
+/// are the row strides of the stored matrices. Calls `cblas_sgemm` / `cblas_dgemm` (CblasRowMajor); threads follow
+/// `BLASRuntime.threads`.
+public enum Gemm {
+    /// Single precision: `cblas_sgemm`.
+    public static func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
+                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                             beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        guard m > 0, n > 0 else { return }
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// Double precision: `cblas_dgemm` (gradient checks in float64).
+    public static func dgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Double = 1,
+                             a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+                             beta: Double = 0, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        guard m > 0, n > 0 else { return }
+        cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+}

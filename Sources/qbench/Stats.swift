@@ -1,0 +1,130 @@
+import ArgumentParser
+import Checkpoints
+import Datasets
+import Experiments
+import Foundation
+import LayerStats
+import TensorCore
+
+/// `qbench stats`: layer-wise error statistics of one or more schemes against FP32, written to one HDF5 file.
+struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Layer-wise quantization error statistics (weights, outputs, hidden states, input ranges) to HDF5.",
+        discussion: "Runs the FP32 model and each scheme's quantized model side by side on the same batches. "
+            + "Layout of the output file: docs/hdf5-layout.md.")
+
+    @Option(help: "FP32 Hugging Face model folder (config.json, model.safetensors or pytorch_model.bin, vocab.txt).")
+    var model: String
+    @Option(help: "A TSV file, or a GLUE task folder (then --split picks the file).")
+    var data: String
+    @Option(help: "Split of a task folder: train, dev or test.")
+    var split: String = "dev"
+    @Option(name: .customLong("scheme"), help: "Scheme to measure (repeatable): a registered name or a JSON/YAML file.")
+    var schemes: [String] = []
+    @Flag(help: "Also quantize one layer at a time and count prediction flips (one extra pass per layer).")
+    var sensitivity = false
+    @Option(help: "Use only the first N examples.")
+    var limit: Int?
+    @Option(help: "Threads for the engine and OpenBLAS (default: all cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Examples per batch.")
+    var batchSize: Int = 8
+    @Option(help: "Maximum tokens per pair (longest_first truncation).")
+    var maxSeqLength: Int = 128
+    @Flag(help: "Pad every sequence to --max-seq-length instead of the batch's longest.")
+    var padToMax = false
+    @Option(help: "Bins of every histogram (a multiple of 4).")
+    var bins: Int = Histogram.defaultBins
+    @Option(help: "Rows of the worst-layers table per scheme.")
+    var top: Int = 10
+    @Option(help: "Output HDF5 file (written atomically: nothing appears here unless the run succeeds).")
+    var out: String
+    @OptionGroup var calibration: CalibrationOptions
+
+    func validate() throws {
+        guard !schemes.isEmpty else { throw ValidationError("give at least one --scheme") }
+        guard Set(schemes).count == schemes.count else { throw ValidationError("a --scheme is given twice") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard maxSeqLength >= 3 else { throw ValidationError("--max-seq-length must be at least 3") }
+        guard bins >= 4, bins % 4 == 0 else { throw ValidationError("--bins must be a positive multiple of 4") }
+        if let limit { guard limit >= 1 else { throw ValidationError("--limit must be at least 1") } }
+    }
+
+    func run() throws {
+        try AtomicFile.checkWritable(out)      // before any work
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDir), isDir.boolValue {
+            throw ValidationError("--out \(out) is a directory; give a file path such as \(out)/run.h5")
+        }
+        Parallel.setThreads(threads)
+        let modelSchemes = try schemes.map(SchemeResolver.resolve)
+        let names = modelSchemes.map { StatsReport.groupName($0.name) }
+        guard Set(names).count == names.count else {
+            throw ValidationError("two --scheme values have the same name: \(names.joined(separator: ", "))")
+        }
+        let folder = try ModelFolder(path: model)
+        if let stored = folder.storedScheme {
+            throw ValidationError("\(model) is already quantized (\(stored.name)); statistics compare against FP32: "
+                                  + "give the FP32 model folder")
+        }
+        guard maxSeqLength <= folder.model.config.maxPositionEmbeddings else {
+            throw ValidationError("--max-seq-length \(maxSeqLength) exceeds the model's max_position_embeddings "
+                                  + "\(folder.model.config.maxPositionEmbeddings)")
+        }
+        var dataset = try PairDataset.load(path: data, split: split)
+        if let limit { dataset = PairDataset(path: dataset.path, examples: Array(dataset.examples.prefix(limit))) }
+        let provenance = try StatsProvenance.collect(
+            modelFolder: model, dataFile: dataset.path, version: QBench.configuration.version,
+            command: (["qbench"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
+        let options = BatchingOptions(batchSize: batchSize, maxSeqLength: maxSeqLength, padToMax: padToMax)
+        let batches = Evaluator.batches(Evaluator.encode(dataset, tokenizer: folder.tokenizer, maxLength: maxSeqLength),
+                                        options: options, padId: Int32(folder.model.config.padTokenId))
+        var bar: ProgressBar?
+        var phase = ""
+        let report = try StatsRun.run(
+            model: folder.model, schemes: modelSchemes, batches: batches, labels: dataset.isLabelled ? dataset.labels : nil,
+            options: StatsOptions(sensitivity: sensitivity, bins: bins, batching: options),
+            calibration: { try calibration.batches(folder: folder, options: options, defaultData: data) },
+            progress: { label, done, total in
+                if label != phase { phase = label; bar = ProgressBar(label: label) }
+                bar?.update(done, total)
+            })
+        try report.write(to: out, provenance: provenance)
+        print(Stats.table(report, top: top))
+        print(String(format: "wrote %@ (%d examples, %d scheme(s), %.1f s)", out, report.examples, report.schemes.count,
+                     report.seconds))
+    }
+
+    /// The worst layers by output SQNR and the hidden-state SQNR by depth, per scheme.
+    static func table(_ r: StatsReport, top: Int) -> String {
+        func db(_ x: Double) -> String { x.isNaN ? "-" : (x.isInfinite ? (x > 0 ? "inf" : "-inf") : String(format: "%.2f", x)) }
+        func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+        func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
+        var lines: [String] = []
+        if let m = r.fp32Metrics { lines.append(String(format: "fp32: F1 %.4f  accuracy %.4f", m.f1, m.accuracy)) }
+        for s in r.schemes {
+            var head = "\(s.scheme.name): \(s.flips)/\(s.predictions.count) predictions flip vs FP32, logits SQNR \(db(s.logits.sqnrDB)) dB"
+            if let m = s.metrics { head += String(format: ", F1 %.4f, accuracy %.4f", m.f1, m.accuracy) }
+            lines.append("")
+            lines.append(head)
+            let sens = r.options.sensitivity
+            lines.append("  " + pad("layer", 42) + lpad("out SQNR", 10) + lpad("w SQNR", 9) + lpad("cosine", 10)
+                         + lpad("in |x|p99.99", 14) + lpad("in clip%", 10) + (sens ? lpad("flips", 7) : ""))
+            for l in s.worstLayers(top) {
+                let m = l.output.metrics
+                let clip = l.input.fractionClipped
+                lines.append("  " + pad(l.name, 42) + lpad(db(m.sqnrDB), 10) + lpad(db(l.weight?.metrics.sqnrDB ?? .nan), 9)
+                             + lpad(String(format: "%.6f", m.cosine), 10)
+                             + lpad(String(format: "%.3f", l.input.reportedPercentiles[2]), 14)
+                             + lpad(clip.isNaN ? "-" : String(format: "%.4f", 100 * clip), 10)
+                             + (sens ? lpad(l.sensitivityFlips.map(String.init) ?? "-", 7) : ""))
+            }
+            let depth = zip(s.hiddenNames, s.hiddenStates).map { name, c in
+                "\(name.replacingOccurrences(of: "encoder.layer.", with: "L")) \(db(c.metrics.sqnrDB))"
+            }
+            lines.append("  hidden-state SQNR dB by depth: " + depth.joined(separator: ", "))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
