@@ -17,14 +17,7 @@ struct Eval: ParsableCommand {
     var data: String
     @Option(help: "Split of a task folder: train, dev or test.")
     var split: String = "dev"
-    @Option(help: "Threads for the engine and OpenBLAS (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Examples per batch.")
-    var batchSize: Int = 8
-    @Option(help: "Maximum tokens per pair (longest_first truncation).")
-    var maxSeqLength: Int = 128
-    @Flag(help: "Pad every sequence to --max-seq-length (the tutorial's batching) instead of the batch's longest.")
-    var padToMax = false
+    @OptionGroup var batching: BatchingArguments
     @Option(help: "Write one JSON object per example: {index, label, prediction, logits}.")
     var predictions: String?
     @Flag(help: "Print one JSON object with the results on stdout.")
@@ -33,24 +26,15 @@ struct Eval: ParsableCommand {
     var scheme: String = "fp32"
     @OptionGroup var calibration: CalibrationOptions
 
-    func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard maxSeqLength >= 3 else { throw ValidationError("--max-seq-length must be at least 3") }
-    }
-
     func run() throws {
         if let predictions { try AtomicFile.checkWritable(predictions) }
-        Parallel.setThreads(threads)
+        Parallel.setThreads(batching.threads)
         let modelScheme = try SchemeResolver.resolve(scheme)
         let folder = try ModelFolder(path: model)
-        guard maxSeqLength <= folder.model.config.maxPositionEmbeddings else {
-            throw ValidationError("--max-seq-length \(maxSeqLength) exceeds the model's max_position_embeddings "
-                                  + "\(folder.model.config.maxPositionEmbeddings)")
-        }
+        try batching.check(maxPositionEmbeddings: folder.model.config.maxPositionEmbeddings)
         let dataset = try PairDataset.load(path: data, split: split)
-        let options = BatchingOptions(batchSize: batchSize, maxSeqLength: maxSeqLength, padToMax: padToMax)
-        let encodings = Evaluator.encode(dataset, tokenizer: folder.tokenizer, maxLength: maxSeqLength)
+        let options = batching.options
+        let encodings = Evaluator.encode(dataset, tokenizer: folder.tokenizer, maxLength: batching.maxSeqLength)
         let batches = Evaluator.batches(encodings, options: options, padId: Int32(folder.model.config.padTokenId))
         let (runModel, runScheme) = try folder.model(for: modelScheme) {
             try calibration.batches(folder: folder, options: options, defaultData: data)
@@ -73,8 +57,8 @@ struct Eval: ParsableCommand {
             "model": model, "data": dataset.path, "examples": dataset.count,
             "f1": result.metrics.map { $0.f1 as Any } ?? NSNull(),
             "accuracy": result.metrics.map { $0.accuracy as Any } ?? NSNull(),
-            "seconds": result.seconds, "threads": threads, "blas_core": BLASRuntime.coreName,
-            "batch_size": batchSize, "max_seq_length": maxSeqLength, "pad_to_max": padToMax,
+            "seconds": result.seconds, "threads": batching.threads, "blas_core": BLASRuntime.coreName,
+            "batch_size": batching.batchSize, "max_seq_length": batching.maxSeqLength, "pad_to_max": batching.padToMax,
             "scheme": runScheme.name, "model_mb": Double(runModel.parameterBytes) / 1e6,
         ]
         if json {
@@ -87,7 +71,7 @@ struct Eval: ParsableCommand {
             } else {
                 print("\(dataset.count) examples (unlabelled: no metrics)")
             }
-            print(String(format: "%.2f s, %d thread(s), BLAS core %@", result.seconds, threads, BLASRuntime.coreName))
+            print(String(format: "%.2f s, %d thread(s), BLAS core %@", result.seconds, batching.threads, BLASRuntime.coreName))
         }
     }
 }

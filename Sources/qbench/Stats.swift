@@ -25,14 +25,7 @@ struct Stats: ParsableCommand {
     var sensitivity = false
     @Option(help: "Use only the first N examples.")
     var limit: Int?
-    @Option(help: "Threads for the engine and OpenBLAS (default: all cores).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-    @Option(help: "Examples per batch.")
-    var batchSize: Int = 8
-    @Option(help: "Maximum tokens per pair (longest_first truncation).")
-    var maxSeqLength: Int = 128
-    @Flag(help: "Pad every sequence to --max-seq-length instead of the batch's longest.")
-    var padToMax = false
+    @OptionGroup var batching: BatchingArguments
     @Option(help: "Bins of every histogram (a multiple of 4).")
     var bins: Int = Histogram.defaultBins
     @Option(help: "Rows of the worst-layers table per scheme.")
@@ -44,9 +37,6 @@ struct Stats: ParsableCommand {
     func validate() throws {
         guard !schemes.isEmpty else { throw ValidationError("give at least one --scheme") }
         guard Set(schemes).count == schemes.count else { throw ValidationError("a --scheme is given twice") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard maxSeqLength >= 3 else { throw ValidationError("--max-seq-length must be at least 3") }
         guard bins >= 4, bins % 4 == 0 else { throw ValidationError("--bins must be a positive multiple of 4") }
         if let limit { guard limit >= 1 else { throw ValidationError("--limit must be at least 1") } }
     }
@@ -57,7 +47,7 @@ struct Stats: ParsableCommand {
         if FileManager.default.fileExists(atPath: out, isDirectory: &isDir), isDir.boolValue {
             throw ValidationError("--out \(out) is a directory; give a file path such as \(out)/run.h5")
         }
-        Parallel.setThreads(threads)
+        Parallel.setThreads(batching.threads)
         let modelSchemes = try schemes.map(SchemeResolver.resolve)
         let names = modelSchemes.map { StatsReport.groupName($0.name) }
         guard Set(names).count == names.count else {
@@ -68,17 +58,14 @@ struct Stats: ParsableCommand {
             throw ValidationError("\(model) is already quantized (\(stored.name)); statistics compare against FP32: "
                                   + "give the FP32 model folder")
         }
-        guard maxSeqLength <= folder.model.config.maxPositionEmbeddings else {
-            throw ValidationError("--max-seq-length \(maxSeqLength) exceeds the model's max_position_embeddings "
-                                  + "\(folder.model.config.maxPositionEmbeddings)")
-        }
+        try batching.check(maxPositionEmbeddings: folder.model.config.maxPositionEmbeddings)
         var dataset = try PairDataset.load(path: data, split: split)
         if let limit { dataset = PairDataset(path: dataset.path, examples: Array(dataset.examples.prefix(limit))) }
         let provenance = try StatsProvenance.collect(
             modelFolder: model, dataFile: dataset.path, version: QBench.configuration.version,
             command: (["qbench"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
-        let options = BatchingOptions(batchSize: batchSize, maxSeqLength: maxSeqLength, padToMax: padToMax)
-        let batches = Evaluator.batches(Evaluator.encode(dataset, tokenizer: folder.tokenizer, maxLength: maxSeqLength),
+        let options = batching.options
+        let batches = Evaluator.batches(Evaluator.encode(dataset, tokenizer: folder.tokenizer, maxLength: batching.maxSeqLength),
                                         options: options, padId: Int32(folder.model.config.padTokenId))
         var bar: ProgressBar?
         var phase = ""
