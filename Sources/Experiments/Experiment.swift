@@ -20,6 +20,8 @@ public struct Experiment: Sendable {
     public var schemes: [ModelScheme]
     /// The sweep's generated schemes with their factor levels (also in `schemes`).
     public var variants: [SweepVariant]
+    /// Quantization-aware-training rows, run after `schemes` (not in `schemes`).
+    public var qat: [QATEntry] = []
 
     /// An experiment file as read.
     public struct Source: Codable, Sendable, Equatable {
@@ -136,13 +138,29 @@ public struct Experiment: Sendable {
         if schemes.contains(where: \.requiresCalibration) {
             try checkData(calibrationPath, split: config.calibration.split, key: "calibration", fail: fail)
         }
+        var qat: [QATEntry] = []
+        for (i, spec) in config.qat.enumerated() {
+            let key = "qat[\(i)]"
+            let s = try scheme(spec.scheme, key: "\(key).scheme", fail: fail)
+            guard !s.layerSchemes.isEmpty else {
+                throw fail("\(key).scheme", "scheme \(s.name) quantizes nothing; expected a quantized scheme for QAT")
+            }
+            guard spec.lr > 0, spec.lr.isFinite else { throw fail("\(key).lr", "\(spec.lr); expected a positive number") }
+            let dataPath = spec.data.map(absolute) ?? config.calibration.data.map(absolute) ?? dataPath
+            try checkData(dataPath, split: spec.split, key: "\(key).data", fail: fail)
+            let entry = QATEntry(spec: spec, scheme: s, dataPath: dataPath)
+            guard !schemes.contains(where: { $0.name == entry.name }), !qat.contains(where: { $0.name == entry.name }) else {
+                throw fail(key, "row name '\(entry.name)' is used twice; expected one QAT entry per scheme")
+            }
+            qat.append(entry)
+        }
         let bert = try BertConfiguration.load(URL(fileURLWithPath: modelPath).appendingPathComponent("config.json"))
         guard config.batching.maxSeqLength <= bert.maxPositionEmbeddings else {
             throw fail("batching.max_seq_length", "\(config.batching.maxSeqLength) exceeds the model's "
                        + "max_position_embeddings \(bert.maxPositionEmbeddings); expected an integer ≤ \(bert.maxPositionEmbeddings)")
         }
         return Experiment(config: config, source: source, modelPath: modelPath, dataPath: dataPath,
-                          calibrationPath: calibrationPath, schemes: schemes, variants: variants)
+                          calibrationPath: calibrationPath, schemes: schemes, variants: variants, qat: qat)
     }
 
     private static func scheme(_ entry: SchemeEntry, key: String, fail: (String, String) -> ExperimentError) throws -> ModelScheme {
@@ -160,11 +178,11 @@ public struct Experiment: Sendable {
     private static func checkData(_ path: String, split: String, key: String, fail: (String, String) -> ExperimentError) throws {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
-            throw fail(key == "data" ? "data.path" : "calibration.data",
+            throw fail(key == "data" ? "data.path" : key == "calibration" ? "calibration.data" : key,
                        "\(path) does not exist; expected a TSV file or a GLUE task folder")
         }
         if isDir.boolValue, !FileManager.default.fileExists(atPath: path + "/\(split).tsv") {
-            throw fail("\(key).split", "\(path) has no \(split).tsv; expected the name of a split in that folder")
+            throw fail(key.hasSuffix(".data") ? String(key.dropLast(5)) + ".split" : "\(key).split", "\(path) has no \(split).tsv; expected the name of a split in that folder")
         }
     }
 

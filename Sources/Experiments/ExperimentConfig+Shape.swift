@@ -30,6 +30,11 @@ extension ExperimentConfig {
                     ("requantize_output", .list(.boolean, nonEmpty: true), false),
                 ]), true),
             ]), false),
+            ("qat", .list(.mapping(name: "a qat entry", fields: [
+                ("scheme", schemeEntry, true), ("epochs", positive, false), ("lr", .number, false),
+                ("batch_size", positive, false), ("seed", nonNegative, false), ("train_examples", nonNegative, false),
+                ("data", path, false), ("split", .string, false),
+            ]), nonEmpty: false), false),
             ("threads", .list(positive, nonEmpty: true), false),
             ("repeats", positive, false),
             ("seed", nonNegative, false),

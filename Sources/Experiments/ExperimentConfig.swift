@@ -12,6 +12,7 @@ import Quantization
 ///     batching: {batch_size: 8, max_seq_length: 128, pad_to_max: true}
 ///     schemes: [pytorch-dynamic, fp16, {name: my-scheme, default: {weight: {…}, activation: {…}}}]
 ///     sweep: {name: ablation, base: q8bert-dynamic, axes: {activation_symmetry: [symmetric, affine], …}}
+///     qat: [{scheme: q8bert-static, epochs: 1, lr: 2.0e-5, batch_size: 16, seed: 42}]   # see QATSpec
 ///     threads: [1, 2]
 ///     repeats: 3
 ///     seed: 0
@@ -39,6 +40,8 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     public var schemes: [SchemeEntry]
     /// Optional factorial sweep generating more schemes from a base scheme.
     public var sweep: SweepSpec?
+    /// Quantization-aware-training rows (`<scheme>+qat`), trained and evaluated after the other schemes.
+    public var qat: [QATSpec]
     /// Thread counts; every scheme is evaluated at each (the first count's predictions are the reference).
     public var threads: [Int]
     /// Evaluation passes per scheme and thread count (median seconds reported).
@@ -107,13 +110,13 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, description, model, data, batching, schemes, sweep, threads, repeats, seed, calibration
+        case name, description, model, data, batching, schemes, sweep, qat, threads, repeats, seed, calibration
         case statistics, output, published, notes, citation
     }
 
     public init(name: String, description: String = "", model: String, data: DataSpec,
                 batching: BatchingOptions = BatchingOptions(),
-                schemes: [SchemeEntry] = [], sweep: SweepSpec? = nil, threads: [Int] = [1], repeats: Int = 1,
+                schemes: [SchemeEntry] = [], sweep: SweepSpec? = nil, qat: [QATSpec] = [], threads: [Int] = [1], repeats: Int = 1,
                 seed: UInt64 = 0, calibration: CalibrationSpec = CalibrationSpec(), statistics: StatisticsRequest? = nil,
                 output: String = "runs", published: [PublishedResults.Group] = PublishedResults.Group.allCases,
                 notes: [String] = [], citation: CitationSpec = CitationSpec()) {
@@ -124,6 +127,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         self.batching = batching
         self.schemes = schemes
         self.sweep = sweep
+        self.qat = qat
         self.threads = threads
         self.repeats = repeats
         self.seed = seed
@@ -144,6 +148,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         batching = try c.decodeIfPresent(BatchingOptions.self, forKey: .batching) ?? BatchingOptions()
         schemes = try c.decodeIfPresent([SchemeEntry].self, forKey: .schemes) ?? []
         sweep = try c.decodeIfPresent(SweepSpec.self, forKey: .sweep)
+        qat = try c.decodeIfPresent([QATSpec].self, forKey: .qat) ?? []
         threads = try c.decodeIfPresent([Int].self, forKey: .threads) ?? [1]
         repeats = try c.decodeIfPresent(Int.self, forKey: .repeats) ?? 1
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0

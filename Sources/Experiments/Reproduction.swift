@@ -38,8 +38,10 @@ public enum Reproduction {
     ///   - repeats: timing passes (default: the manifest's); metrics do not depend on it.
     /// - Throws: `ExperimentError.notReproducible` listing every model or data file whose sha256 differs from
     ///   the manifest (or is missing); nothing is run then.
+    ///   - qat: trainer for QAT rows: they are trained again (same data, seed and threads) and compared like the rest.
     public static func run(runFolder: URL, model: String? = nil, data: String? = nil, calibration: String? = nil,
-                           repeats: Int? = nil, progress: SweepRunner.Progress? = nil) throws -> Report {
+                           repeats: Int? = nil, qat: SweepQATTrainer? = nil,
+                           progress: SweepRunner.Progress? = nil) throws -> Report {
         let manifest = try RunManifest.read(runFolder: runFolder)
         let resultsURL = runFolder.appendingPathComponent("results.json")
         guard let resultsData = FileManager.default.contents(atPath: resultsURL.path) else {
@@ -68,7 +70,7 @@ public enum Reproduction {
         try compareHashes(recorded: manifest.files, now: now)
 
         let outcome = try SweepRunner.run(experiment, runID: manifest.run, repeatsOverride: repeats ?? manifest.repeats,
-                                          progress: progress)
+                                          qat: qat, progress: progress)
         var checks: [Check] = []
         var timings: [TimingPair] = []
         var logitDiffs: [(String, Double)] = []
@@ -91,6 +93,9 @@ public enum Reproduction {
             check(name, "flips_vs_fp32", "\(old.flipsVsFP32)", "\(new.flipsVsFP32)")
             check(name, "model_bytes", "\(old.modelBytes)", "\(new.modelBytes)")
             check(name, "consistent_across_threads", "\(old.consistentAcrossThreads)", "\(new.consistentAcrossThreads)")
+            if let t = old.training {
+                check(name, "qat final_loss", exact(t.finalLoss), exact(new.training?.finalLoss))
+            }
             var worst = 0.0
             for t in recorded.threads {
                 let stored: PredictionSet

@@ -38,6 +38,8 @@ public enum ResultsReport {
 
         out += "## Results\n\n" + table(r) + "\n"
         out += threadNote(r) + "\n"
+        let qat = qatSection(r)
+        if !qat.isEmpty { out += "\n" + qat }
         if !m.variants.isEmpty { out += "\n" + ablation(r, manifest: m) }
         let published = PublishedResults.rows(c.published)
         if !published.isEmpty { out += "\n" + publishedSection(published, manifest: m) }
@@ -65,6 +67,27 @@ public enum ResultsReport {
             for t in s.timings { line += String(format: " %.2f× |", t.speedup) }
             line += s.kind == "baseline" ? " — | — |" : " \(signed(s.deltaF1)) | \(s.flipsVsFP32) |"
             out += line + "\n"
+        }
+        return out
+    }
+
+    /// How each `+qat` row was trained, next to its post-training counterpart.
+    static func qatSection(_ r: SweepResults) -> String {
+        let rows = r.schemes.filter { $0.training != nil }
+        guard !rows.isEmpty else { return "" }
+        var out = "## Quantization-aware training\n\n"
+        out += "Each `+qat` row fine-tunes the FP32 model with its scheme fake-quantized (straight-through estimator), "
+            + "keeps the last epoch (no selection on the evaluation split) and is evaluated on the integer kernels; "
+            + "static ranges are the ones learned in training. stats.h5 covers the post-training rows only.\n\n"
+        out += "| row | epochs | lr | batch | seed | train pairs | threads | training s | final loss | F1 | post-training F1 | flips vs FP32 (post-training) |\n"
+        out += "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        for s in rows {
+            let t = s.training!
+            let base = String(s.scheme.dropLast(4))
+            let ptq = r.schemes.first { $0.scheme == base && $0.training == nil }
+            out += "| \(s.scheme) | \(t.epochs) | \(t.learningRate) | \(t.batchSize) | \(t.seed) | \(t.examples) | \(t.threads) | "
+                + String(format: "%.1f | %.4f", t.seconds, t.finalLoss) + " | \(fmt(s.metrics?.f1)) | \(fmt(ptq?.metrics?.f1)) | "
+                + "\(s.flipsVsFP32) (\(ptq.map { String($0.flipsVsFP32) } ?? "—")) |\n"
         }
         return out
     }

@@ -6,7 +6,8 @@ import Foundation
 ///
 /// Contents: `results.json`, `results.csv`, `results.md`, `manifest.json`, `CITATION.cff`, `citation.bib`,
 /// `experiment.yaml` (the config file as read), `predictions/<scheme>.threads-<n>.jsonl`, and `stats.h5` when a
-/// `SweepStatisticsWriter` is linked and the config asks for statistics.
+/// `SweepStatisticsWriter` is linked and the config asks for statistics, and `qat/<scheme>+qat/` (a quantized model
+/// folder `qbench eval --model` reads) for every QAT row.
 public enum RunFolder {
     /// The run folder's name: `<name>-<yyyyMMdd'T'HHmmss'Z'>`.
     public static func runID(name: String, date: Date) -> String {
@@ -21,7 +22,7 @@ public enum RunFolder {
     /// - Throws: `ExperimentError` (nothing written) when the output folder cannot be created or written, or
     ///   any error of the run.
     public static func runAndWrite(_ experiment: Experiment, command: [String], statistics: SweepStatisticsWriter? = nil,
-                                   workingDirectory: URL? = nil,
+                                   qat: SweepQATTrainer? = nil, workingDirectory: URL? = nil,
                                    progress: SweepRunner.Progress? = nil) throws -> URL {
         let fm = FileManager.default
         let cwd = workingDirectory ?? URL(fileURLWithPath: fm.currentDirectoryPath)
@@ -35,7 +36,8 @@ public enum RunFolder {
             try fm.createDirectory(at: tmp.appendingPathComponent("predictions"), withIntermediateDirectories: true)
             let environment = RunEnvironment.capture()   // git state as the run starts
             let outcome = try SweepRunner.run(experiment, runID: runID, statistics: statistics,
-                                              statisticsURL: tmp.appendingPathComponent("stats.h5"), progress: progress)
+                                              statisticsURL: tmp.appendingPathComponent("stats.h5"), qat: qat,
+                                              qatDirectory: tmp.appendingPathComponent("qat"), progress: progress)
             let manifest = try RunManifest.make(experiment: experiment, outcome: outcome, command: command,
                                                 environment: environment)
             try write(outcome: outcome, manifest: manifest, experiment: experiment, into: tmp)

@@ -32,7 +32,7 @@ public struct SweepResults: Codable, Sendable {
 public struct SchemeResult: Codable, Sendable, Equatable {
     /// Scheme name (registry, inline or generated).
     public var scheme: String
-    /// `baseline`, `scheme` (listed) or `sweep` (generated).
+    /// `baseline`, `scheme` (listed), `sweep` (generated) or `qat` (quantization-aware training, `<scheme>+qat`).
     public var kind: String
     /// Factor levels of a generated scheme, keyed by factor (`activation_symmetry` → `act-symmetric`).
     public var levels: [String: String]?
@@ -50,6 +50,8 @@ public struct SchemeResult: Codable, Sendable, Equatable {
     public var threadFlips: [ThreadFlips]
     /// True when all passes (every thread count and repeat) gave identical predictions.
     public var consistentAcrossThreads: Bool
+    /// How a `qat` row was trained (nil for post-training rows).
+    public var training: QATTrainingReport? = nil
 
     /// Seconds of one full evaluation pass at one thread count.
     public struct Timing: Codable, Sendable, Equatable {
@@ -80,7 +82,7 @@ public struct SchemeResult: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case scheme, kind, levels, metrics, timings
         case modelBytes = "model_bytes", deltaF1 = "delta_f1", flipsVsFP32 = "flips_vs_fp32"
-        case threadFlips = "thread_flips", consistentAcrossThreads = "consistent_across_threads"
+        case threadFlips = "thread_flips", consistentAcrossThreads = "consistent_across_threads", training
     }
 }
 

@@ -46,11 +46,17 @@ public enum SweepRunner {
     ///   - statistics: writer for `stats.h5` (issue 4's `LayerStats`); nil skips statistics with a note.
     ///   - statisticsURL: where the writer should put the file (inside the temporary run folder).
     ///   - repeatsOverride: fewer timing repeats (reproduce's `--repeats`); metrics do not depend on it.
+    ///   - qat: trainer for the experiment's `qat` rows (required when it has any).
+    ///   - qatDirectory: where the QAT models are written (`<dir>/<row name>/`, kept); nil = a temporary folder,
+    ///     removed after the run.
     public static func run(_ experiment: Experiment, runID: String, statistics: SweepStatisticsWriter? = nil,
-                           statisticsURL: URL? = nil, repeatsOverride: Int? = nil,
-                           progress: Progress? = nil) throws -> Outcome {
+                           statisticsURL: URL? = nil, repeatsOverride: Int? = nil, qat: SweepQATTrainer? = nil,
+                           qatDirectory: URL? = nil, progress: Progress? = nil) throws -> Outcome {
         let started = Date()
         let config = experiment.config
+        if !experiment.qat.isEmpty, qat == nil {
+            throw ExperimentError.invalid("the experiment has qat rows but this program has no trainer linked; run it with qbench")
+        }
         let files = try hashInputs(experiment)
         let folder = try ModelFolder(path: experiment.modelPath)
         var dataset = try PairDataset.load(path: experiment.dataPath, split: config.data.split)
@@ -77,6 +83,24 @@ public enum SweepRunner {
             progress?("quantizing \(s.name)", 0, 1)
             let (m, used) = try folder.model(for: s, calibration: calibration)
             models.append((used, m))
+        }
+        // QAT rows: train, write a quantized folder, load it back the way `qbench eval --model DIR` does.
+        var training: [String: QATTrainingReport] = [:]
+        if let qat, !experiment.qat.isEmpty {
+            let fm = FileManager.default
+            let dir = qatDirectory ?? fm.temporaryDirectory.appendingPathComponent("qbench-qat-\(getpid())-\(UUID().uuidString)")
+            try fm.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { if qatDirectory == nil { try? fm.removeItem(at: dir) } }
+            for entry in experiment.qat {
+                let out = dir.appendingPathComponent(entry.name)
+                let report = try qat.train(entry, modelFolder: experiment.modelPath, maxSeqLength: options.maxSeqLength,
+                                           threads: config.threads.max() ?? 1, output: out, progress: progress)
+                let trained = try ModelFolder(path: out.path)
+                var (m, used) = try trained.model(for: entry.scheme) { [] }
+                used.name = entry.name
+                models.append((used, m))
+                training[entry.name] = report
+            }
         }
 
         let threads = config.threads
@@ -121,20 +145,21 @@ public enum SweepRunner {
         var rows: [SchemeResult] = []
         for (mi, m) in models.enumerated() {
             let variant = experiment.variants.first { $0.scheme.name == m.scheme.name }
+            let trained = training[m.scheme.name]
             let timings = threads.indices.map { ti -> SchemeResult.Timing in
                 let mine = median(seconds[mi][ti]), base = median(seconds[fp32][ti])
                 return SchemeResult.Timing(threads: threads[ti], seconds: seconds[mi][ti], speedup: base / max(mine, 1e-12))
             }
             let ref = passes[mi][0].predictions
             rows.append(SchemeResult(
-                scheme: m.scheme.name, kind: mi == 0 ? "baseline" : variant == nil ? "scheme" : "sweep",
+                scheme: m.scheme.name, kind: mi == 0 ? "baseline" : trained != nil ? "qat" : variant == nil ? "scheme" : "sweep",
                 levels: variant?.levels, metrics: metrics[mi], modelBytes: m.model.parameterBytes, timings: timings,
                 deltaF1: metrics[mi].flatMap { mine in metrics[fp32].map { mine.f1 - $0.f1 } },
                 flipsVsFP32: zip(ref, passes[fp32][0].predictions).filter { $0 != $1 }.count,
                 threadFlips: threads.indices.map {
                     SchemeResult.ThreadFlips(threads: threads[$0], flips: flips[mi][$0], maxLogitDifference: logitDiff[mi][$0])
                 },
-                consistentAcrossThreads: flips[mi].allSatisfy { $0 == 0 }))
+                consistentAcrossThreads: flips[mi].allSatisfy { $0 == 0 }, training: trained))
         }
 
         var statisticsFile: URL?
@@ -150,7 +175,8 @@ public enum SweepRunner {
                 Parallel.setThreads(threads[0])
                 try statistics.writeStatistics(
                     to: statisticsURL, request: request, baseline: models[0].model,
-                    variants: models.dropFirst().map { SweepStatisticsInput(scheme: $0.scheme, model: $0.model) },
+                    variants: models.dropFirst().filter { training[$0.scheme.name] == nil }
+                        .map { SweepStatisticsInput(scheme: $0.scheme, model: $0.model) },
                     batches: statBatches, attributes: ["run": runID] .merging(files.attributes) { a, _ in a })
                 statisticsFile = statisticsURL
             } else {
@@ -192,11 +218,17 @@ public enum SweepRunner {
         out.append(.init(role: "data", name: (evalFile as NSString).lastPathComponent, path: evalFile, sha256: h, bytes: size))
         if experiment.needsCalibration {
             let calFile = Experiment.dataFile(experiment.calibrationPath, split: config.calibration.split)
-            if calFile != evalFile {
+            if !out.contains(where: { $0.path == calFile }) {
                 let (h, size) = try SHA256.hexOfFile(calFile)
                 out.append(.init(role: "calibration_data", name: (calFile as NSString).lastPathComponent, path: calFile,
                                  sha256: h, bytes: size))
             }
+        }
+        for entry in experiment.qat {
+            let file = Experiment.dataFile(entry.dataPath, split: entry.spec.split)
+            guard !out.contains(where: { $0.path == file }) else { continue }
+            let (h, size) = try SHA256.hexOfFile(file)
+            out.append(.init(role: "training_data", name: (file as NSString).lastPathComponent, path: file, sha256: h, bytes: size))
         }
         return out
     }

@@ -25,7 +25,8 @@ struct Reproduce: ParsableCommand {
     func run() throws {
         let bar = ProgressBar(label: "reproduce")
         let report = try Reproduction.run(runFolder: URL(fileURLWithPath: runDir), model: model, data: data,
-                                          calibration: calibrationData, repeats: repeats) { label, done, total in
+                                          calibration: calibrationData, repeats: repeats,
+                                          qat: SweepQAT()) { label, done, total in
             bar.label = label
             bar.update(done, total)
         }

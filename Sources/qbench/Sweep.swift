@@ -17,6 +17,8 @@ struct Sweep: ParsableCommand {
 
     @Argument(help: "Experiment file (YAML), e.g. experiments/mrpc-tutorial.yaml.")
     var config: String
+    @Option(help: "Evaluate this model folder instead of the config's `model` (recorded in the manifest).")
+    var model: String?
     @Option(help: "Write the run folder under this folder instead of the config's `output`.")
     var output: String?
     @Flag(help: "Validate the config and list the schemes it would run, without running anything.")
@@ -24,6 +26,11 @@ struct Sweep: ParsableCommand {
 
     func run() throws {
         var experiment = try Experiment.load(file: config)
+        if let model {
+            var c = experiment.config
+            c.model = model
+            experiment = try Experiment.resolve(c, source: experiment.source, reportAs: "\(config) with --model \(model)")
+        }
         if let output { experiment.config.output = output }
         if dryRun {
             print("\(config): valid; \(experiment.schemes.count) schemes: "
@@ -34,7 +41,7 @@ struct Sweep: ParsableCommand {
         let dataFile = try PairDataset.load(path: experiment.dataPath, split: experiment.config.data.split).path
         let writer = LayerStatsSweepWriter(modelFolder: experiment.modelPath, dataFile: dataFile,
                                            command: CommandLine.arguments.joined(separator: " "))
-        let folder = try RunFolder.runAndWrite(experiment, command: CommandLine.arguments, statistics: writer) { label, done, total in
+        let folder = try RunFolder.runAndWrite(experiment, command: CommandLine.arguments, statistics: writer, qat: SweepQAT()) { label, done, total in
             bar.label = label
             bar.update(done, total)
         }

@@ -12,6 +12,12 @@ enum CLI {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[2]
     }
 
+    /// A failed precondition of a CLI test (a failure, not a skip).
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+
     struct Result {
         var status: Int32
         var stdout: String

@@ -37,6 +37,8 @@ final class SweepCLITests: XCTestCase {
             sweep:
               base: q8bert-dynamic
               axes: {activation_symmetry: [symmetric, affine], requantize_output: [true, false]}
+            qat:
+              - {scheme: q8bert-static, train_examples: 32, epochs: 1, lr: 1.0e-4, batch_size: 8}
             threads: [1, 2]
             repeats: 1
             calibration: {examples: 16}
@@ -44,9 +46,9 @@ final class SweepCLITests: XCTestCase {
             citation: {authors: [Ada Lovelace], title: Tiny sweep}
             """.write(to: config, atomically: true, encoding: .utf8)
         let r = try CLI.run(["sweep", config.path])
-        guard r.status == 0 else { throw XCTSkip("sweep failed: \(r.stderr)") }
+        guard r.status == 0 else { throw CLI.Failure("sweep failed (\(r.status)): \(r.stderr)") }
         let runs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("runs").path)
-        guard runs.count == 1, let name = runs.first else { throw XCTSkip("expected one run folder, found \(runs)") }
+        guard runs.count == 1, let name = runs.first else { throw CLI.Failure("expected one run folder, found \(runs)") }
         let run = Run(root: root, folder: root.appendingPathComponent("runs/\(name)"), stdout: r.stdout)
         cached = run
         return run
@@ -61,7 +63,7 @@ final class SweepCLITests: XCTestCase {
             XCTAssertTrue(fm.fileExists(atPath: run.folder.appendingPathComponent(f).path), "missing \(f)")
         }
         let preds = try fm.contentsOfDirectory(atPath: run.folder.appendingPathComponent("predictions").path)
-        XCTAssertEqual(preds.count, 8 * 2, "8 schemes × 2 thread counts: \(preds)")
+        XCTAssertEqual(preds.count, 9 * 2, "9 rows (8 schemes + 1 QAT) × 2 thread counts: \(preds)")
         XCTAssertFalse(try fm.contentsOfDirectory(atPath: run.folder.deletingLastPathComponent().path)
             .contains { $0.hasPrefix(".") }, "no temporary folder left behind")
 
@@ -83,16 +85,55 @@ final class SweepCLITests: XCTestCase {
         let md = try String(contentsOf: run.folder.appendingPathComponent("results.md"), encoding: .utf8)
         for needle in ["| scheme | F1 | accuracy | model MB | s, 1 thread | s, 2 threads |", "ΔF1 vs FP32", "flips vs FP32",
                        "| pytorch-dynamic |", "## Factorial ablation", "**Answer:**", "published: Tutorial FP32",
-                       "Our model differs", "Thread invariance"] {
+                       "Our model differs", "Thread invariance", "## Quantization-aware training", "| q8bert-static+qat | 1 |"] {
             XCTAssertTrue(md.contains(needle), "results.md lacks \(needle)")
         }
         let csv = try String(contentsOf: run.folder.appendingPathComponent("results.csv"), encoding: .utf8)
-        XCTAssertEqual(csv.split(separator: "\n").count, 1 + 8)
+        XCTAssertEqual(csv.split(separator: "\n").count, 1 + 9)
         let cff = try String(contentsOf: run.folder.appendingPathComponent("CITATION.cff"), encoding: .utf8)
         XCTAssertTrue(cff.hasPrefix("cff-version: 1.2.0"))
         XCTAssertTrue(cff.contains("name: \"Ada Lovelace\""))
         let bib = try String(contentsOf: run.folder.appendingPathComponent("citation.bib"), encoding: .utf8)
         XCTAssertTrue(bib.hasPrefix("@misc{quantbench:\(run.folder.lastPathComponent),"), bib)
+    }
+
+    /// The QAT row is trained in the sweep, recorded with its recipe, and its model folder evaluates on its own
+    /// (`qbench eval --model run/qat/<row>`) to exactly the predictions the sweep recorded.
+    func testQATRowIsTrainedRecordedAndReloadable() throws {
+        let run = try Self.sweep()
+        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: run.folder.appendingPathComponent("results.json"))) as! [String: Any]
+        let rows = results["schemes"] as! [[String: Any]]
+        let qat = try XCTUnwrap(rows.first { $0["scheme"] as? String == "q8bert-static+qat" })
+        XCTAssertEqual(qat["kind"] as? String, "qat")
+        XCTAssertEqual(rows.last?["scheme"] as? String, "q8bert-static+qat", "QAT rows come last")
+        let training = try XCTUnwrap(qat["training"] as? [String: Any])
+        XCTAssertEqual(training["examples"] as? Int, 32)
+        XCTAssertEqual(training["epochs"] as? Int, 1)
+        XCTAssertEqual(training["threads"] as? Int, 2, "trains at the largest thread count")
+        XCTAssertEqual(training["learning_rate"] as? Double, 1e-4)
+        let loss = try XCTUnwrap(training["final_loss"] as? Double)
+        XCTAssertTrue(loss.isFinite && loss > 0)
+        XCTAssertGreaterThan(training["learned_ranges"] as? Int ?? 0, 0, "q8bert-static learns static ranges")
+        let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: run.folder.appendingPathComponent("manifest.json"))) as! [String: Any]
+        XCTAssertTrue((manifest["files"] as! [[String: Any]]).contains { $0["name"] as? String == "train.tsv" },
+                      "the training pairs are hashed (as calibration_data here: calibration reads the same file)")
+
+        let model = run.folder.appendingPathComponent("qat/q8bert-static+qat")
+        let out = run.root.appendingPathComponent("qat-eval.jsonl")
+        let r = try CLI.run(["eval", "--model", model.path, "--scheme", "q8bert-static", "--data", run.root.appendingPathComponent("MRPC").path,
+                             "--batch-size", "8", "--max-seq-length", "64", "--pad-to-max", "--threads", "1", "--predictions", out.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        func records(_ url: URL) throws -> [(Int, [Float])] {
+            try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { line in
+                let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+                return (o["prediction"] as! Int, (o["logits"] as! [Double]).map(Float.init))
+            }
+        }
+        let evaluated = try records(out).prefix(24)
+        let recorded = try records(run.folder.appendingPathComponent("predictions/q8bert-static_qat.threads-1.jsonl"))
+        XCTAssertEqual(recorded.count, 24)
+        XCTAssertEqual(evaluated.map(\.0), recorded.map(\.0), "same predictions")
+        XCTAssertEqual(evaluated.map(\.1), recorded.map(\.1), "the stored QAT folder reproduces the sweep's logits bit for bit")
     }
 
     func testReproduceMatches() throws {
