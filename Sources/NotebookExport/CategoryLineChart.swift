@@ -97,7 +97,7 @@ public struct CategoryLineChart: Sendable {
         for s in series {
             let missing = s.values.indices.filter { !s.values[$0].isFinite }
             guard !missing.isEmpty else { continue }
-            let names = missing.map { categories[$0].group.map { g in "\(g) \(categories[$0].label)" } ?? categories[$0].label }
+            let names = missing.map { i in categories[i].group.map { "\($0) \(categories[i].label)" } ?? categories[i].label }
             let shown = names.count > 8 ? names.prefix(8).joined(separator: ", ") + ", … (\(names.count) in all)" : names.joined(separator: ", ")
             let infinite = missing.allSatisfy { s.values[$0] == .infinity }
             allNotes.append("\(s.name): not drawn at \(shown) (" + (infinite ? "+∞ dB, identical to FP32)" : "not finite)"))

@@ -42,7 +42,7 @@ public struct F1SizePlot: Sendable {
         let labelSize = 11.0
         let (xlo, xhi) = AxisScale.paddedRange(points.map(\.megabytes), padding: 0.1,
                                                minimumHalfSpan: max(1, (points.first?.megabytes ?? 1) * 0.1))
-        var (ylo, yhi) = AxisScale.paddedRange(points.map(\.f1), padding: 0.12, minimumHalfSpan: 0.01)
+        var (ylo, yhi) = AxisScale.paddedRange(points.map(\.f1), padding: 0.12, minimumHalfSpan: 0.006)
         yhi += (yhi - ylo) * 0.06   // room for labels above the top point
         let probe = AxisScale(lo: ylo, hi: yhi, pixelLo: 1, pixelHi: 0)
         let left = ChartFrame.yAxisWidth(probe)

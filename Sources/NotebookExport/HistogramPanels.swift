@@ -87,12 +87,17 @@ public struct HistogramPanels: Sendable {
         c.text(titleLines.first ?? "", x + 8, y + 14, size: 12, bold: true)
         c.text(p.subtitle, x + 8, y + 29, size: 10.5, color: "#555555")
         ChartFrame.drawYAxis(ys, label: "count (log scale)", plot: plot, on: &c)
-        // Bars: one rectangle per non-empty bin, from the axis (count 1) up.
+        // Bars: one filled step outline over the occupied bins, from the axis (count 1) up.
         let base = plot.y + plot.h
-        for (i, n) in p.counts.enumerated() where n > 0 {
-            let x0 = xs.map(p.edges[i]), x1 = xs.map(p.edges[i + 1])
-            let top = ys.map(n)
-            c.rect(x0, top, max(0.8, x1 - x0), base - top, fill: style.color, opacity: 0.55)
+        if let a = p.counts.firstIndex(where: { $0 > 0 }), let b = p.counts.lastIndex(where: { $0 > 0 }) {
+            var outline: [(Double, Double)] = [(xs.map(p.edges[a]), base)]
+            for i in a...b {
+                let top = p.counts[i] > 0 ? ys.map(p.counts[i]) : base
+                outline.append((xs.map(p.edges[i]), top))
+                outline.append((xs.map(p.edges[i + 1]), top))
+            }
+            outline.append((xs.map(p.edges[b + 1]), base))
+            c.polygon(outline, fill: style.color, opacity: 0.55)
         }
         if let r = p.reference {
             var path: [(Double, Double)] = []

@@ -106,7 +106,7 @@ public struct RunExport {
     }
 
     static func reason(_ error: Error, file: String) -> String {
-        var text = (error as? CustomStringConvertible)?.description ?? "\(error)"
+        var text = "\(error)"
         if text.hasPrefix(file + ": ") { text = String(text.dropFirst(file.count + 2)) }
         return text
     }
