@@ -71,7 +71,7 @@ public struct CategoryLineChart: Sendable {
         let probe = AxisScale(lo: ylo, hi: yhi, pixelLo: 1, pixelHi: 0)
         let left = ChartFrame.yAxisWidth(probe)
         let plotWidth = ChartFrame.width - left - 20
-        let top = 58.0
+        let top = ChartFrame.top(subtitle: subtitle)
         let slot = slotWidth(plotWidth: plotWidth)
         let starts = Set(groupStarts)
         var centers: [Double] = []
@@ -108,7 +108,7 @@ public struct CategoryLineChart: Sendable {
         let notesTop = legendTop + legend.height(width: legendWidth) + 6
         let height = notesTop + ChartFrame.notesHeight(allNotes, x: 16) + 10
         var c = SVGCanvas(width: ChartFrame.width, height: height)
-        _ = ChartFrame.drawTitle(title, subtitle: subtitle, on: &c)
+        ChartFrame.drawTitle(title, subtitle: subtitle, on: &c)
 
         // Group shading and separators.
         let bottom = plot.y + plot.h
@@ -162,21 +162,22 @@ public struct CategoryLineChart: Sendable {
 
         // Lines, then markers on top.
         let markers = slot >= 9
+        let lineWidth = series.count > 8 ? 1.2 : 1.6, markerSize = series.count > 8 ? 5.0 : 6.0
         for s in series {
             var run: [(Double, Double)] = []
             for (i, v) in s.values.enumerated() where i < centers.count {
                 if v.isFinite {
                     run.append((centers[i], ys.map(v)))
                 } else {
-                    c.polyline(run, stroke: s.style.color, width: 1.6, dash: s.style.dash)
+                    c.polyline(run, stroke: s.style.color, width: lineWidth, dash: s.style.dash)
                     run = []
                 }
             }
-            c.polyline(run, stroke: s.style.color, width: 1.6, dash: s.style.dash)
+            c.polyline(run, stroke: s.style.color, width: lineWidth, dash: s.style.dash)
             // Isolated finite points (no neighbour) still show as a marker.
             for (i, v) in s.values.enumerated() where i < centers.count && v.isFinite {
                 let alone = (i == 0 || !s.values[i - 1].isFinite) && (i + 1 >= s.values.count || !s.values[i + 1].isFinite)
-                if markers || alone { s.style.drawMarker(on: &c, centers[i], ys.map(v), size: markers ? 6 : 5) }
+                if markers || alone { s.style.drawMarker(on: &c, centers[i], ys.map(v), size: markerSize) }
             }
         }
         ChartFrame.drawFrame(plot, on: &c)

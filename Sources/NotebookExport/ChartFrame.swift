@@ -6,12 +6,26 @@ public enum ChartFrame {
     public static let tickSize = 11.0
     public static let labelSize = 12.0
 
-    /// Title (bold) and an optional grey subtitle; returns the y below them.
+    /// Title (bold) and an optional grey subtitle wrapped to the figure width; returns the y below them
+    /// (`top(subtitle:)`).
+    @discardableResult
     public static func drawTitle(_ title: String, subtitle: String?, on canvas: inout SVGCanvas) -> Double {
         canvas.text(title, 16, 24, size: 16, bold: true)
-        guard let subtitle, !subtitle.isEmpty else { return 40 }
-        canvas.text(subtitle, 16, 43, size: 11.5, color: "#555555")
-        return 58
+        for (i, line) in subtitleLines(subtitle).enumerated() {
+            canvas.text(line, 16, 43 + Double(i) * 15, size: 11.5, color: "#555555")
+        }
+        return top(subtitle: subtitle)
+    }
+
+    /// Where the plot area may start below the title block.
+    public static func top(subtitle: String?) -> Double {
+        let n = subtitleLines(subtitle).count
+        return n == 0 ? 40 : 58 + Double(n - 1) * 15
+    }
+
+    static func subtitleLines(_ subtitle: String?) -> [String] {
+        guard let subtitle, !subtitle.isEmpty else { return [] }
+        return wrap(subtitle, width: width - 32, size: 11.5)
     }
 
     /// Left margin a y axis needs for its tick labels and rotated axis label.

@@ -47,7 +47,7 @@ public struct F1SizePlot: Sendable {
         let probe = AxisScale(lo: ylo, hi: yhi, pixelLo: 1, pixelHi: 0)
         let left = ChartFrame.yAxisWidth(probe)
         let plotWidth = ChartFrame.width - left - 24
-        let top = 58.0
+        let top = ChartFrame.top(subtitle: subtitle)
         let plot = (x: left, y: top, w: plotWidth, h: plotHeight)
         let xs = AxisScale(lo: xlo, hi: xhi, pixelLo: plot.x, pixelHi: plot.x + plot.w)
         let ys = AxisScale(lo: ylo, hi: yhi, pixelLo: plot.y + plot.h, pixelHi: plot.y)
@@ -56,8 +56,20 @@ public struct F1SizePlot: Sendable {
         let reference = points.first { $0.isReference }
         var obstacles: [Box] = points.map { Box(x: xs.map($0.megabytes) - 5, y: ys.map($0.f1) - 5, w: 10, h: 10) }
         let referenceText = reference.map { "FP32 F1 " + SVGCanvas.num($0.f1, digits: 4) }
+        // The reference line's label: at the left or right end, above or below the line, wherever no marker is.
+        var referenceBox: Box?
         if let reference, let referenceText {
-            obstacles.append(Box(x: plot.x + 4, y: ys.map(reference.f1) - 15, w: SVGCanvas.textWidth(referenceText, size: 10.5), h: 12))
+            let w = SVGCanvas.textWidth(referenceText, size: 10.5), y = ys.map(reference.f1)
+            var options: [Box] = []
+            for dy in [-15.0, 3] {
+                for x in stride(from: plot.x + 4, through: plot.x + plot.w - 4 - w, by: 16) {
+                    options.append(Box(x: x, y: y + dy, w: w, h: 12))
+                }
+            }
+            if options.isEmpty { options.append(Box(x: plot.x + 4, y: y - 15, w: w, h: 12)) }
+            let box = options.first { o in !obstacles.contains { $0.intersects(o) } } ?? options[0]
+            obstacles.append(box)
+            referenceBox = box
         }
         let bounds = Box(x: plot.x + 2, y: plot.y + 2, w: plot.w - 4, h: plot.h - 4)
         func place(_ texts: [String]) -> [(Box, leader: Bool)?] {
@@ -104,13 +116,13 @@ public struct F1SizePlot: Sendable {
         let legendTop = plot.y + plot.h + 50
         let height = legendTop + legend.height(width: ChartFrame.width - 32) + 14
         var c = SVGCanvas(width: ChartFrame.width, height: height)
-        _ = ChartFrame.drawTitle(title, subtitle: subtitle, on: &c)
+        ChartFrame.drawTitle(title, subtitle: subtitle, on: &c)
         ChartFrame.drawYAxis(ys, label: yLabel, plot: plot, on: &c)
         ChartFrame.drawXAxis(xs, label: "model size (MB, parameters as stored)", plot: plot, on: &c)
-        if let reference, let referenceText {
+        if let reference, let referenceText, let box = referenceBox {
             let y = ys.map(reference.f1)
             c.line(plot.x, y, plot.x + plot.w, y, stroke: "#666666", width: 1, dash: "5 4")
-            c.text(referenceText, plot.x + 4, y - 4, size: 10.5, color: "#444444")
+            c.text(referenceText, box.x, box.y + 10, size: 10.5, color: "#444444")
         }
         for (i, p) in points.enumerated() {
             let px = xs.map(p.megabytes), py = ys.map(p.f1)

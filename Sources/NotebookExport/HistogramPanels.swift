@@ -41,7 +41,7 @@ public struct HistogramPanels: Sendable {
     public func svg() -> String {
         let columns = panels.count == 1 ? 1 : 2
         let rows = (panels.count + columns - 1) / columns
-        let top = 58.0
+        let top = ChartFrame.top(subtitle: subtitle)
         let panelWidth = (ChartFrame.width - 16) / Double(columns)
         let panelHeight = 270.0
         var entries = [Legend.Entry(label: "inputs in the quantized model", style: style, swatch: .box)]
@@ -53,7 +53,7 @@ public struct HistogramPanels: Sendable {
         let legendTop = top + Double(rows) * panelHeight + 6
         let height = legendTop + legend.height(width: ChartFrame.width - 32) + 12
         var c = SVGCanvas(width: ChartFrame.width, height: height)
-        _ = ChartFrame.drawTitle(title, subtitle: subtitle, on: &c)
+        ChartFrame.drawTitle(title, subtitle: subtitle, on: &c)
         for (i, p) in panels.enumerated() {
             let ox = 8 + Double(i % columns) * panelWidth, oy = top + Double(i / columns) * panelHeight
             draw(p, x: ox, y: oy, width: panelWidth, height: panelHeight, on: &c)

@@ -130,7 +130,7 @@ public struct RunFigures {
             return .absent(title: title, reason: "stats.h5 has no input histograms (statistics.input_ranges was false)")
         }
         let why = worst.logitsSQNR.isFinite ? "lowest logit SQNR, \(SVGCanvas.num(worst.logitsSQNR, digits: 1)) dB" : "lowest mean layer SQNR"
-        let plot = HistogramPanels(panels: panels, title: "Input activation ranges of the \(panels.count) worst layers of \(worst.name)",
+        let plot = HistogramPanels(panels: panels, title: "Input activation ranges of the \(panels.count) worst layers",
                                    subtitle: "scheme \(worst.name) (\(why)); layers with the lowest output SQNR, lowest first; real tokens",
                                    style: style(worst.name))
         return .figure(.init(key: "d-worst-layer-ranges", title: "Input activation ranges of the worst layers of \(worst.name)", svg: plot.svg()))

@@ -73,7 +73,8 @@ final class NotebookExportTests: XCTestCase {
                                          values: names.indices.map { $0 == names.count - 1 ? .infinity : 20 + Double(($0 * 7 + i) % 30) },
                                          style: .scheme(i))
             }
-            let chart = CategoryLineChart(categories: categories, series: series, title: "t", subtitle: "s", xLabel: "x", yLabel: "y")
+            let subtitle = "each layer's output vs the FP32 model's, real tokens, 408 examples; higher = closer to FP32 · order inside a layer: query, key, value, attn.out, ffn.in, ffn.out"
+            let chart = CategoryLineChart(categories: categories, series: series, title: "t", subtitle: subtitle, xLabel: "x", yLabel: "y")
             XCTAssertEqual(chart.labelsEveryCategory, expectEveryLabel, "\(layers) layers")
             let doc = try XCTUnwrap(SVGXML.parse(chart.svg()), "\(layers) layers: not well-formed")
             assertInside(doc, "\(layers) layers")
@@ -93,9 +94,13 @@ final class NotebookExportTests: XCTestCase {
     }
 
     func testScatterLabelsFallBackToNumbersWhenCrowded() throws {
-        let points = (0..<18).map { i in
-            F1SizePlot.Point(scheme: "ablation.variant-number-\(i)", megabytes: i == 0 ? 90.9 : 23.5, f1: 0.80 + Double(i % 5) * 0.0004,
-                             style: i == 0 ? .reference : .scheme(i), isReference: i == 0)
+        var points: [F1SizePlot.Point] = []
+        for i in 0..<18 {
+            let megabytes: Double = i == 0 ? 90.9 : 23.5
+            let f1: Double = 0.80 + Double(i % 5) * 0.0004
+            let style: SeriesStyle = i == 0 ? .reference : .scheme(i)
+            points.append(F1SizePlot.Point(scheme: "ablation.variant-number-\(i)", megabytes: megabytes, f1: f1,
+                                           style: style, isReference: i == 0))
         }
         let svg = F1SizePlot(points: points, title: "F1 vs model size", subtitle: "s", yLabel: "F1").svg()
         let doc = try XCTUnwrap(SVGXML.parse(svg))
