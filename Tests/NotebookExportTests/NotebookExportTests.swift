@@ -37,9 +37,10 @@ final class NotebookExportTests: XCTestCase {
     }
 
     func testTicksUseOneTwoFiveSteps() {
-        let s = AxisScale(lo: 0.81, hi: 0.89, pixelLo: 0, pixelHi: 100)
-        XCTAssertEqual(s.ticks().map { ($0 * 100).rounded() }, [82, 84, 86, 88])
+        let s = AxisScale(lo: 0.8, hi: 0.9, pixelLo: 0, pixelHi: 100)
+        XCTAssertEqual(s.ticks().map { ($0 * 100).rounded() }, [80, 82, 84, 86, 88, 90])
         XCTAssertEqual(s.label(0.84), "0.84")
+        XCTAssertEqual(AxisScale(lo: 0.855, hi: 0.876, pixelLo: 0, pixelHi: 1).ticks().count, 5)
         let log = AxisScale(lo: 1, hi: 1e7, pixelLo: 0, pixelHi: 100, logarithmic: true)
         XCTAssertEqual(log.ticks().map { log.label($0) }, ["1", "10", "100", "1k", "10k", "100k", "1M", "10M"])
         XCTAssertEqual(AxisScale(lo: -3, hi: 2, pixelLo: 0, pixelHi: 1).label(-2), "−2")

@@ -11,15 +11,47 @@ import FoundationXML
 /// on re-export, Python cells that run against the bundled stats.h5 (when h5py, pandas and matplotlib are
 /// installed), and one clear error with nothing written for bad input.
 final class ExportCLITests: XCTestCase {
+    nonisolated(unsafe) static var cached: URL?
+
+    /// A small sweep with statistics on the tiny fixture (FP32, two listed schemes, two ablation variants),
+    /// shared by the tests; each test copies what it changes.
+    static func sweep() throws -> URL {
+        if let cached { return cached }
+        let root = try CLI.tempDir()
+        let config = root.appendingPathComponent("tiny-export.yaml")
+        try """
+            name: tiny-export
+            description: export test sweep
+            model: \(Fixtures.fixtures.appendingPathComponent("tiny-random-bert").path)
+            data: {path: \(Fixtures.projectRoot.appendingPathComponent("data/glue/MRPC").path), split: dev, limit: 16}
+            batching: {batch_size: 8, max_seq_length: 64, pad_to_max: false}
+            schemes: [pytorch-dynamic, fp16]
+            sweep:
+              base: q8bert-dynamic
+              axes: {requantize_output: [true, false]}
+            threads: [1]
+            repeats: 1
+            statistics: {sensitivity: false}
+            output: \(root.appendingPathComponent("runs").path)
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["sweep", config.path])
+        guard r.status == 0 else { throw XCTSkip("sweep failed: \(r.stderr)") }
+        let runs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("runs").path)
+        guard runs.count == 1, let name = runs.first else { throw XCTSkip("expected one run folder, found \(runs)") }
+        let folder = root.appendingPathComponent("runs/\(name)")
+        cached = folder
+        return folder
+    }
+
     func export(_ run: URL, into dir: URL, name: String = "tiny", extra: [String] = []) throws -> CLI.Result {
         try CLI.run(["export", run.path, "--notebook", dir.appendingPathComponent("\(name).ipynb").path,
                      "--markdown", dir.appendingPathComponent("\(name).md").path] + extra)
     }
 
     func testNotebookStructureFiguresAndNumbers() throws {
-        let run = try SweepCLITests.sweep()
+        let folder = try Self.sweep()
         let out = try CLI.tempDir()
-        let r = try export(run.folder, into: out)
+        let r = try export(folder, into: out)
         XCTAssertEqual(r.status, 0, r.stderr)
         let notebookURL = out.appendingPathComponent("tiny.ipynb")
         let text = try String(contentsOf: notebookURL, encoding: .utf8)
@@ -59,11 +91,11 @@ final class ExportCLITests: XCTestCase {
             XCTAssertTrue(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""), "figure \(i)")
             XCTAssertTrue(XMLParser(data: Data(svg.utf8)).parse(), "figure \(i) is not well-formed XML")
         }
-        XCTAssertTrue(code.contains("RUN = \"\(run.folder.lastPathComponent)\""), code)
+        XCTAssertTrue(code.contains("RUN = \"\(folder.lastPathComponent)\""), code)
         XCTAssertTrue(markdown.contains("## Run manifest") && markdown.contains("## Published reference rows"))
 
         // F1 values of results.json in the table and in figure (a).
-        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: run.folder.appendingPathComponent("results.json"))) as! [String: Any]
+        let results = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("results.json"))) as! [String: Any]
         for s in results["schemes"] as! [[String: Any]] {
             let name = s["scheme"] as! String
             let f1 = (s["metrics"] as! [String: Any])["f1"] as! Double
@@ -72,12 +104,12 @@ final class ExportCLITests: XCTestCase {
             XCTAssertTrue(svgs[0].contains("\(name)  (F1 \(f1Text),"), "figure (a) legend of \(name) with F1 \(f1Text)")
         }
         // The table is results.md's.
-        let resultsMD = try String(contentsOf: run.folder.appendingPathComponent("results.md"), encoding: .utf8)
+        let resultsMD = try String(contentsOf: folder.appendingPathComponent("results.md"), encoding: .utf8)
         let table = resultsMD.components(separatedBy: "## Results\n\n")[1].components(separatedBy: "\n\n")[0]
         XCTAssertTrue(markdown.contains(table))
 
         // Bundle and Markdown with sibling SVGs.
-        let bundle = out.appendingPathComponent(run.folder.lastPathComponent)
+        let bundle = out.appendingPathComponent(folder.lastPathComponent)
         for f in ["manifest.json", "results.json", "stats.h5"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: bundle.appendingPathComponent(f).path), "bundle lacks \(f)")
         }
@@ -90,11 +122,11 @@ final class ExportCLITests: XCTestCase {
 
         // Same run folder, same bytes.
         let again = try CLI.tempDir()
-        XCTAssertEqual(try export(run.folder, into: again).status, 0)
+        XCTAssertEqual(try export(folder, into: again).status, 0)
         XCTAssertEqual(try Data(contentsOf: again.appendingPathComponent("tiny.ipynb")), try Data(contentsOf: notebookURL))
         XCTAssertEqual(try Data(contentsOf: again.appendingPathComponent("tiny.md")), try Data(contentsOf: out.appendingPathComponent("tiny.md")))
         // Exporting over an existing bundle replaces it.
-        XCTAssertEqual(try export(run.folder, into: out).status, 0)
+        XCTAssertEqual(try export(folder, into: out).status, 0)
         XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: out.path).contains { $0.hasPrefix(".") }, "temporary files left")
 
         try validateWithNbformat(notebookURL)
@@ -131,9 +163,9 @@ final class ExportCLITests: XCTestCase {
     }
 
     func testRunWithoutStatisticsStillExports() throws {
-        let run = try SweepCLITests.sweep()
-        let copy = try CLI.tempDir().appendingPathComponent(run.folder.lastPathComponent)
-        try FileManager.default.copyItem(at: run.folder, to: copy)
+        let folder = try Self.sweep()
+        let copy = try CLI.tempDir().appendingPathComponent(folder.lastPathComponent)
+        try FileManager.default.copyItem(at: folder, to: copy)
         try FileManager.default.removeItem(at: copy.appendingPathComponent("stats.h5"))
         let out = try CLI.tempDir()
         let r = try export(copy, into: out, extra: ["--no-bundle"])
@@ -146,11 +178,11 @@ final class ExportCLITests: XCTestCase {
     }
 
     func testBadInputFailsWithOneMessageAndWritesNothing() throws {
-        let run = try SweepCLITests.sweep()
+        let folder = try Self.sweep()
         let root = try CLI.tempDir()
         func broken(_ name: String, _ change: (URL) throws -> Void) throws -> URL {
             let dir = root.appendingPathComponent(name)
-            try FileManager.default.copyItem(at: run.folder, to: dir)
+            try FileManager.default.copyItem(at: folder, to: dir)
             try change(dir)
             return dir
         }
@@ -176,10 +208,10 @@ final class ExportCLITests: XCTestCase {
             XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), [], "\(dir.lastPathComponent) wrote output")
         }
         // An output folder that does not exist: early error, nothing written.
-        let r = try CLI.run(["export", run.folder.path, "--notebook", root.appendingPathComponent("missing/x.ipynb").path])
+        let r = try CLI.run(["export", folder.path, "--notebook", root.appendingPathComponent("missing/x.ipynb").path])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.stderr.contains("does not exist or is not writable"), r.stderr)
-        XCTAssertNotEqual(try CLI.run(["export", run.folder.path]).status, 0, "no output given")
+        XCTAssertNotEqual(try CLI.run(["export", folder.path]).status, 0, "no output given")
     }
 
     func python(_ args: [String]) -> (status: Int32, output: String) {
