@@ -77,7 +77,7 @@ public struct HistogramPanels: Sendable {
         lo -= pad
         hi += pad
         let maxCount = max(10, (p.counts + (p.reference?.counts ?? [])).max() ?? 10)
-        let ys0 = AxisScale(lo: 1, hi: pow(10, ceil(log10(maxCount * 1.5))), pixelLo: 1, pixelHi: 0, logarithmic: true)
+        let ys0 = AxisScale(lo: 0.5, hi: pow(10, ceil(log10(maxCount * 1.5))), pixelLo: 1, pixelHi: 0, logarithmic: true)
         let left = x + ChartFrame.yAxisWidth(ys0) - 6
         let plot = (x: left, y: y + 38, w: x + width - left - 14, h: height - 38 - 56)
         let xs = AxisScale(lo: lo, hi: hi, pixelLo: plot.x, pixelHi: plot.x + plot.w)
@@ -87,7 +87,8 @@ public struct HistogramPanels: Sendable {
         c.text(titleLines.first ?? "", x + 8, y + 14, size: 12, bold: true)
         c.text(p.subtitle, x + 8, y + 29, size: 10.5, color: "#555555")
         ChartFrame.drawYAxis(ys, label: "count (log scale)", plot: plot, on: &c)
-        // Bars: one filled step outline over the occupied bins, from the axis (count 1) up.
+        ChartFrame.drawXAxis(xs, label: "input activation value", plot: plot, on: &c, labelSize: 11)
+        // Bars: one filled step outline over the occupied bins, from the axis (count ½, so single counts show) up.
         let base = plot.y + plot.h
         if let a = p.counts.firstIndex(where: { $0 > 0 }), let b = p.counts.lastIndex(where: { $0 > 0 }) {
             var outline: [(Double, Double)] = [(xs.map(p.edges[a]), base)]
@@ -113,7 +114,6 @@ public struct HistogramPanels: Sendable {
             let px = xs.map(v)
             c.line(px, plot.y, px, base, stroke: "#d62728", width: 1.2, dash: "4 3")
         }
-        ChartFrame.drawXAxis(xs, label: "input activation value", plot: plot, on: &c, labelSize: 11)
         ChartFrame.drawFrame(plot, on: &c)
     }
 }
