@@ -90,7 +90,7 @@ public struct RunExport {
         blocks.append(.markdown("## Continue in Python\n\nThe cells below read the run's files (paths relative to this "
             + "notebook's folder) with pandas" + (statistics != nil ? " and h5py, and redraw figure (b) with matplotlib."
             : ", and redraw figure (a) with matplotlib (this run has no stats.h5).")
-            + " They need `h5py`, `pandas` and `matplotlib`."))
+            + (statistics != nil ? " They need `h5py`, `pandas` and `matplotlib`." : " They need `pandas` and `matplotlib`.")))
         blocks.append(.code(PythonCells.paths(run: runPath, hasStatistics: statistics != nil)))
         blocks.append(.code(PythonCells.results))
         if statistics != nil {
