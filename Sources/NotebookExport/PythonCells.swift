@@ -89,8 +89,8 @@ enum PythonCells {
         ax.set_ylabel("layer output SQNR (dB)")
         ax.set_title("Per-layer output SQNR vs FP32")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, ncol=1 if layer_sqnr.shape[1] <= 12 else 2, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-        fig.tight_layout()
+        # Legend below the axes (the inline backend saves with bbox_inches="tight", so it is kept whole).
+        ax.legend(fontsize=7, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.42), frameon=False)
         plt.show()
         """
 

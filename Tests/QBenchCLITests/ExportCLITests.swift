@@ -5,7 +5,7 @@ import XCTest
 import FoundationXML
 #endif
 
-/// `qbench export` end to end on the real binary, on the tiny sweep of `SweepCLITests`: a notebook with the
+/// `qbench export` end to end on the real binary, on a tiny sweep with statistics: a notebook with the
 /// nbformat-4 structure (checked here in Swift, always; and by `nbformat.validate` when the Python package is
 /// installed, as .ci/run does), every SVG well-formed XML, F1 values as in results.json, byte-identical output
 /// on re-export, Python cells that run against the bundled stats.h5 (when h5py, pandas and matplotlib are
@@ -129,22 +129,33 @@ final class ExportCLITests: XCTestCase {
         XCTAssertEqual(try export(folder, into: out).status, 0)
         XCTAssertFalse(try FileManager.default.contentsOfDirectory(atPath: out.path).contains { $0.hasPrefix(".") }, "temporary files left")
 
-        try validateWithNbformat(notebookURL)
-        try executeCodeCells(notebookURL)
     }
 
-    /// `nbformat.validate` (the official schema), when the Python package is installed.
-    func validateWithNbformat(_ notebook: URL) throws {
+    /// The official nbformat schema (`nbformat.validate`) accepts the notebooks with and without stats.h5.
+    func testNotebooksPassNbformatValidation() throws {
         guard python(["-c", "import nbformat"]).status == 0 else { throw XCTSkip("nbformat not installed: schema validation skipped") }
-        let r = python(["-c", "import nbformat, sys; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print('valid')", notebook.path])
-        XCTAssertEqual(r.status, 0, r.output)
+        let folder = try Self.sweep()
+        let out = try CLI.tempDir()
+        XCTAssertEqual(try export(folder, into: out).status, 0)
+        let copy = try CLI.tempDir().appendingPathComponent(folder.lastPathComponent)
+        try FileManager.default.copyItem(at: folder, to: copy)
+        try FileManager.default.removeItem(at: copy.appendingPathComponent("stats.h5"))
+        XCTAssertEqual(try export(copy, into: out, name: "nostats", extra: ["--no-bundle"]).status, 0)
+        for name in ["tiny", "nostats"] {
+            let r = python(["-c", "import nbformat, sys; nbformat.validate(nbformat.read(sys.argv[1], as_version=4)); print('valid')",
+                            out.appendingPathComponent("\(name).ipynb").path])
+            XCTAssertEqual(r.status, 0, r.output)
+        }
     }
 
-    /// Runs the notebook's code cells in order with the notebook's folder as working directory, as Jupyter does.
-    func executeCodeCells(_ notebook: URL) throws {
+    /// The code cells run in order with the notebook's folder as working directory, as Jupyter runs them.
+    func testNotebookCodeCellsRunAgainstTheBundledStatistics() throws {
         guard python(["-c", "import h5py, pandas, matplotlib"]).status == 0 else {
             throw XCTSkip("h5py, pandas or matplotlib not installed: code cells not executed")
         }
+        let out = try CLI.tempDir()
+        XCTAssertEqual(try export(try Self.sweep(), into: out).status, 0)
+        let notebook = out.appendingPathComponent("tiny.ipynb")
         let script = """
         import json, os, sys
         import matplotlib
@@ -174,7 +185,6 @@ final class ExportCLITests: XCTestCase {
         XCTAssertEqual(text.components(separatedBy: "\"image/svg+xml\"").count - 1, 1, "only figure (a)")
         XCTAssertTrue(text.contains("Per-layer output SQNR by depth**: absent, the manifest lists stats.h5 but the run folder has none"), text)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent(copy.lastPathComponent).path), "--no-bundle")
-        try validateWithNbformat(out.appendingPathComponent("tiny.ipynb"))
     }
 
     func testBadInputFailsWithOneMessageAndWritesNothing() throws {
