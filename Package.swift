@@ -11,7 +11,8 @@ let package = Package(
     products: [
         .executable(name: "qbench", targets: ["qbench"]),
         .library(name: "QuantBenchKit", targets: ["TensorCore", "Checkpoints", "Tokenization", "BERT",
-                                                   "Quantization", "Datasets", "LayerStats", "Experiments", "Training"]),
+                                                   "Quantization", "Datasets", "LayerStats", "Experiments", "Training",
+                                                   "NotebookExport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -46,8 +47,10 @@ let package = Package(
             "BERT", "Quantization", "TensorCore", "Checkpoints", "Datasets", "Tokenization",
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
+        // Run folders as Jupyter notebooks and Markdown: SVG plots, nbformat-4 writer, stats.h5 reader for figures.
+        .target(name: "NotebookExport", dependencies: ["Experiments", "LayerStats", "Checkpoints"]),
         .executableTarget(name: "qbench", dependencies: [
-            "Experiments", "TensorCore", "BERT", "Quantization", "Datasets", "Checkpoints", "LayerStats", "Training", "Tokenization",
+            "Experiments", "NotebookExport", "TensorCore", "BERT", "Quantization", "Datasets", "Checkpoints", "LayerStats", "Training", "Tokenization",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -77,6 +80,7 @@ let package = Package(
             "_TestSupport", "Training", "BERT", "Checkpoints", "TensorCore", "Datasets", "Quantization", "Experiments",
         ]),
         .testTarget(name: "QBenchCLITests", dependencies: ["_TestSupport", "Checkpoints", "TensorCore", "LayerStats"]),
+        .testTarget(name: "NotebookExportTests", dependencies: ["_TestSupport", "NotebookExport", "Experiments"]),
     ],
     // Swift 5 language mode: kernels share raw buffers across DispatchQueue.concurrentPerform workers,
     // which strict Swift 6 concurrency checking cannot express without copies.

@@ -196,7 +196,7 @@ public struct Experiment: Sendable {
     }
 
     /// `ExperimentError.config` for a `DecodingError` (key path as `a.b[2].c`).
-    static func decodingError(_ error: Error, file: String) -> ExperimentError {
+    public static func decodingError(_ error: Error, file: String) -> ExperimentError {
         func path(_ ctx: DecodingError.Context, extra: CodingKey? = nil) -> String {
             var out = ""
             for k in ctx.codingPath + (extra.map { [$0] } ?? []) {

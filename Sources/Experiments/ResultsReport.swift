@@ -36,7 +36,18 @@ public enum ResultsReport {
                 + "for this model; read the table for size and speed only.\n\n"
         }
 
-        out += "## Results\n\n" + table(r) + "\n"
+        out += resultSections(r, manifest: m)
+        out += "\n## Reproduce and cite\n\n`qbench reproduce <this folder>` re-runs from `manifest.json` and checks every metric "
+            + "and prediction. Cite with `CITATION.cff` or `citation.bib` (config sha256 `\(m.configSHA256.prefix(16))…`).\n"
+        return out
+    }
+
+    /// The body of `results.md` from `## Results` up to (not including) `## Reproduce and cite`: the main table,
+    /// thread invariance, the factorial ablation, the published reference rows and the notes. `qbench export`
+    /// puts it into notebooks as it is.
+    public static func resultSections(_ r: SweepResults, manifest m: RunManifest) -> String {
+        let c = m.config
+        var out = "## Results\n\n" + table(r) + "\n"
         out += threadNote(r) + "\n"
         let qat = qatSection(r)
         if !qat.isEmpty { out += "\n" + qat }
@@ -46,8 +57,6 @@ public enum ResultsReport {
         var notes = c.notes
         if m.statistics != "stats.h5", m.statistics != "not requested" { notes.append(m.statistics) }
         if !notes.isEmpty { out += "\n## Notes\n\n" + notes.map { "- \($0)\n" }.joined() }
-        out += "\n## Reproduce and cite\n\n`qbench reproduce <this folder>` re-runs from `manifest.json` and checks every metric "
-            + "and prediction. Cite with `CITATION.cff` or `citation.bib` (config sha256 `\(m.configSHA256.prefix(16))…`).\n"
         return out
     }
 

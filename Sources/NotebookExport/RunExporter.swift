@@ -1,0 +1,145 @@
+import Checkpoints
+import Foundation
+
+/// `qbench export`: writes a run folder as a notebook and/or Markdown file. Everything is rendered in memory
+/// first; then the bundle (a copy of the run's small files and `stats.h5` in `<output folder>/<run name>/`) is
+/// written to a temporary folder and renamed into place, and each output file is written with `AtomicFile`.
+/// A bad run folder or an unwritable output fails before anything is written.
+public enum RunExporter {
+    /// Files copied into a bundle, when the run has them.
+    public static let bundledFiles = ["manifest.json", "results.json", "results.md", "stats.h5", "experiment.yaml",
+                                      "CITATION.cff", "citation.bib"]
+
+    /// What to write.
+    public struct Options: Sendable {
+        /// `.ipynb` output path.
+        public var notebook: String?
+        /// `.md` output path (SVGs written beside it as `<stem>-<figure>.svg`).
+        public var markdown: String?
+        /// Copy the run's files beside the first output so the Python cells find them wherever the folder goes.
+        public var bundle: Bool
+        public init(notebook: String?, markdown: String?, bundle: Bool) {
+            self.notebook = notebook
+            self.markdown = markdown
+            self.bundle = bundle
+        }
+    }
+
+    /// Exports `runFolder`; returns the paths written, in order.
+    /// - Throws: `ExportError` (nothing written when the run folder or an output folder is the problem).
+    @discardableResult
+    public static func export(runFolder: String, options: Options) throws -> [String] {
+        guard options.notebook != nil || options.markdown != nil else {
+            throw ExportError.usage("nothing to write: give --notebook OUT.ipynb and/or --markdown OUT.md")
+        }
+        let outputs = [options.notebook, options.markdown].compactMap { $0 }.map { URL(fileURLWithPath: $0).standardizedFileURL }
+        for o in outputs {
+            do { try AtomicFile.checkWritable(o.path) } catch {
+                throw ExportError.output(path: o.path, reason: "its folder does not exist or is not writable")
+            }
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: o.path, isDirectory: &isDir), isDir.boolValue {
+                throw ExportError.output(path: o.path, reason: "is a folder")
+            }
+        }
+        let run = try RunExport(folder: runFolder)
+        let runDir = resolved(run.folder)
+
+        // Where the Python cells find the run's files.
+        let home = outputs[0].deletingLastPathComponent()
+        var dataDir = runDir
+        var bundleTarget: URL?
+        if options.bundle, resolved(home) != runDir {
+            let target = home.appendingPathComponent(run.results.run)
+            if resolved(target) != runDir {
+                bundleTarget = target
+                dataDir = resolved(target)
+            }
+        }
+
+        // Render everything before writing anything.
+        var files: [(URL, Data)] = []
+        if let nb = options.notebook {
+            let url = URL(fileURLWithPath: nb).standardizedFileURL
+            let doc = run.document(runPath: relativePath(from: resolved(url.deletingLastPathComponent()), to: dataDir))
+            files.append((url, Data(doc.notebook().json().utf8)))
+        }
+        if let md = options.markdown {
+            let url = URL(fileURLWithPath: md).standardizedFileURL
+            let doc = run.document(runPath: relativePath(from: resolved(url.deletingLastPathComponent()), to: dataDir))
+            let stem = url.deletingPathExtension().lastPathComponent
+            for f in doc.figures {
+                files.append((url.deletingLastPathComponent().appendingPathComponent(ExportDocument.svgFileName(stem: stem, key: f.key)),
+                              Data(f.svg.utf8)))
+            }
+            files.append((url, Data(doc.markdown(svgStem: stem).utf8)))
+        }
+
+        var written: [String] = []
+        if let bundleTarget {
+            try writeBundle(from: run.folder, to: bundleTarget, run: run.results.run)
+            written.append(bundleTarget.path + "/")
+        }
+        for (url, data) in files {
+            do { try AtomicFile.write([data], to: url) } catch {
+                throw ExportError.output(path: url.path, reason: "\(error)")
+            }
+            written.append(url.path)
+        }
+        return written
+    }
+
+    /// Copies the run's bundled files into `target` through a temporary folder renamed into place. An existing
+    /// `target` is replaced only when it is a bundle (or run folder) of the same run.
+    static func writeBundle(from source: URL, to target: URL, run: String) throws {
+        let fm = FileManager.default
+        let parent = target.deletingLastPathComponent()
+        if fm.fileExists(atPath: target.path) {
+            let existing = try? RunExport.runName(of: target)
+            guard existing == run else {
+                throw ExportError.output(path: target.path, reason: "exists and is not a copy of run \(run); move it away or use --no-bundle")
+            }
+        }
+        let tmp = parent.appendingPathComponent(".\(target.lastPathComponent).partial-\(getpid())")
+        let old = parent.appendingPathComponent(".\(target.lastPathComponent).old-\(getpid())")
+        try? fm.removeItem(at: tmp)
+        do {
+            try fm.createDirectory(at: tmp, withIntermediateDirectories: false)
+            for name in bundledFiles where fm.fileExists(atPath: source.appendingPathComponent(name).path) {
+                try fm.copyItem(at: source.appendingPathComponent(name), to: tmp.appendingPathComponent(name))
+            }
+            if fm.fileExists(atPath: target.path) {
+                try fm.moveItem(at: target, to: old)
+            }
+            try fm.moveItem(at: tmp, to: target)
+            try? fm.removeItem(at: old)
+        } catch {
+            try? fm.removeItem(at: tmp)
+            if !fm.fileExists(atPath: target.path), fm.fileExists(atPath: old.path) { try? fm.moveItem(at: old, to: target) }
+            throw ExportError.output(path: target.path, reason: "copying the run's files: \(error.localizedDescription)")
+        }
+    }
+
+    /// `url` with symbolic links resolved (for comparing folders).
+    static func resolved(_ url: URL) -> URL { url.standardizedFileURL.resolvingSymlinksInPath() }
+
+    /// `target` relative to folder `base` (`../runs/x`), or absolute when they share only `/`.
+    public static func relativePath(from base: URL, to target: URL) -> String {
+        let b = base.standardizedFileURL.pathComponents, t = target.standardizedFileURL.pathComponents
+        var common = 0
+        while common < b.count, common < t.count, b[common] == t[common] { common += 1 }
+        guard common > 1 else { return target.standardizedFileURL.path }
+        let ups = Array(repeating: "..", count: b.count - common)
+        let path = (ups + t[common...]).joined(separator: "/")
+        return path.isEmpty ? "." : path
+    }
+}
+
+extension RunExport {
+    /// The `run` of a folder's manifest.json, or nil.
+    static func runName(of folder: URL) throws -> String? {
+        guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("manifest.json").path),
+              let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        return object["run"] as? String
+    }
+}

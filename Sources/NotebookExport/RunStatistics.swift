@@ -1,0 +1,114 @@
+import Foundation
+import LayerStats
+
+/// What the export's figures need from a run's `stats.h5` (docs/hdf5-layout.md, schema version 1): per scheme
+/// the per-layer output SQNR, which layers it quantizes, the hidden-state SQNR by depth and the logit SQNR;
+/// input histograms are read on demand for the few layers figure (d) shows.
+public struct RunStatistics {
+    /// One quantized scheme.
+    public struct Scheme {
+        public var name: String
+        /// HDF5 group name (`/` replaced by `_`).
+        public var group: String
+        /// `[L]`, forward order.
+        public var outputSQNR: [Double]
+        /// `[L]`, 1 when quantized.
+        public var quantized: [Bool]
+        /// `embeddings`, `encoder.layer.0`, …
+        public var hiddenNames: [String]
+        public var hiddenSQNR: [Double]
+        /// Logits vs FP32 over all examples.
+        public var logitsSQNR: Double
+    }
+
+    /// An input histogram with its range.
+    public struct InputHistogram {
+        public var edges: [Double]
+        public var counts: [Double]
+        public var minimum: Double
+        public var maximum: Double
+    }
+
+    public let path: String
+    /// `[L]` linear layers in execution order.
+    public let layerNames: [String]
+    public let schemes: [Scheme]
+    public let examples: Int
+    private let file: HDF5File
+
+    /// Reads `path`.
+    /// - Throws: `ExportError.badStatistics` naming the file and the object that is missing or unreadable.
+    public init(path: String) throws {
+        self.path = path
+        do {
+            file = try HDF5File(path: path)
+            guard case let .int(version) = try file.attribute("schema_version") else {
+                throw ExportError.badStatistics(path: path, reason: "/@schema_version is not an integer")
+            }
+            guard version == 1 else {
+                throw ExportError.badStatistics(path: path, reason: "schema_version \(version); this QuantBench reads version 1")
+            }
+            layerNames = try file.readStrings("/layer_names")
+            if case let .int(n) = try file.attribute("examples") { examples = Int(n) } else { examples = 0 }
+            var names: [String] = []
+            if case let .string(lines) = try file.attribute("scheme_names") {
+                names = lines.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+            }
+            let groups = file.exists("/schemes") ? try file.members(of: "/schemes") : []
+            var schemes: [Scheme] = []
+            for name in names {
+                let group = name.replacingOccurrences(of: "/", with: "_")
+                guard groups.contains(group) else { continue }   // fp32 is the reference, not a scheme group
+                let base = "/schemes/\(group)"
+                let sqnr = try file.read("\(base)/summary/output_sqnr_db", as: Double.self).values
+                let quantized = try file.read("\(base)/summary/quantized", as: Double.self).values.map { $0 != 0 }
+                guard sqnr.count == layerNames.count, quantized.count == layerNames.count else {
+                    throw ExportError.badStatistics(path: path, reason: "\(base)/summary has \(sqnr.count) rows, /layer_names \(layerNames.count)")
+                }
+                var logits = Double.nan
+                if case let .double(v) = try? file.attribute("logits_sqnr_db", of: base) { logits = v }
+                var hiddenNames: [String] = [], hidden: [Double] = []
+                if file.exists("\(base)/hidden_states/sqnr_db") {
+                    hiddenNames = try file.readStrings("\(base)/hidden_states/names")
+                    hidden = try file.read("\(base)/hidden_states/sqnr_db", as: Double.self).values
+                }
+                schemes.append(Scheme(name: name, group: group, outputSQNR: sqnr, quantized: quantized,
+                                      hiddenNames: hiddenNames, hiddenSQNR: hidden, logitsSQNR: logits))
+            }
+            self.schemes = schemes
+        } catch let e as ExportError {
+            throw e
+        } catch let e as LayerStatsError {
+            throw ExportError.badStatistics(path: path, reason: Self.reason(e))
+        }
+    }
+
+    /// The input histogram of `layer` in scheme group `group`'s model, or in the FP32 model when `group` is nil;
+    /// nil when the run did not record input ranges.
+    public func inputHistogram(layer: String, group: String?) throws -> InputHistogram? {
+        let base = (group.map { "/schemes/\($0)" } ?? "/fp32") + "/layers/\(layer)/input_range"
+        guard file.exists("\(base)/hist_counts") else { return nil }
+        do {
+            let counts = try file.read("\(base)/hist_counts", as: Double.self).values
+            let edges = try file.read("\(base)/hist_edges", as: Double.self).values
+            guard edges.count == counts.count + 1 else {
+                throw ExportError.badStatistics(path: path, reason: "\(base): \(counts.count) counts but \(edges.count) edges")
+            }
+            func scalar(_ name: String) -> Double {
+                if case let .double(v) = try? file.attribute(name, of: base) { return v }
+                return .nan
+            }
+            return InputHistogram(edges: edges, counts: counts, minimum: scalar("min"), maximum: scalar("max"))
+        } catch let e as LayerStatsError {
+            throw ExportError.badStatistics(path: path, reason: Self.reason(e))
+        }
+    }
+
+    static func reason(_ e: LayerStatsError) -> String {
+        switch e {
+        case let .notFound(_, object, reason): return "\(object): \(reason)"
+        case let .unreadable(_, reason): return reason
+        default: return e.description
+        }
+    }
+}
