@@ -29,6 +29,7 @@ public enum RunFolder {
         let o = experiment.config.output
         let output = (o.hasPrefix("/") ? URL(fileURLWithPath: o) : cwd.appendingPathComponent(o)).standardizedFileURL
         let createdOutput = try prepareOutput(output)
+        removeAbandonedPartials(in: output)
         let runID = uniqueRunID(name: experiment.config.name, in: output)
         let tmp = output.appendingPathComponent(".\(runID).partial-\(getpid())")
         let final = output.appendingPathComponent(runID)
@@ -92,6 +93,18 @@ public enum RunFolder {
             throw ExperimentError.badPath(path: output.path, reason: "cannot create the output folder: \(error.localizedDescription)")
         }
         return true
+    }
+
+    /// Removes `.<run id>.partial-<pid>` folders left by runs that were killed (their process no longer exists), so
+    /// an interrupted run leaves nothing behind once the next run starts.
+    static func removeAbandonedPartials(in output: URL) {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: output.path) else { return }
+        for name in names where name.hasPrefix(".") {
+            guard let r = name.range(of: ".partial-", options: .backwards), let pid = Int32(name[r.upperBound...]),
+                  pid > 0, pid != getpid() else { continue }
+            if kill(pid, 0) != 0, errno == ESRCH { try? fm.removeItem(at: output.appendingPathComponent(name)) }
+        }
     }
 
     /// `runID(name:date:)` now, with `-2`, `-3`… when a folder of that name exists (two runs in one second).

@@ -45,6 +45,9 @@ final class SweepCLITests: XCTestCase {
             output: \(root.appendingPathComponent("runs").path)
             citation: {authors: [Ada Lovelace], title: Tiny sweep}
             """.write(to: config, atomically: true, encoding: .utf8)
+        // A folder left by a killed run (no such process): the next run removes it.
+        let abandoned = root.appendingPathComponent("runs/.tiny-e2e-20200101T000000Z.partial-2147483000")
+        try FileManager.default.createDirectory(at: abandoned.appendingPathComponent("predictions"), withIntermediateDirectories: true)
         let r = try CLI.run(["sweep", config.path])
         guard r.status == 0 else { throw CLI.Failure("sweep failed (\(r.status)): \(r.stderr)") }
         let runs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("runs").path)
