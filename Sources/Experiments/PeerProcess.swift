@@ -82,12 +82,16 @@ public struct PeerDocument: Decodable, Sendable {
         }
     }
 
+    private static func path(_ keys: [CodingKey]) -> String {
+        keys.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+    }
+
     private static func describe(_ error: Error) -> String {
         switch error {
         case DecodingError.keyNotFound(let key, let ctx):
-            return "missing key \((ctx.codingPath + [key]).map(\.stringValue).joined(separator: "."))"
+            return "missing key \(path(ctx.codingPath + [key]))"
         case DecodingError.typeMismatch(_, let ctx), DecodingError.valueNotFound(_, let ctx):
-            return "wrong type at \(ctx.codingPath.map(\.stringValue).joined(separator: "."))"
+            return "wrong type at \(path(ctx.codingPath))"
         case DecodingError.dataCorrupted:
             return "not JSON"
         default:

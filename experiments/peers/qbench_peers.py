@@ -130,9 +130,9 @@ def metrics(predictions, labels):
 def import_packages(engines):
     """Imports what the engines need; raises ImportError naming the missing package."""
     mods = {}
-    import numpy
     import torch
     import transformers
+    import numpy
     mods.update(numpy=numpy, torch=torch, transformers=transformers)
     if "onnxruntime" in engines:
         import onnx
