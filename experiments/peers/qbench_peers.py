@@ -178,23 +178,28 @@ def onnx_files(model, model_dir, cache_dir, example, mods):
     if os.path.isfile(fp32) and os.path.isfile(int8):
         log(f"ONNX files from cache {folder}")
         return fp32, int8
+    import shutil
     os.makedirs(cache_dir, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=".export-", dir=cache_dir)
     names = ["input_ids", "attention_mask", "token_type_ids"]
-    t0 = time.perf_counter()
-    with torch.inference_mode():
-        torch.onnx.export(model, tuple(torch.from_numpy(example[k]) for k in names), os.path.join(tmp, "model.fp32.onnx"),
-                          input_names=names, output_names=["logits"], opset_version=ONNX_OPSET, dynamo=False,
-                          dynamic_axes={**{k: {0: "batch", 1: "sequence"} for k in names}, "logits": {0: "batch"}})
-    log(f"exported ONNX FP32 in {time.perf_counter() - t0:.1f} s")
-    t0 = time.perf_counter()
-    quantize_dynamic(os.path.join(tmp, "model.fp32.onnx"), os.path.join(tmp, "model.int8.onnx"),
-                     weight_type=QuantType.QInt8)
-    log(f"quantized ONNX (quantize_dynamic, QInt8 weights) in {time.perf_counter() - t0:.1f} s")
-    if os.path.isdir(folder):  # a partial earlier attempt
-        import shutil
-        shutil.rmtree(folder)
-    os.rename(tmp, folder)
+    try:
+        t0 = time.perf_counter()
+        with torch.inference_mode():
+            torch.onnx.export(model, tuple(torch.from_numpy(example[k]) for k in names),
+                              os.path.join(tmp, "model.fp32.onnx"), input_names=names, output_names=["logits"],
+                              opset_version=ONNX_OPSET, dynamo=False,
+                              dynamic_axes={**{k: {0: "batch", 1: "sequence"} for k in names}, "logits": {0: "batch"}})
+        log(f"exported ONNX FP32 in {time.perf_counter() - t0:.1f} s")
+        t0 = time.perf_counter()
+        quantize_dynamic(os.path.join(tmp, "model.fp32.onnx"), os.path.join(tmp, "model.int8.onnx"),
+                         weight_type=QuantType.QInt8)
+        log(f"quantized ONNX (quantize_dynamic, QInt8 weights) in {time.perf_counter() - t0:.1f} s")
+        if os.path.isdir(folder):  # a partial earlier attempt
+            shutil.rmtree(folder)
+        os.rename(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return fp32, int8
 
 
