@@ -100,6 +100,16 @@ public struct PeerDocument: Decodable, Sendable {
     }
 }
 
+/// The running peer's pid for the signal handler (0: none).
+nonisolated(unsafe) private var runningPeerPID: pid_t = 0
+
+/// SIGINT/SIGTERM while a peer runs: terminate the peer, then die of the same signal.
+private func stopPeerAndReraise(_ sig: Int32) {
+    if runningPeerPID > 0 { kill(runningPeerPID, SIGTERM) }
+    signal(sig, SIG_DFL)
+    raise(sig)
+}
+
 /// Runs the peer script (`experiments/peers/qbench_peers.py`) with a given Python interpreter, one process at a
 /// time, and reads the one JSON document it prints on stdout.
 public struct PeerProcess {
@@ -172,7 +182,13 @@ public struct PeerProcess {
         } catch {
             throw ExperimentError.invalid("cannot start \(python): \(error.localizedDescription)")
         }
+        // The child has its own process group, so Ctrl-C does not reach it: pass SIGINT/SIGTERM on.
+        runningPeerPID = p.processIdentifier
+        let oldInt = signal(SIGINT, stopPeerAndReraise), oldTerm = signal(SIGTERM, stopPeerAndReraise)
         p.waitUntilExit()
+        signal(SIGINT, oldInt)
+        signal(SIGTERM, oldTerm)
+        runningPeerPID = 0
         try? out.close()
         try? err.close()
         let stdout = (try? Data(contentsOf: outURL)) ?? Data()

@@ -50,6 +50,10 @@ struct Bench: ParsableCommand {
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
         guard limit >= 0 else { throw ValidationError("--limit must be 0 (all) or positive") }
         _ = try threadCounts()
+        let engines = peerEngines.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard !engines.isEmpty, engines.allSatisfy(["pytorch", "onnxruntime"].contains) else {
+            throw ValidationError("--peer-engines must be a comma-separated list of pytorch, onnxruntime; got \(peerEngines)")
+        }
     }
 
     func threadCounts() throws -> [Int] {

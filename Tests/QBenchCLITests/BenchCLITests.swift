@@ -203,6 +203,54 @@ final class BenchCLITests: XCTestCase {
         }
     }
 
+    /// The peer runs in its own process group, so qbench passes SIGTERM/SIGINT on instead of orphaning it.
+    func testTerminatingQBenchStopsThePeer() throws {
+        let tmp = try CLI.tempDir()
+        let pidFile = tmp.appendingPathComponent("peer.pid").path
+        let peer = try script("#!/bin/sh\necho $$ > '\(pidFile)'\nexec sleep 120\n", in: tmp)
+        let p = Process()
+        p.executableURL = CLI.binary
+        p.arguments = ["bench", "--model", tiny, "--data", dev, "--limit", "8", "--peers", peer]
+        p.currentDirectoryURL = Fixtures.projectRoot
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var pid: Int32?
+        for _ in 0..<600 where pid == nil {  // the --check call starts the fake at once
+            pid = (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            if pid == nil { usleep(50_000) }
+        }
+        guard let pid else {
+            p.terminate()
+            return XCTFail("the fake peer never started")
+        }
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationReason, .uncaughtSignal)
+        var gone = false
+        for _ in 0..<200 where !gone {  // reaped by init once it has died
+            gone = !Self.isRunning(pid)
+            if !gone { usleep(50_000) }
+        }
+        if !gone { kill(pid, SIGKILL) }
+        XCTAssertTrue(gone, "peer \(pid) still running after qbench was terminated")
+    }
+
+    /// Alive and not a zombie (a dead child of a dead parent may wait to be reaped).
+    static func isRunning(_ pid: Int32) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).prefix(1)
+        return state != "Z" && state != "X"
+    }
+
+    func testUnknownPeerEngine() throws {
+        let r = try CLI.run(["bench", "--model", tiny, "--data", dev, "--peers", "python3", "--peer-engines", "tensorflow"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("--peer-engines must be a comma-separated list of pytorch, onnxruntime"), r.stderr)
+    }
+
     func testNoPadToMaxIsPassedToThePeer() throws {
         let tmp = try CLI.tempDir()
         let log = tmp.appendingPathComponent("peer.log").path

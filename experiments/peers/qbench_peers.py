@@ -28,6 +28,7 @@ import io
 import json
 import os
 import platform
+import signal
 import statistics
 import sys
 import tempfile
@@ -385,6 +386,8 @@ def cpu_brand():
 
 def main(argv=None):
     a = parse_args(sys.argv[1:] if argv is None else argv)
+    # SIGTERM (qbench passes on Ctrl-C) unwinds normally, so a half-written ONNX export is removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     # Only the JSON document goes to stdout: point fd 1 at stderr for everything else (including C libraries).
     out = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
