@@ -1,0 +1,265 @@
+import _TestSupport
+import Foundation
+import XCTest
+
+/// End-to-end tests of `qbench bench` on the real binary, with fake peers (shell scripts printing canned JSON) so
+/// they run without torch. No assertion looks at a timing value, only at order, arithmetic and errors.
+final class BenchCLITests: XCTestCase {
+    let tiny = Fixtures.fixtures.appendingPathComponent("tiny-random-bert").path
+    let dev = Fixtures.projectRoot.appendingPathComponent("data/glue/MRPC/dev.tsv").path
+
+    /// A fake interpreter: logs its arguments to $FAKE_PEER_LOG; `--check` prints versions; a run prints two canned
+    /// results (pytorch fp32 2 s, pytorch quantize_dynamic 1 s) for the requested threads and 16 examples, with
+    /// input_sha256 from $FAKE_PEER_SHA (null when unset).
+    static let fakePeer = #"""
+        #!/bin/sh
+        echo "$*" >> "$FAKE_PEER_LOG"
+        t=1
+        while [ $# -gt 0 ]; do
+          case "$1" in
+            --check) echo '{"schema_version": 1, "tool": "qbench-peers", "check": true, "versions": {"torch": "fake"}}'; exit 0;;
+            --threads) t=$2; shift;;
+          esac
+          shift
+        done
+        sha=null
+        [ -n "$FAKE_PEER_SHA" ] && sha="\"$FAKE_PEER_SHA\""
+        p='[1, 0, 1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 1]'
+        cat <<EOF
+        {"schema_version": 1, "tool": "qbench-peers", "examples": 16, "input_sha256": $sha,
+         "versions": {"torch": "9.9-fake", "transformers": "0-fake", "onnxruntime": "0-fake"},
+         "torch": {"quantized_engine": "x86", "cpu_capability": "AVX2", "attn_implementation": "sdpa"},
+         "onnxruntime": {"execution_providers": ["CPUExecutionProvider"], "opset": 17},
+         "results": [
+          {"engine": "pytorch", "scheme": "fp32", "threads": $t, "examples": 16, "seconds": [2.0], "cpu_seconds": [2.0],
+           "predictions": $p, "f1": 0.5, "accuracy": 0.5, "model_mb": 1.0},
+          {"engine": "pytorch", "scheme": "quantize_dynamic", "threads": $t, "examples": 16, "seconds": [1.0],
+           "cpu_seconds": [1.0], "predictions": $p, "f1": 0.5, "accuracy": 0.5, "model_mb": 0.5}
+         ]}
+        EOF
+        """#
+
+    func script(_ text: String, in dir: URL, name: String = "fake-python") throws -> String {
+        let url = dir.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        chmod(url.path, 0o755)
+        return url.path
+    }
+
+    func benchArgs(peer: String, json: String) -> [String] {
+        ["bench", "--model", tiny, "--data", dev, "--limit", "16", "--threads", "1,2", "--repeats", "2",
+         "--scheme", "fp32", "--scheme", "pytorch-dynamic", "--peers", peer, "--json", json]
+    }
+
+    func testPeersAlternateWithOursAndRatiosUseMedians() throws {
+        let tmp = try CLI.tempDir()
+        let peer = try script(Self.fakePeer, in: tmp)
+        let log = tmp.appendingPathComponent("peer.log").path
+        let out = tmp.appendingPathComponent("bench.json").path
+        let r = try CLI.run(benchArgs(peer: peer, json: out), env: ["FAKE_PEER_LOG": log])
+        XCTAssertEqual(r.status, 0, r.stderr)
+
+        // The peer ran once for the check, then once per round at the same thread count as ours, one repeat each.
+        let calls = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(calls.count, 5, calls.joined(separator: "\n"))
+        XCTAssertTrue(calls[0].hasSuffix("qbench_peers.py --check"), calls[0])
+        for (call, t) in zip(calls.dropFirst(), [1, 1, 2, 2]) {
+            XCTAssertTrue(call.contains("--threads \(t) --repeats 1"), call)
+            for a in ["--batch-size 8", "--max-seq-length 128", "--pad-to-max", "--limit 16", "--model /"] {
+                XCTAssertTrue(call.contains(a), "\(a) missing in \(call)")
+            }
+        }
+        XCTAssertTrue(r.stderr.contains("reports no input_sha256"), r.stderr)
+
+        let obj = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as! [String: Any]
+        let order = (obj["order"] as! [[String: Any]]).map { s -> String in
+            let kind = s["kind"] as! String
+            return kind == "peer" ? "peer t\(s["threads"]!)" : "\(kind) \(s["scheme"]!) t\(s["threads"]!)"
+        }
+        var want: [String] = []
+        for t in [1, 2] {
+            want += ["warm-up fp32 t\(t)", "warm-up pytorch-dynamic t\(t)"]
+            for _ in 0..<2 { want += ["pass fp32 t\(t)", "pass pytorch-dynamic t\(t)", "peer t\(t)"] }
+        }
+        XCTAssertEqual(order, want)
+
+        let rows = obj["rows"] as! [[String: Any]]
+        XCTAssertEqual(rows.map { "\($0["engine"]!) \($0["scheme"]!) \($0["threads"]!)" }, [
+            "quantbench fp32 1", "quantbench pytorch-dynamic 1", "pytorch fp32 1", "pytorch quantize_dynamic 1",
+            "quantbench fp32 2", "quantbench pytorch-dynamic 2", "pytorch fp32 2", "pytorch quantize_dynamic 2",
+        ])
+        for t in [1, 2] {
+            func row(_ e: String, _ s: String) -> [String: Any] {
+                rows.first { $0["engine"] as? String == e && $0["scheme"] as? String == s && $0["threads"] as? Int == t }!
+            }
+            let ourFP32 = row("quantbench", "fp32"), ourPD = row("quantbench", "pytorch-dynamic")
+            let torchQD = row("pytorch", "quantize_dynamic"), torchFP32 = row("pytorch", "fp32")
+            XCTAssertEqual(torchQD["seconds"] as? [Double], [1.0, 1.0], "one pass per round, merged")
+            XCTAssertEqual((ourPD["seconds"] as! [Double]).count, 2)
+            let median = { (s: [Double]) in (s[0] + s[1]) / 2 }
+            XCTAssertEqual(ourFP32["median_seconds"] as! Double, median(ourFP32["seconds"] as! [Double]), accuracy: 1e-12)
+            XCTAssertEqual(torchQD["our_counterpart"] as? String, "pytorch-dynamic")
+            XCTAssertEqual(torchQD["ours_faster_by"] as! Double, 1.0 / (ourPD["median_seconds"] as! Double), accuracy: 1e-9)
+            XCTAssertEqual(torchFP32["ours_faster_by"] as! Double, 2.0 / (ourFP32["median_seconds"] as! Double),
+                           accuracy: 1e-9)
+            XCTAssertEqual(torchQD["speedup_vs_our_baseline"] as! Double, (ourFP32["median_seconds"] as! Double) / 1.0,
+                           accuracy: 1e-9)
+            XCTAssertEqual(ourPD["speedup_vs_our_baseline"] as! Double,
+                           (ourFP32["median_seconds"] as! Double) / (ourPD["median_seconds"] as! Double), accuracy: 1e-9)
+            XCTAssertEqual((ourFP32["predictions"] as? [Int])?.count, 16)
+            XCTAssertNotNil(torchQD["flips_vs_our_baseline"] as? Int)
+        }
+        let peerInfo = obj["peer"] as! [String: Any]
+        XCTAssertEqual((peerInfo["versions"] as? [String: String])?["torch"], "9.9-fake")
+        XCTAssertEqual((peerInfo["torch"] as? [String: Any])?["quantized_engine"] as? String, "x86")
+        XCTAssertEqual(obj["examples"] as? Int, 16)
+        XCTAssertEqual((obj["input_sha256"] as? String)?.count, 64)
+
+        XCTAssertTrue(r.stdout.contains("| pytorch | quantize_dynamic | 2 | 1.000 | 62.50 |"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("torch 9.9-fake (quantized engine x86, CPU capability AVX2"), r.stdout)
+    }
+
+    func testPeerWithOtherInputsIsAnErrorAndWritesNothing() throws {
+        let tmp = try CLI.tempDir()
+        let out = tmp.appendingPathComponent("bench.json").path
+        let r = try CLI.run(benchArgs(peer: try script(Self.fakePeer, in: tmp), json: out),
+                            env: ["FAKE_PEER_LOG": tmp.appendingPathComponent("log").path, "FAKE_PEER_SHA": "deadbeef"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("the peer's inputs differ from ours (input sha256 deadbeef"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
+    func testFailingPeerIsOneClearError() throws {
+        let tmp = try CLI.tempDir()
+        let out = tmp.appendingPathComponent("bench.json").path
+        let peer = try script("#!/bin/sh\necho 'Traceback (most recent call last):' >&2\n"
+                              + "echo \"ModuleNotFoundError: No module named 'onnxruntime'\" >&2\nexit 3\n", in: tmp)
+        let r = try CLI.run(benchArgs(peer: peer, json: out))
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("exited with status 3"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("No module named 'onnxruntime'"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("Fatal error"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        XCTAssertEqual(r.stdout, "", "nothing measured, nothing printed")
+    }
+
+    func testPeerPrintingGarbage() throws {
+        let tmp = try CLI.tempDir()
+        let out = tmp.appendingPathComponent("bench.json").path
+        let r = try CLI.run(benchArgs(peer: try script("#!/bin/sh\necho hello\n", in: tmp), json: out))
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("did not print a peer JSON document"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("began: hello"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
+    func testMissingInterpreter() throws {
+        let tmp = try CLI.tempDir()
+        let out = tmp.appendingPathComponent("bench.json").path
+        let r = try CLI.run(benchArgs(peer: "/nonexistent/bin/python3", json: out))
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("/nonexistent/bin/python3"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
+    /// The real peer script under an interpreter where `import torch` fails: exit 2 and the pip hint, surfaced by
+    /// qbench as one error.
+    func testRealPeerScriptWithoutTorch() throws {
+        guard let python = ["/usr/bin/python3", "/usr/local/bin/python3"]
+            .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw XCTSkip("no python3")
+        }
+        let tmp = try CLI.tempDir()
+        let blocker = tmp.appendingPathComponent("blocker/torch")
+        try FileManager.default.createDirectory(at: blocker, withIntermediateDirectories: true)
+        try "raise ModuleNotFoundError(\"No module named 'torch'\", name='torch')\n"
+            .write(to: blocker.appendingPathComponent("__init__.py"), atomically: true, encoding: .utf8)
+        let wrapper = try script("#!/bin/sh\nPYTHONPATH='\(tmp.path)/blocker' exec \(python) \"$@\"\n", in: tmp)
+        let out = tmp.appendingPathComponent("bench.json").path
+        let r = try CLI.run(benchArgs(peer: wrapper, json: out))
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("exited with status 2"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("missing Python package: torch"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("pip install torch transformers onnxruntime onnx"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
+    func testWithoutPeersTimesOurSchemesOnly() throws {
+        let r = try CLI.run(["bench", "--model", tiny, "--data", dev, "--limit", "8", "--threads", "1",
+                             "--repeats", "1", "--scheme", "fp32", "--scheme", "fp16"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("8 examples, batch 8, padded to 128, 1 repeats"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("| quantbench | fp32 | 1 |"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("| quantbench | fp16 | 1 |"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("load average"), r.stdout)
+        XCTAssertFalse(r.stdout.contains("| pytorch |"), r.stdout)
+    }
+
+    func testBadThreadList() throws {
+        for bad in ["1,x", "0", "", "1,,2"] {
+            let r = try CLI.run(["bench", "--model", tiny, "--data", dev, "--threads", bad])
+            XCTAssertNotEqual(r.status, 0, bad)
+            XCTAssertTrue(r.stderr.contains("--threads must be a comma-separated list of positive integers"), r.stderr)
+        }
+    }
+
+    /// The peer runs in its own process group, so qbench passes SIGTERM/SIGINT on instead of orphaning it.
+    func testTerminatingQBenchStopsThePeer() throws {
+        let tmp = try CLI.tempDir()
+        let pidFile = tmp.appendingPathComponent("peer.pid").path
+        let peer = try script("#!/bin/sh\necho $$ > '\(pidFile)'\nexec sleep 120\n", in: tmp)
+        let p = Process()
+        p.executableURL = CLI.binary
+        p.arguments = ["bench", "--model", tiny, "--data", dev, "--limit", "8", "--peers", peer]
+        p.currentDirectoryURL = Fixtures.projectRoot
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var pid: Int32?
+        for _ in 0..<600 where pid == nil {  // the --check call starts the fake at once
+            pid = (try? String(contentsOfFile: pidFile, encoding: .utf8)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            if pid == nil { usleep(50_000) }
+        }
+        guard let pid else {
+            p.terminate()
+            return XCTFail("the fake peer never started")
+        }
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationReason, .uncaughtSignal)
+        var gone = false
+        for _ in 0..<200 where !gone {  // reaped by init once it has died
+            gone = !Self.isRunning(pid)
+            if !gone { usleep(50_000) }
+        }
+        if !gone { kill(pid, SIGKILL) }
+        XCTAssertTrue(gone, "peer \(pid) still running after qbench was terminated")
+    }
+
+    /// Alive and not a zombie (a dead child of a dead parent may wait to be reaped).
+    static func isRunning(_ pid: Int32) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).prefix(1)
+        return state != "Z" && state != "X"
+    }
+
+    func testUnknownPeerEngine() throws {
+        let r = try CLI.run(["bench", "--model", tiny, "--data", dev, "--peers", "python3", "--peer-engines", "tensorflow"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("--peer-engines must be a comma-separated list of pytorch, onnxruntime"), r.stderr)
+    }
+
+    func testNoPadToMaxIsPassedToThePeer() throws {
+        let tmp = try CLI.tempDir()
+        let log = tmp.appendingPathComponent("peer.log").path
+        let r = try CLI.run(["bench", "--model", tiny, "--data", dev, "--limit", "16", "--threads", "1", "--repeats", "1",
+                             "--no-pad-to-max", "--batch-size", "4", "--max-seq-length", "64",
+                             "--peers", try script(Self.fakePeer, in: tmp)], env: ["FAKE_PEER_LOG": log])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("batch 4, padded to longest"), r.stdout)
+        let calls = try String(contentsOfFile: log, encoding: .utf8)
+        XCTAssertTrue(calls.contains("--batch-size 4 --max-seq-length 64 --no-pad-to-max"), calls)
+    }
+}
