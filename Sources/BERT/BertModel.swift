@@ -189,6 +189,10 @@ public struct BertModel: Sendable {
     /// Multi-head scaled dot-product attention, FP32.
     /// `q, k, v, ctx`: `[batch·seq, hidden]`, head `h` in columns `h·d ..< (h+1)·d`.
     /// `ctx_bh = softmax(Q_bh K_bhᵀ / √d + mask_b) · V_bh`, computed per (batch, head) with two sgemms.
+    ///
+    /// Keys after the last kept position of sequence `b` (right padding) get probability exactly 0, so they are
+    /// left out of both sgemms: `L_b` key columns instead of `S` (results bit-identical to using all `S`). Every query row, padding included, is still
+    /// computed (its output feeds the next layer, and the per-call activation ranges of dynamic quantization).
     private func attention(q: [Float], k: [Float], v: [Float], mask: [Float], batch B: Int, seq S: Int,
                            into ctx: inout [Float]) {
         let H = config.hiddenSize, nh = config.numAttentionHeads, d = config.headDim
@@ -198,6 +202,15 @@ public struct BertModel: Sendable {
         if workers > 1 { BLASRuntime.threads = 1 }
         defer { if workers > 1 { BLASRuntime.threads = savedBLASThreads } }
         var scratch = [Float](repeating: 0, count: workers * S * S)
+        // Key columns per sequence: 1 + the last position with a non-zero mask, rounded up to a multiple of 8 (at
+        // most S; S when nothing is kept, so an all-padding row behaves as before). Rounding keeps the softmax's
+        // 8-lane sums and its scalar tail exactly as over all S columns, so the probabilities are bit-identical; the
+        // columns dropped are masked ones, whose probability is 0 and whose V rows add nothing.
+        let keyCount = (0..<B).map { b -> Int in
+            var last = S
+            while last > 0 && mask[b * S + last - 1] == 0 { last -= 1 }
+            return last == 0 ? S : min(S, (last + 7) / 8 * 8)
+        }
         q.withUnsafeBufferPointer { qp in
         k.withUnsafeBufferPointer { kp in
         v.withUnsafeBufferPointer { vp in
@@ -209,15 +222,19 @@ public struct BertModel: Sendable {
             Parallel.forWorkerChunks(B * nh) { worker, range in
                 let scores = sb + worker * S * S
                 for job in range {
-                    let b = job / nh, h = job % nh
+                    let b = job / nh, h = job % nh, L = keyCount[b]
+                    // OpenBLAS (0.3.21, Zen/Haswell sgemm, one thread) computes the last 8 columns of a QKᵀ
+                    // narrower than S in another order than the full-width product: compute 8 more (masked)
+                    // columns than are used, so the L used ones are the full-width values bit for bit.
+                    let N = min(S, L + 8)
                     let off = b * S * H + h * d
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(S), Int32(S), Int32(d),
-                                1, qb + off, Int32(H), kb + off, Int32(H), 0, scores, Int32(S))
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(S), Int32(N), Int32(d),
+                                1, qb + off, Int32(H), kb + off, Int32(H), 0, scores, Int32(N))
                     for i in 0..<S {
-                        Elementwise.maskedSoftmax(scores + i * S, width: S, scale: scale, keep: mb + b * S)
+                        Elementwise.maskedSoftmax(scores + i * N, width: L, scale: scale, keep: mb + b * S)
                     }
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(S), Int32(d), Int32(S),
-                                1, scores, Int32(S), vb + off, Int32(H), 0, cb + off, Int32(H))
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(S), Int32(d), Int32(L),
+                                1, scores, Int32(N), vb + off, Int32(H), 0, cb + off, Int32(H))
                 }
             }
         }}}}}}
