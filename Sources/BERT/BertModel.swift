@@ -125,15 +125,17 @@ public struct BertModel: Sendable {
             attention(q: q, k: k, v: v, mask: input.attentionMask, batch: B, seq: S, into: &ctx)
             runLinear("\(p).attention.output.dense", ctx, rows: rows, into: &attnOut, tap: tap)
             attnOut.withUnsafeMutableBufferPointer { a in
-                x.withUnsafeBufferPointer { xb in Elementwise.add(a.baseAddress!, xb.baseAddress!, count: rows * H) }
-                applyLayerNorm("\(p).attention.output.LayerNorm", a.baseAddress!, rows: rows)
+                x.withUnsafeBufferPointer { xb in
+                    applyLayerNorm("\(p).attention.output.LayerNorm", a.baseAddress!, residual: xb.baseAddress!, rows: rows)
+                }
             }
             runLinear("\(p).intermediate.dense", attnOut, rows: rows, into: &inter, tap: tap)
             inter.withUnsafeMutableBufferPointer { activation($0.baseAddress!, count: $0.count) }
             runLinear("\(p).output.dense", inter, rows: rows, into: &x, tap: tap)
             x.withUnsafeMutableBufferPointer { xb in
-                attnOut.withUnsafeBufferPointer { a in Elementwise.add(xb.baseAddress!, a.baseAddress!, count: rows * H) }
-                applyLayerNorm("\(p).output.LayerNorm", xb.baseAddress!, rows: rows)
+                attnOut.withUnsafeBufferPointer { a in
+                    applyLayerNorm("\(p).output.LayerNorm", xb.baseAddress!, residual: a.baseAddress!, rows: rows)
+                }
             }
             if hiddenStates { states.append(Tensor(shape: [B, S, H], data: x)) }
             tap.map { t in x.withUnsafeBufferPointer { t.observe(.hiddenState, name: p, values: $0, rows: rows, width: H) } }
@@ -168,12 +170,14 @@ public struct BertModel: Sendable {
         }
     }
 
-    private func applyLayerNorm(_ name: String, _ x: UnsafeMutablePointer<Float>, rows: Int) {
+    /// `x = LayerNorm(x + residual)` in place (`residual` nil: plain LayerNorm).
+    private func applyLayerNorm(_ name: String, _ x: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>? = nil,
+                                rows: Int) {
         let ln = layerNorms[name]!
         ln.gamma.withUnsafeBufferPointer { g in
             ln.beta.withUnsafeBufferPointer { b in
-                Elementwise.layerNorm(x, rows: rows, width: config.hiddenSize, gamma: g.baseAddress!,
-                                      beta: b.baseAddress!, eps: config.layerNormEps)
+                Elementwise.addLayerNorm(x, residual: residual, rows: rows, width: config.hiddenSize,
+                                         gamma: g.baseAddress!, beta: b.baseAddress!, eps: config.layerNormEps)
             }
         }
     }
