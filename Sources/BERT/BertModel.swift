@@ -77,6 +77,13 @@ public struct BertModel: Sendable {
     /// - Throws: `BERTError.badInput` for token ids outside the vocabulary or sequences longer than
     ///   `max_position_embeddings`.
     public func forward(_ input: BertBatch, hiddenStates: Bool = false, tap: (any ActivationTap)? = nil) throws -> BertOutput {
+        // One thread pool: OpenBLAS single-threaded, linear layers and attention split over `Parallel`.
+        try Parallel.withSingleThreadedBLAS {
+            try forwardBody(input, hiddenStates: hiddenStates, tap: tap)
+        }
+    }
+
+    private func forwardBody(_ input: BertBatch, hiddenStates: Bool, tap: (any ActivationTap)?) throws -> BertOutput {
         let c = config
         let B = input.batch, S = input.seq, H = c.hiddenSize, rows = B * S
         guard S <= c.maxPositionEmbeddings else {
@@ -201,10 +208,7 @@ public struct BertModel: Sendable {
                            into ctx: inout [Float]) {
         let H = config.hiddenSize, nh = config.numAttentionHeads, d = config.headDim
         let scale = 1 / Float(d).squareRoot()
-        let workers = Parallel.threads
-        let savedBLASThreads = BLASRuntime.threads
-        if workers > 1 { BLASRuntime.threads = 1 }
-        defer { if workers > 1 { BLASRuntime.threads = savedBLASThreads } }
+        let workers = Parallel.threads   // OpenBLAS is single-threaded here (forward's withSingleThreadedBLAS)
         var scratch = [Float](repeating: 0, count: workers * S * S)
         // Key columns per sequence: 1 + the last position with a non-zero mask, rounded up to a multiple of 8 (at
         // most S; S when nothing is kept, so an all-padding row behaves as before). Rounding keeps the softmax's
