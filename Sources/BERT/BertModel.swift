@@ -77,6 +77,13 @@ public struct BertModel: Sendable {
     /// - Throws: `BERTError.badInput` for token ids outside the vocabulary or sequences longer than
     ///   `max_position_embeddings`.
     public func forward(_ input: BertBatch, hiddenStates: Bool = false, tap: (any ActivationTap)? = nil) throws -> BertOutput {
+        // One thread pool: OpenBLAS single-threaded, linear layers and attention split over `Parallel`.
+        try Parallel.withSingleThreadedBLAS {
+            try forwardBody(input, hiddenStates: hiddenStates, tap: tap)
+        }
+    }
+
+    private func forwardBody(_ input: BertBatch, hiddenStates: Bool, tap: (any ActivationTap)?) throws -> BertOutput {
         let c = config
         let B = input.batch, S = input.seq, H = c.hiddenSize, rows = B * S
         guard S <= c.maxPositionEmbeddings else {
@@ -125,15 +132,17 @@ public struct BertModel: Sendable {
             attention(q: q, k: k, v: v, mask: input.attentionMask, batch: B, seq: S, into: &ctx)
             runLinear("\(p).attention.output.dense", ctx, rows: rows, into: &attnOut, tap: tap)
             attnOut.withUnsafeMutableBufferPointer { a in
-                x.withUnsafeBufferPointer { xb in Elementwise.add(a.baseAddress!, xb.baseAddress!, count: rows * H) }
-                applyLayerNorm("\(p).attention.output.LayerNorm", a.baseAddress!, rows: rows)
+                x.withUnsafeBufferPointer { xb in
+                    applyLayerNorm("\(p).attention.output.LayerNorm", a.baseAddress!, residual: xb.baseAddress!, rows: rows)
+                }
             }
             runLinear("\(p).intermediate.dense", attnOut, rows: rows, into: &inter, tap: tap)
             inter.withUnsafeMutableBufferPointer { activation($0.baseAddress!, count: $0.count) }
             runLinear("\(p).output.dense", inter, rows: rows, into: &x, tap: tap)
             x.withUnsafeMutableBufferPointer { xb in
-                attnOut.withUnsafeBufferPointer { a in Elementwise.add(xb.baseAddress!, a.baseAddress!, count: rows * H) }
-                applyLayerNorm("\(p).output.LayerNorm", xb.baseAddress!, rows: rows)
+                attnOut.withUnsafeBufferPointer { a in
+                    applyLayerNorm("\(p).output.LayerNorm", xb.baseAddress!, residual: a.baseAddress!, rows: rows)
+                }
             }
             if hiddenStates { states.append(Tensor(shape: [B, S, H], data: x)) }
             tap.map { t in x.withUnsafeBufferPointer { t.observe(.hiddenState, name: p, values: $0, rows: rows, width: H) } }
@@ -168,12 +177,14 @@ public struct BertModel: Sendable {
         }
     }
 
-    private func applyLayerNorm(_ name: String, _ x: UnsafeMutablePointer<Float>, rows: Int) {
+    /// `x = LayerNorm(x + residual)` in place (`residual` nil: plain LayerNorm).
+    private func applyLayerNorm(_ name: String, _ x: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>? = nil,
+                                rows: Int) {
         let ln = layerNorms[name]!
         ln.gamma.withUnsafeBufferPointer { g in
             ln.beta.withUnsafeBufferPointer { b in
-                Elementwise.layerNorm(x, rows: rows, width: config.hiddenSize, gamma: g.baseAddress!,
-                                      beta: b.baseAddress!, eps: config.layerNormEps)
+                Elementwise.addLayerNorm(x, residual: residual, rows: rows, width: config.hiddenSize,
+                                         gamma: g.baseAddress!, beta: b.baseAddress!, eps: config.layerNormEps)
             }
         }
     }
@@ -189,15 +200,25 @@ public struct BertModel: Sendable {
     /// Multi-head scaled dot-product attention, FP32.
     /// `q, k, v, ctx`: `[batch·seq, hidden]`, head `h` in columns `h·d ..< (h+1)·d`.
     /// `ctx_bh = softmax(Q_bh K_bhᵀ / √d + mask_b) · V_bh`, computed per (batch, head) with two sgemms.
+    ///
+    /// Keys after the last kept position of sequence `b` (right padding) get probability exactly 0, so they are
+    /// left out of both sgemms: `L_b` key columns instead of `S` (results bit-identical to using all `S`). Every query row, padding included, is still
+    /// computed (its output feeds the next layer, and the per-call activation ranges of dynamic quantization).
     private func attention(q: [Float], k: [Float], v: [Float], mask: [Float], batch B: Int, seq S: Int,
                            into ctx: inout [Float]) {
         let H = config.hiddenSize, nh = config.numAttentionHeads, d = config.headDim
         let scale = 1 / Float(d).squareRoot()
-        let workers = Parallel.threads
-        let savedBLASThreads = BLASRuntime.threads
-        if workers > 1 { BLASRuntime.threads = 1 }
-        defer { if workers > 1 { BLASRuntime.threads = savedBLASThreads } }
+        let workers = Parallel.threads   // OpenBLAS is single-threaded here (forward's withSingleThreadedBLAS)
         var scratch = [Float](repeating: 0, count: workers * S * S)
+        // Key columns per sequence: 1 + the last position with a non-zero mask, rounded up to a multiple of 8 (at
+        // most S; S when nothing is kept, so an all-padding row behaves as before). Rounding keeps the softmax's
+        // 8-lane sums and its scalar tail exactly as over all S columns, so the probabilities are bit-identical; the
+        // columns dropped are masked ones, whose probability is 0 and whose V rows add nothing.
+        let keyCount = (0..<B).map { b -> Int in
+            var last = S
+            while last > 0 && mask[b * S + last - 1] == 0 { last -= 1 }
+            return last == 0 ? S : min(S, (last + 7) / 8 * 8)
+        }
         q.withUnsafeBufferPointer { qp in
         k.withUnsafeBufferPointer { kp in
         v.withUnsafeBufferPointer { vp in
@@ -209,15 +230,19 @@ public struct BertModel: Sendable {
             Parallel.forWorkerChunks(B * nh) { worker, range in
                 let scores = sb + worker * S * S
                 for job in range {
-                    let b = job / nh, h = job % nh
+                    let b = job / nh, h = job % nh, L = keyCount[b]
+                    // OpenBLAS (0.3.21, Zen/Haswell sgemm, one thread) computes the last 8 columns of a QKᵀ
+                    // narrower than S in another order than the full-width product: compute 8 more (masked)
+                    // columns than are used, so the L used ones are the full-width values bit for bit.
+                    let N = min(S, L + 8)
                     let off = b * S * H + h * d
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(S), Int32(S), Int32(d),
-                                1, qb + off, Int32(H), kb + off, Int32(H), 0, scores, Int32(S))
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(S), Int32(N), Int32(d),
+                                1, qb + off, Int32(H), kb + off, Int32(H), 0, scores, Int32(N))
                     for i in 0..<S {
-                        Elementwise.maskedSoftmax(scores + i * S, width: S, scale: scale, keep: mb + b * S)
+                        Elementwise.maskedSoftmax(scores + i * N, width: L, scale: scale, keep: mb + b * S)
                     }
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(S), Int32(d), Int32(S),
-                                1, scores, Int32(S), vb + off, Int32(H), 0, cb + off, Int32(H))
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(S), Int32(d), Int32(L),
+                                1, scores, Int32(N), vb + off, Int32(H), 0, cb + off, Int32(H))
                 }
             }
         }}}}}}

@@ -11,6 +11,9 @@ import _CKernels
 ///     C    = A_q · W_qᵀ  (+ b_q when the bias is int32)                      qb_qgemm_{u8s8,s8s8}_packed
 ///     y    = float(C − z_a · Σ_k W_q[n, k]) · (s_a · s_w[n]) (+ b)           qb_requant_f32
 ///
+/// Without an int32 bias the last two steps are one call, `qb_qgemm_{u8s8,s8s8}_packed_f32`, which applies the
+/// dequantization to the accumulators as the GEMM stores them (bit-exact with the two-step form).
+///
 /// then, if `options.requantizeOutput`, `y` is fake-quantized with the activation scheme (Q8BERT).
 /// Activations are unsigned (`u8s8`) for unsigned schemes and signed (`s8s8`) otherwise. Rows are split over
 /// `Parallel.threads` workers. Per-tensor dynamic ranges cover the whole input, padding rows included — as
@@ -86,11 +89,7 @@ public final class QuantizedLinear: LinearOp, @unchecked Sendable {
             Parallel.forChunks(rows, minChunk: 4) { range in
                 let m = range.count, lo = range.lowerBound
                 let qa = UnsafeMutableRawPointer.allocate(byteCount: m * k, alignment: 64)
-                let acc = UnsafeMutablePointer<Int32>.allocate(capacity: m * n)
-                defer {
-                    qa.deallocate()
-                    acc.deallocate()
-                }
+                defer { qa.deallocate() }
                 // 1. quantize the chunk's rows
                 for r in 0..<m where a.perRow || r == 0 {
                     let e = a.perRow ? lo + r : 0
@@ -102,6 +101,31 @@ public final class QuantizedLinear: LinearOp, @unchecked Sendable {
                         qb_quantize_s8(src, Int32(count), aInv[e], aZp[e], scheme.qmin, scheme.qmax, dst.assumingMemoryBound(to: Int8.self))
                     }
                 }
+                let scaleBase = aScale.baseAddress! + (a.perRow ? lo : 0)
+                let zpBase = aZp.baseAddress! + (a.perRow ? lo : 0)
+                // 2–4 fused: integer GEMM with the dequantize (+ FP32 bias) epilogue, no int32 buffer
+                if intBias == nil {
+                    let fused = { (b: UnsafePointer<Float>?) in
+                        var rq = qb_requant_args(a_scale: scaleBase, a_zp: zpBase, a_per_row: a.perRow ? 1 : 0,
+                                                 w_scale: wScale.baseAddress!, w_per_channel: perChannel ? 1 : 0,
+                                                 bias: b)
+                        if unsigned {
+                            qb_qgemm_u8s8_packed_f32(Int32(m), qa.assumingMemoryBound(to: UInt8.self), Int32(k), self.packed,
+                                                     0, Int32(n), &rq, y + lo * n, Int32(n))
+                        } else {
+                            qb_qgemm_s8s8_packed_f32(Int32(m), qa.assumingMemoryBound(to: Int8.self), Int32(k), self.packed,
+                                                     0, Int32(n), &rq, y + lo * n, Int32(n))
+                        }
+                    }
+                    if let floatBias {
+                        floatBias.withUnsafeBufferPointer { fused($0.baseAddress!) }
+                    } else {
+                        fused(nil)
+                    }
+                    return
+                }
+                let acc = UnsafeMutablePointer<Int32>.allocate(capacity: m * n)
+                defer { acc.deallocate() }
                 // 2. integer GEMM
                 if unsigned {
                     qb_qgemm_u8s8_packed(Int32(m), qa.assumingMemoryBound(to: UInt8.self), Int32(k), packed, 0, Int32(n), acc, Int32(n))
@@ -109,7 +133,7 @@ public final class QuantizedLinear: LinearOp, @unchecked Sendable {
                     qb_qgemm_s8s8_packed(Int32(m), qa.assumingMemoryBound(to: Int8.self), Int32(k), packed, 0, Int32(n), acc, Int32(n))
                 }
                 // 3. int32 bias: b_q = clamp(nearbyint(b · s_w⁻¹ · s_a⁻¹)), added to the accumulator
-                if let intBias {
+                if let intBias = intBias {
                     for r in 0..<m {
                         let ea = a.perRow ? lo + r : 0
                         let row = acc + r * n
@@ -119,18 +143,9 @@ public final class QuantizedLinear: LinearOp, @unchecked Sendable {
                         }
                     }
                 }
-                // 4. dequantize (+ FP32 bias)
-                let scaleBase = aScale.baseAddress! + (a.perRow ? lo : 0)
-                let zpBase = aZp.baseAddress! + (a.perRow ? lo : 0)
-                let requant = { (b: UnsafePointer<Float>?) in
-                    qb_requant_f32(Int32(m), Int32(n), acc, Int32(n), scaleBase, zpBase, a.perRow ? 1 : 0,
-                                   wScale.baseAddress!, self.rowSums, perChannel ? 1 : 0, b, y + lo * n, Int32(n))
-                }
-                if let floatBias {
-                    floatBias.withUnsafeBufferPointer { requant($0.baseAddress!) }
-                } else {
-                    requant(nil)
-                }
+                // 4. dequantize
+                qb_requant_f32(Int32(m), Int32(n), acc, Int32(n), scaleBase, zpBase, a.perRow ? 1 : 0,
+                               wScale.baseAddress!, self.rowSums, perChannel ? 1 : 0, nil, y + lo * n, Int32(n))
             }
         }}}}}
         if let outputRange {

@@ -3,7 +3,9 @@ import COpenBLAS
 /// FP32 fully connected layer, PyTorch `nn.Linear` layout.
 ///
 /// `weight` is `[out, in]` (row `n` holds the weights of output `n`), `bias` is `[out]`.
-/// `y = x · Wᵀ + b`, computed with one `cblas_sgemm(RowMajor, NoTrans, Trans)`.
+/// `y = x · Wᵀ + b`, computed with `cblas_sgemm(RowMajor, NoTrans, Trans)`: one call, or — when OpenBLAS is
+/// single-threaded and `Parallel.threads > 1` (inside `Parallel.withSingleThreadedBLAS`) — one call per chunk of
+/// rows, split over our workers.
 public struct DenseLinear: LinearOp {
     /// `[outFeatures, inFeatures]`.
     public let weight: Tensor
@@ -24,16 +26,20 @@ public struct DenseLinear: LinearOp {
 
     public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
         let n = outFeatures, k = inFeatures
-        if let bias {
-            bias.withUnsafeBufferPointer { b in
-                for r in 0..<rows { (y + r * n).update(from: b.baseAddress!, count: n) }
-            }
-        }
+        let split = Parallel.threads > 1 && BLASRuntime.threads == 1
         weight.data.withUnsafeBufferPointer { w in
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
-                        Int32(rows), Int32(n), Int32(k),
-                        1, x, Int32(k), w.baseAddress!, Int32(k),
-                        bias == nil ? 0 : 1, y, Int32(n))
+            let run = { (b: UnsafePointer<Float>?) in
+                let body = { (range: Range<Int>) in
+                    let xr = x + range.lowerBound * k, yr = y + range.lowerBound * n
+                    if let b {
+                        for r in 0..<range.count { (yr + r * n).update(from: b, count: n) }
+                    }
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(range.count), Int32(n), Int32(k),
+                                1, xr, Int32(k), w.baseAddress!, Int32(k), b == nil ? 0 : 1, yr, Int32(n))
+                }
+                if split { Parallel.forChunks(rows, minChunk: 32, body) } else { body(0..<rows) }
+            }
+            if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
         }
     }
 }

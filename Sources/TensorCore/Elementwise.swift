@@ -8,22 +8,17 @@ public enum Elementwise {
     /// `y = (x − mean) / sqrt(var + eps) · gamma + beta`, biased variance (PyTorch `nn.LayerNorm`).
     public static func layerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int,
                                  gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float) {
+        addLayerNorm(x, residual: nil, rows: rows, width: width, gamma: gamma, beta: beta, eps: eps)
+    }
+
+    /// In place, `x = LayerNorm(x + residual)` over rows of `x` and `residual` `[rows, width]` (the encoder's
+    /// post-attention and post-FFN "Add & Norm"; `residual` nil = plain LayerNorm). Mean and variance accumulate in
+    /// Double; the normalisation is float, unfused (`qb_add_layernorm_f32`, AVX2 with a scalar reference).
+    public static func addLayerNorm(_ x: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?, rows: Int,
+                                    width: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float) {
         Parallel.forChunks(rows, minChunk: 16) { range in
-            for r in range {
-                let row = x + r * width
-                var sum = 0.0
-                for i in 0..<width { sum += Double(row[i]) }
-                let mean = sum / Double(width)
-                var sq = 0.0
-                for i in 0..<width {
-                    let d = Double(row[i]) - mean
-                    sq += d * d
-                }
-                let variance = sq / Double(width)
-                let inv = Float(1.0 / (variance + Double(eps)).squareRoot())
-                let m = Float(mean)
-                for i in 0..<width { row[i] = (row[i] - m) * inv * gamma[i] + beta[i] }
-            }
+            qb_add_layernorm_f32(x + range.lowerBound * width, residual.map { $0 + range.lowerBound * width },
+                                 range.count, width, gamma, beta, eps)
         }
     }
 

@@ -3,7 +3,10 @@ import Dispatch
 /// Engine-wide thread count: how many cores our own kernels split work over.
 ///
 /// OpenBLAS is set to the same number (`BLASRuntime.threads`), and our kernels never run inside a BLAS
-/// call, so the two pools never oversubscribe the cores.
+/// call. Inside a model's forward pass only one pool runs: `withSingleThreadedBLAS` turns OpenBLAS's own
+/// threads off and every kernel — sgemm calls included (`DenseLinear` splits rows) — is split over our
+/// workers. Otherwise OpenBLAS's idle threads spin (`sched_yield`) between calls while our workers run the
+/// kernels in between, three or more runnable threads on two cores.
 public enum Parallel {
     private static var _threads = 1
 
@@ -14,6 +17,16 @@ public enum Parallel {
     public static func setThreads(_ n: Int) {
         _threads = max(1, n)
         BLASRuntime.threads = _threads
+    }
+
+    /// Runs `body` with OpenBLAS single-threaded when our pool has several workers (restored afterwards), so
+    /// sgemm calls inside can be split over `forChunks` without nesting two thread pools.
+    public static func withSingleThreadedBLAS<T>(_ body: () throws -> T) rethrows -> T {
+        guard _threads > 1 else { return try body() }
+        let saved = BLASRuntime.threads
+        BLASRuntime.threads = 1
+        defer { BLASRuntime.threads = saved }
+        return try body()
     }
 
     /// Runs `body(i)` for `i` in `0..<count`, split over `threads` workers (inline when threads == 1).

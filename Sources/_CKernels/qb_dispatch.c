@@ -14,6 +14,8 @@ typedef struct qb_family {
     const char *name;
     qb_gemm_u8s8_packed_fn u8s8_packed;
     qb_gemm_s8s8_packed_fn s8s8_packed;
+    qb_gemm_u8s8_packed_f32_fn u8s8_packed_f32;
+    qb_gemm_s8s8_packed_f32_fn s8s8_packed_f32;
     void (*quantize_u8)(const float *, int, float, int32_t, int32_t, int32_t, uint8_t *);
     void (*quantize_s8)(const float *, int, float, int32_t, int32_t, int32_t, int8_t *);
     void (*minmax)(const float *, size_t, float *, float *);
@@ -23,14 +25,33 @@ typedef struct qb_family {
     void (*from_f16)(const uint16_t *, size_t, float *);
 } qb_family;
 
+#if QB_X86
+// The VNNI family has no fused kernel: its GEMM into an int32 buffer, then the AVX2 requantization.
+static void qb_qgemm_u8s8_packed_f32_avx512vnni(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0,
+                                                int n1, const qb_requant_args *rq, float *out, int ldo) {
+    qb_qgemm_packed_f32_composed(M, A, lda, 0, B, n0, n1, rq, out, ldo, qb_qgemm_u8s8_packed_avx512vnni,
+                                 qb_qgemm_s8s8_packed_avx512vnni, qb_requant_f32_avx2);
+}
+
+static void qb_qgemm_s8s8_packed_f32_avx512vnni(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0,
+                                                int n1, const qb_requant_args *rq, float *out, int ldo) {
+    qb_qgemm_packed_f32_composed(M, (const uint8_t *)A, lda, 1, B, n0, n1, rq, out, ldo,
+                                 qb_qgemm_u8s8_packed_avx512vnni, qb_qgemm_s8s8_packed_avx512vnni,
+                                 qb_requant_f32_avx2);
+}
+#endif
+
 // Indexed by enum qb_family_id.
 static const qb_family qb_families[] = {
-    {"ref", qb_qgemm_u8s8_packed_ref, qb_qgemm_s8s8_packed_ref, qb_quantize_u8_ref, qb_quantize_s8_ref,
+    {"ref", qb_qgemm_u8s8_packed_ref, qb_qgemm_s8s8_packed_ref, qb_qgemm_u8s8_packed_f32_ref,
+     qb_qgemm_s8s8_packed_f32_ref, qb_quantize_u8_ref, qb_quantize_s8_ref,
      qb_minmax_f32_ref, qb_requant_f32_ref, qb_f32_to_f16_ref, qb_f16_to_f32_ref},
 #if QB_X86
-    {"avx2", qb_qgemm_u8s8_packed_avx2, qb_qgemm_s8s8_packed_avx2, qb_quantize_u8_avx2,
+    {"avx2", qb_qgemm_u8s8_packed_avx2, qb_qgemm_s8s8_packed_avx2, qb_qgemm_u8s8_packed_f32_avx2,
+     qb_qgemm_s8s8_packed_f32_avx2, qb_quantize_u8_avx2,
      qb_quantize_s8_avx2, qb_minmax_f32_avx2, qb_requant_f32_avx2, qb_f32_to_f16_avx2, qb_f16_to_f32_avx2},
     {"avx512vnni", qb_qgemm_u8s8_packed_avx512vnni, qb_qgemm_s8s8_packed_avx512vnni,
+     qb_qgemm_u8s8_packed_f32_avx512vnni, qb_qgemm_s8s8_packed_f32_avx512vnni,
      qb_quantize_u8_avx2, qb_quantize_s8_avx2, qb_minmax_f32_avx2, qb_requant_f32_avx2, qb_f32_to_f16_avx2,
      qb_f16_to_f32_avx2},
 #endif
@@ -94,6 +115,17 @@ void qb_qgemm_s8s8_packed(int M, const int8_t *A, int lda, const qb_packed_s8 *B
     if (n0 < 0) n0 = 0;
     if (n1 > B->n) n1 = B->n;
     qb_family_for(B)->s8s8_packed(M, A, lda, B, n0, n1, C, ldc);
+}
+
+
+void qb_qgemm_u8s8_packed_f32(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                              const qb_requant_args *rq, float *out, int ldo) {
+    qb_family_for(B)->u8s8_packed_f32(M, A, lda, B, n0, n1, rq, out, ldo);
+}
+
+void qb_qgemm_s8s8_packed_f32(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                              const qb_requant_args *rq, float *out, int ldo) {
+    qb_family_for(B)->s8s8_packed_f32(M, A, lda, B, n0, n1, rq, out, ldo);
 }
 
 void qb_quantize_u8(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, uint8_t *q) {

@@ -56,6 +56,21 @@ void qb_qgemm_s8s8_packed_avx2(int M, const int8_t *A, int lda, const qb_packed_
 void qb_qgemm_u8s8_packed_avx512vnni(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
 void qb_qgemm_s8s8_packed_avx512vnni(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
 
+typedef void (*qb_gemm_u8s8_packed_f32_fn)(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                           const qb_requant_args *rq, float *out, int ldo);
+typedef void (*qb_gemm_s8s8_packed_f32_fn)(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                           const qb_requant_args *rq, float *out, int ldo);
+void qb_qgemm_u8s8_packed_f32_avx2(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                   const qb_requant_args *rq, float *out, int ldo);
+void qb_qgemm_s8s8_packed_f32_avx2(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                   const qb_requant_args *rq, float *out, int ldo);
+/// Any family: its packed GEMM into a temporary int32 buffer, then `requant` (the composition `_ref` defines).
+void qb_qgemm_packed_f32_composed(int M, const uint8_t *A, int lda, int a_signed, const qb_packed_s8 *B, int n0,
+                                  int n1, const qb_requant_args *rq, float *out, int ldo,
+                                  qb_gemm_u8s8_packed_fn u8s8, qb_gemm_s8s8_packed_fn s8s8,
+                                  void (*requant)(int, int, const int32_t *, int, const float *, const int32_t *, int,
+                                                  const float *, const int32_t *, int, const float *, float *, int));
+
 void qb_quantize_u8_avx2(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, uint8_t *q);
 void qb_quantize_s8_avx2(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, int8_t *q);
 void qb_minmax_f32_avx2(const float *x, size_t n, float *min_out, float *max_out);

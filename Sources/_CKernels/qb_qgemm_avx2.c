@@ -11,12 +11,16 @@
 //    both, and the two int32 lanes per column are folded with vphaddd at the end. Tile: 6 rows × 8 columns.
 // Both wrap in int32 like the reference. (vpmaddubsw on full-range u8 would saturate: 2·255·128 > 32767.)
 //
+// qb_qgemm_*_packed_f32_avx2 run the same drivers with the requantization epilogue applied to the accumulators
+// as they are stored (qb_avx2_emit8), so no int32 [M, N] buffer is written and read back.
+//
 // Blocking, one thread (callers split M or [n0, n1) across threads): for each QB_MC rows × QB_KCQ k-quads of A,
 // copy/convert that block of A into a stack buffer (u8 for the 7-bit path, int16 for the exact path), then sweep
 // the 16-column panels; the first K block stores into C, later ones add.
 #include "qb_kernels_internal.h"
 #if QB_X86
 #include <immintrin.h>
+#include <stdlib.h>
 
 #ifndef QB_MC
 #define QB_MC 48   // multiple of 4 and 6
@@ -131,14 +135,78 @@ QB_INLINE QB_TARGET_AVX2 void qb_avx2_store8(__m256i x, int32_t *Crow, int nb, i
     }
 }
 
+// Where the drivers put each finished (or partial) 8-column vector of int32 sums: either the int32 C of
+// qb_qgemm_*_packed, or — for qb_qgemm_*_packed_f32 — the requantization epilogue straight into float `out`.
+// With the epilogue and K split into several blocks, partial sums wait in `part` (row r of the current M block,
+// column n − pbase; whole panels, so every 8-column vector fits) until the last block.
+typedef struct qb_avx2_sink {
+    int32_t *C;
+    int ldc;
+    const qb_requant_args *rq; // NULL: integer output
+    const int32_t *row_sums;
+    float *out;
+    int ldo;
+    int32_t *part;
+    int ldp, pbase;
+} qb_avx2_sink;
+
+// The float epilogue on one row × 8 columns: the same operations, in the same order, as qb_requant_f32_avx2
+// (int32 zero-point correction, cvtdq2ps, multiply by a_scale·w_scale, separate bias add), columns [lo, hi) only.
+QB_INLINE QB_TARGET_AVX2 void qb_avx2_requant8(const qb_avx2_sink *s, __m256i x, int m, int nb, int lo, int hi) {
+    const qb_requant_args *rq = s->rq;
+    const int mi = rq->a_per_row ? m : 0;
+    const float as = rq->a_scale[mi];
+    const int32_t zp = rq->a_zp ? rq->a_zp[mi] : 0;
+    const int full = lo == nb && hi == nb + 8;
+    const __m256i lane = _mm256_add_epi32(_mm256_set1_epi32(nb), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const __m256i mask = full ? _mm256_set1_epi32(-1)
+                              : _mm256_and_si256(_mm256_cmpgt_epi32(lane, _mm256_set1_epi32(lo - 1)),
+                                                 _mm256_cmpgt_epi32(_mm256_set1_epi32(hi), lane));
+    if (zp) {
+        const __m256i rs = full ? _mm256_loadu_si256((const __m256i *)(s->row_sums + nb))
+                                : _mm256_maskload_epi32(s->row_sums + nb, mask);
+        x = _mm256_sub_epi32(x, _mm256_mullo_epi32(_mm256_set1_epi32(zp), rs));
+    }
+    __m256 mult;
+    if (rq->w_per_channel)
+        mult = _mm256_mul_ps(_mm256_set1_ps(as), full ? _mm256_loadu_ps(rq->w_scale + nb)
+                                                       : _mm256_maskload_ps(rq->w_scale + nb, mask));
+    else
+        mult = _mm256_set1_ps(as * rq->w_scale[0]);
+    __m256 y = _mm256_mul_ps(_mm256_cvtepi32_ps(x), mult);
+    if (rq->bias) y = _mm256_add_ps(y, full ? _mm256_loadu_ps(rq->bias + nb) : _mm256_maskload_ps(rq->bias + nb, mask));
+    float *o = s->out + (size_t)m * s->ldo + nb;
+    if (full) _mm256_storeu_ps(o, y);
+    else _mm256_maskstore_ps(o, mask, y);
+}
+
+// Row m of A (r within the current M block), columns nb..nb+7 kept to [n0, n1); first/last: K block position.
+QB_INLINE QB_TARGET_AVX2 void qb_avx2_emit8(const qb_avx2_sink *s, __m256i x, int m, int r, int nb, int n0, int n1,
+                                            int first, int last) {
+    if (!s->rq) {
+        qb_avx2_store8(x, s->C + (size_t)m * s->ldc, nb, n0, n1, !first);
+        return;
+    }
+    const int lo = qb_max(n0, nb), hi = qb_min(n1, nb + 8);
+    if (lo >= hi) return;
+    if (!(first && last)) {
+        int32_t *p = s->part + (size_t)r * s->ldp + (nb - s->pbase);
+        if (!first) x = _mm256_add_epi32(x, _mm256_load_si256((const __m256i *)p));
+        if (!last) {
+            _mm256_store_si256((__m256i *)p, x);
+            return;
+        }
+    }
+    qb_avx2_requant8(s, x, m, nb, lo, hi);
+}
+
 #define QB_7BIT_CASE(MR_)                                                                       \
     case MR_: {                                                                                 \
         __m256i acc[4][2];                                                                      \
         qb_avx2_ukernel_7bit(MR_, kqc, abuf + (size_t)r * QB_KCQ, bp, acc);                     \
         for (int i = 0; i < MR_; i++) {                                                         \
-            int32_t *crow = C + (size_t)(m0 + r + i) * ldc;                                     \
-            qb_avx2_store8(acc[i][0], crow, 16 * p, n0, n1, kq0 > 0);                           \
-            qb_avx2_store8(acc[i][1], crow, 16 * p + 8, n0, n1, kq0 > 0);                       \
+            qb_avx2_emit8(sink, acc[i][0], m0 + r + i, r + i, 16 * p, n0, n1, first, last);     \
+            qb_avx2_emit8(sink, acc[i][1], m0 + r + i, r + i, 16 * p + 8, n0, n1, first, last); \
         }                                                                                       \
         break;                                                                                  \
     }
@@ -148,14 +216,14 @@ QB_INLINE QB_TARGET_AVX2 void qb_avx2_store8(__m256i x, int32_t *Crow, int nb, i
         __m256i acc[6];                                                                         \
         qb_avx2_ukernel_exact(MR_, kqc, a16 + (size_t)r * 4 * QB_KCQ, bp, acc);                 \
         for (int i = 0; i < MR_; i++)                                                           \
-            qb_avx2_store8(acc[i], C + (size_t)(m0 + r + i) * ldc, 8 * s, n0, n1, kq0 > 0);     \
+            qb_avx2_emit8(sink, acc[i], m0 + r + i, r + i, 8 * s, n0, n1, first, last);         \
         break;                                                                                  \
     }
 
 // Separate non-inlined drivers so only one A buffer (36 KB or 72 KB) is on the stack at a time.
 __attribute__((noinline)) QB_TARGET_AVX2 static void qb_avx2_driver_7bit(int M, const uint8_t *A, int lda,
                                                                        const qb_packed_s8 *B, int n0, int n1,
-                                                                       int32_t *C, int ldc) {
+                                                                       const qb_avx2_sink *sink) {
     const int K = B->k, KQ = B->kgroups;
     const int8_t *data = (const int8_t *)B->data;
     const size_t panel_bytes = (size_t)KQ * 4 * QB_Q4_PANEL;
@@ -164,7 +232,7 @@ __attribute__((noinline)) QB_TARGET_AVX2 static void qb_avx2_driver_7bit(int M, 
     for (int m0 = 0; m0 < M; m0 += QB_MC) {
         const int mc = qb_min(QB_MC, M - m0);
         for (int kq0 = 0; kq0 < KQ; kq0 += QB_KCQ) {
-            const int kqc = qb_min(QB_KCQ, KQ - kq0);
+            const int kqc = qb_min(QB_KCQ, KQ - kq0), first = kq0 == 0, last = kq0 + kqc >= KQ;
             qb_avx2_copy_a_u8(A, lda, K, m0, mc, kq0, kqc, abuf);
             for (int p = p0; p < p1; p++) {
                 const int8_t *bp = data + (size_t)p * panel_bytes + (size_t)kq0 * 64;
@@ -178,7 +246,7 @@ __attribute__((noinline)) QB_TARGET_AVX2 static void qb_avx2_driver_7bit(int M, 
 
 __attribute__((noinline)) QB_TARGET_AVX2 static void qb_avx2_driver_exact(int M, const uint8_t *A, int lda,
                                                                         int a_signed, const qb_packed_s8 *B,
-                                                                        int n0, int n1, int32_t *C, int ldc) {
+                                                                        int n0, int n1, const qb_avx2_sink *sink) {
     const int K = B->k, KQ = B->kgroups;
     const int8_t *data = (const int8_t *)B->data;
     const size_t panel_bytes = (size_t)KQ * 4 * QB_Q4_PANEL;
@@ -187,7 +255,7 @@ __attribute__((noinline)) QB_TARGET_AVX2 static void qb_avx2_driver_exact(int M,
     for (int m0 = 0; m0 < M; m0 += QB_MC) {
         const int mc = qb_min(QB_MC, M - m0);
         for (int kq0 = 0; kq0 < KQ; kq0 += QB_KCQ) {
-            const int kqc = qb_min(QB_KCQ, KQ - kq0);
+            const int kqc = qb_min(QB_KCQ, KQ - kq0), first = kq0 == 0, last = kq0 + kqc >= KQ;
             qb_avx2_convert_a_i16(A, lda, a_signed, K, m0, mc, kq0, kqc, a16);
             for (int s = s0; s < s1; s++) {
                 const int8_t *bp = data + (size_t)(s / 2) * panel_bytes + (size_t)kq0 * 64 + (s % 2) * 32;
@@ -203,24 +271,64 @@ __attribute__((noinline)) QB_TARGET_AVX2 static void qb_avx2_driver_exact(int M,
 }
 
 QB_TARGET_AVX2 static void qb_qgemm_packed_avx2(int M, const uint8_t *A, int lda, int a_signed, const qb_packed_s8 *B,
-                                               int n0, int n1, int32_t *C, int ldc) {
+                                               int n0, int n1, const qb_avx2_sink *sink) {
+    if (a_signed || qb_avx2_max_u8(A, lda, M, B->k) > 127)
+        qb_avx2_driver_exact(M, A, lda, a_signed, B, n0, n1, sink);
+    else
+        qb_avx2_driver_7bit(M, A, lda, B, n0, n1, sink);
+}
+
+QB_TARGET_AVX2 static void qb_qgemm_packed_i32_avx2(int M, const uint8_t *A, int lda, int a_signed,
+                                                   const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc) {
     if (M <= 0 || n1 <= n0) return;
     if (B->k == 0) {
         for (int m = 0; m < M; m++)
             for (int n = n0; n < n1; n++) C[(size_t)m * ldc + n] = 0;
         return;
     }
-    if (!a_signed && qb_avx2_max_u8(A, lda, M, B->k) <= 127)
-        qb_avx2_driver_7bit(M, A, lda, B, n0, n1, C, ldc);
-    else
-        qb_avx2_driver_exact(M, A, lda, a_signed, B, n0, n1, C, ldc);
+    const qb_avx2_sink sink = {.C = C, .ldc = ldc};
+    qb_qgemm_packed_avx2(M, A, lda, a_signed, B, n0, n1, &sink);
 }
 
 void qb_qgemm_u8s8_packed_avx2(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc) {
-    qb_qgemm_packed_avx2(M, A, lda, 0, B, n0, n1, C, ldc);
+    qb_qgemm_packed_i32_avx2(M, A, lda, 0, B, n0, n1, C, ldc);
 }
 
 void qb_qgemm_s8s8_packed_avx2(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc) {
-    qb_qgemm_packed_avx2(M, (const uint8_t *)A, lda, 1, B, n0, n1, C, ldc);
+    qb_qgemm_packed_i32_avx2(M, (const uint8_t *)A, lda, 1, B, n0, n1, C, ldc);
+}
+
+// Fused epilogue. K = 0 (no blocks) goes through the composed reference path.
+static void qb_qgemm_packed_f32_avx2(int M, const uint8_t *A, int lda, int a_signed, const qb_packed_s8 *B, int n0,
+                                     int n1, const qb_requant_args *rq, float *out, int ldo) {
+    if (n0 < 0) n0 = 0;
+    if (n1 > B->n) n1 = B->n;
+    if (M <= 0 || n1 <= n0) return;
+    if (B->k == 0) {
+        qb_qgemm_packed_f32_composed(M, A, lda, a_signed, B, n0, n1, rq, out, ldo, qb_qgemm_u8s8_packed_avx2,
+                                     qb_qgemm_s8s8_packed_avx2, qb_requant_f32_avx2);
+        return;
+    }
+    qb_avx2_sink sink = {.rq = rq, .row_sums = B->row_sums, .out = out, .ldo = ldo};
+    int32_t *part = NULL;
+    if (B->kgroups > QB_KCQ) { // K split into blocks: partial sums of one M block, whole panels n0..n1
+        const int p0 = n0 / QB_Q4_PANEL, p1 = (n1 + QB_Q4_PANEL - 1) / QB_Q4_PANEL;
+        sink.ldp = QB_Q4_PANEL * (p1 - p0);
+        sink.pbase = QB_Q4_PANEL * p0;
+        if (posix_memalign((void **)&part, 64, (size_t)QB_MC * sink.ldp * sizeof(int32_t)) != 0) abort();
+        sink.part = part;
+    }
+    qb_qgemm_packed_avx2(M, A, lda, a_signed, B, n0, n1, &sink);
+    free(part);
+}
+
+void qb_qgemm_u8s8_packed_f32_avx2(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                   const qb_requant_args *rq, float *out, int ldo) {
+    qb_qgemm_packed_f32_avx2(M, A, lda, 0, B, n0, n1, rq, out, ldo);
+}
+
+void qb_qgemm_s8s8_packed_f32_avx2(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                   const qb_requant_args *rq, float *out, int ldo) {
+    qb_qgemm_packed_f32_avx2(M, (const uint8_t *)A, lda, 1, B, n0, n1, rq, out, ldo);
 }
 #endif

@@ -40,3 +40,4 @@ void qb_qgemm_s8s8_packed_ref(int M, const int8_t *A, int lda, const qb_packed_s
     const int8_t *b = (const int8_t *)B->data + (size_t)n0 * B->k;
     qb_qgemm_s8s8_ref(M, n1 - n0, B->k, A, lda, b, B->k, C + n0, ldc);
 }
+

@@ -146,6 +146,13 @@ void qb_softmax_masked_f32(float *x, size_t n, float scale, const float *keep) {
     if (qb_vmath_use_avx2) qb_softmax_masked_f32_avx2(x, n, scale, keep); else qb_softmax_masked_f32_ref(x, n, scale, keep);
 }
 
+void qb_add_layernorm_f32(float *x, const float *residual, size_t rows, size_t width, const float *gamma,
+                          const float *beta, float eps) {
+    pthread_once(&qb_vmath_once, qb_vmath_init);
+    if (qb_vmath_use_avx2) qb_add_layernorm_f32_avx2(x, residual, rows, width, gamma, beta, eps);
+    else qb_add_layernorm_f32_ref(x, residual, rows, width, gamma, beta, eps);
+}
+
 const char *qb_vmath_kernel_name(void) {
     pthread_once(&qb_vmath_once, qb_vmath_init);
     return qb_vmath_use_avx2 ? "avx2" : "ref";

@@ -19,9 +19,10 @@ static double best_of(int reps, void (*fn)(void *), void *ctx) {
     return best;
 }
 
-typedef struct { int M, N, K; uint8_t *A, *A7; qb_packed_s8 *P; int32_t *C; float *Af, *Bf, *Cf; int8_t *As; } ctx_t;
+typedef struct { int M, N, K; uint8_t *A, *A7; qb_packed_s8 *P; int32_t *C; float *Af, *Bf, *Cf; int8_t *As; qb_requant_args rq; } ctx_t;
 static void run_u8s8(void *p) { ctx_t *c = p; qb_qgemm_u8s8_packed(c->M, c->A, c->K, c->P, 0, c->N, c->C, c->N); }
 static void run_u8s8_7(void *p) { ctx_t *c = p; qb_qgemm_u8s8_packed(c->M, c->A7, c->K, c->P, 0, c->N, c->C, c->N); }
+static void run_u8s8_7_f32(void *p) { ctx_t *c = p; qb_qgemm_u8s8_packed_f32(c->M, c->A7, c->K, c->P, 0, c->N, &c->rq, c->Cf, c->N); }
 static void run_s8s8(void *p) { ctx_t *c = p; qb_qgemm_s8s8_packed(c->M, c->As, c->K, c->P, 0, c->N, c->C, c->N); }
 static void run_sgemm(void *p) {
     ctx_t *c = p;
@@ -45,13 +46,18 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < MK; i++) { c.A[i] = rand() & 255; c.A7[i] = c.A[i] & 127; c.As[i] = (int8_t)(rand() % 255 - 127); c.Af[i] = c.A[i]; }
         for (size_t i = 0; i < NK; i++) { B[i] = (int8_t)(rand() & 255); c.Bf[i] = B[i]; }
         c.P = qb_pack_s8(B, c.N, c.K, c.K);
+        float a_scale = 0.01f, *w_scale = malloc(c.N * 4), *bias = malloc(c.N * 4);
+        int32_t a_zp = 64;
+        for (int n = 0; n < c.N; n++) { w_scale[n] = 1e-3f; bias[n] = 0.1f; }
+        c.rq = (qb_requant_args){&a_scale, &a_zp, 0, w_scale, 1, bias};
         double ops = 2.0 * c.M * c.N * c.K;
         run_u8s8(&c); run_sgemm(&c);
         double t7 = best_of(reps, run_u8s8_7, &c), tu = best_of(reps, run_u8s8, &c), ts8 = best_of(reps, run_s8s8, &c);
-        double tf = best_of(reps, run_sgemm, &c);
-        printf("M=%4d N=%4d K=%4d  u8s8 7-bit A %6.1f GOPS (%.2fx sgemm)  u8s8 8-bit A %6.1f (%.2fx)  s8s8 %6.1f (%.2fx)  sgemm %6.1f GFLOPS\n",
-               c.M, c.N, c.K, ops / t7 * 1e-9, tf / t7, ops / tu * 1e-9, tf / tu, ops / ts8 * 1e-9, tf / ts8, ops / tf * 1e-9);
+        double tf = best_of(reps, run_sgemm, &c), t7f = best_of(reps, run_u8s8_7_f32, &c);
+        printf("M=%4d N=%4d K=%4d  u8s8 7-bit A %6.1f GOPS (%.2fx sgemm)  + fused requant %6.1f  u8s8 8-bit A %6.1f (%.2fx)  s8s8 %6.1f (%.2fx)  sgemm %6.1f GFLOPS\n",
+               c.M, c.N, c.K, ops / t7 * 1e-9, tf / t7, ops / t7f * 1e-9, ops / tu * 1e-9, tf / tu, ops / ts8 * 1e-9, tf / ts8, ops / tf * 1e-9);
         qb_packed_free(c.P); free(c.A); free(c.A7); free(c.As); free(B); free(c.C); free(c.Af); free(c.Bf); free(c.Cf);
+        free(w_scale); free(bias);
     }
     return 0;
 }

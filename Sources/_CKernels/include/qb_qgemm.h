@@ -43,6 +43,32 @@ const char *qb_packed_kernel_name(const qb_packed_s8 *p);
 void qb_qgemm_u8s8_packed(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
 void qb_qgemm_s8s8_packed(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
 
+// ---- Packed GEMM with the requantization epilogue fused ----------------------------------------------------------
+/// Float epilogue parameters, as qb_requant_f32 takes them; the weight row sums come from the pack.
+///   a_scale, a_zp: indexed by the row of A (0..<M) when a_per_row, else entry 0; a_zp may be NULL (all 0).
+///   w_scale: [N] when w_per_channel, else 1 entry.   bias: [N] or NULL.
+typedef struct qb_requant_args {
+    const float *a_scale;
+    const int32_t *a_zp;
+    int a_per_row;
+    const float *w_scale;
+    int w_per_channel;
+    const float *bias;
+} qb_requant_args;
+
+/// out[m, n] = requant(Σ_k A[m, k] · B[n, k]) for m in 0..<M, n in n0..<n1 (out indexed with absolute n):
+/// exactly qb_qgemm_*_packed into an int32 buffer followed by qb_requant_f32 with the pack's row sums, without
+/// the int32 buffer. `_ref` composes those two reference steps (B packed by the ref family); the AVX2 family applies
+/// the epilogue in the GEMM's store (bit-exact with `_ref`). Callers parallelise as for qb_qgemm_*_packed.
+void qb_qgemm_u8s8_packed_f32_ref(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                  const qb_requant_args *rq, float *out, int ldo);
+void qb_qgemm_s8s8_packed_f32_ref(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                  const qb_requant_args *rq, float *out, int ldo);
+void qb_qgemm_u8s8_packed_f32(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                              const qb_requant_args *rq, float *out, int ldo);
+void qb_qgemm_s8s8_packed_f32(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                              const qb_requant_args *rq, float *out, int ldo);
+
 // ---- Activation quantization (per row or per tensor) --------------------------------------------------------
 /// q[i] = clamp(zero_point + nearbyint(x[i] * inv_scale), qmin, qmax), ties to even — fbgemm's Quantize, which
 /// multiplies by the reciprocal scale. `_ref` + dispatched versions, bit-exact.

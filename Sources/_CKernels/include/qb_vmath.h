@@ -23,6 +23,19 @@ void qb_softmax_masked_f32_ref(float *x, size_t n, float scale, const float *kee
 void qb_softmax_masked_f32_avx2(float *x, size_t n, float scale, const float *keep);
 void qb_softmax_masked_f32(float *x, size_t n, float scale, const float *keep);
 
+/// In place over x [rows, width] (row stride width): x = LayerNorm(x + residual) with `residual` [rows, width] or
+/// NULL, PyTorch nn.LayerNorm semantics (biased variance):
+///   t = x + residual (float);  mean = Σ t / width,  var = Σ (t − mean)² / width   (both accumulated in double)
+///   inv = (float)(1 / sqrt(var + eps)),  m = (float)mean,  y = ((t − m) · inv) · gamma + beta   (float, no FMA)
+/// `_ref` sums sequentially; `_avx2` sums in 4 double lanes (the double sums may differ in their last bits, which
+/// moves y only if that flips the float rounding of mean or inv) and does the float steps in the same order.
+void qb_add_layernorm_f32_ref(float *x, const float *residual, size_t rows, size_t width, const float *gamma,
+                              const float *beta, float eps);
+void qb_add_layernorm_f32_avx2(float *x, const float *residual, size_t rows, size_t width, const float *gamma,
+                               const float *beta, float eps);
+void qb_add_layernorm_f32(float *x, const float *residual, size_t rows, size_t width, const float *gamma,
+                          const float *beta, float eps);
+
 /// Name of the vector-math family in use: "avx2" or "ref".
 const char *qb_vmath_kernel_name(void);
 
