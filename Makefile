@@ -85,6 +85,10 @@ notebooks: build
 	@set -e; for run in $(NOTEBOOK_RUNS); do \
 	  id=$$(basename $$run); name=$$(echo $$id | sed -E 's/-[0-9]{8}T[0-9]{6}Z(-[0-9]+)?$$//'); \
 	  $(QBENCH) export $$run --notebook notebooks-export/$$name.ipynb; \
+	  st=notebooks-export/$$id/stats.h5; \
+	  if [ -f $$st ] && [ $$(stat -c %s $$st) -gt 5000000 ]; then \
+	    python3 Tools/notebooks/prune_stats.py $$run/stats.h5 $$st; echo "$$st: kept the subset the notebook's cells read"; \
+	  fi; \
 	  for old in notebooks-export/$$name-2*/; do [ "$$old" = "notebooks-export/$$id/" ] || rm -rf "$$old"; done; \
 	done
 
