@@ -55,7 +55,7 @@ let package = Package(
         ]),
 
         // Shared test helpers: fixture paths and PyTorch golden readers.
-        .target(name: "_TestSupport", path: "Tests/_TestSupport"),
+        .target(name: "_TestSupport", dependencies: ["Checkpoints"], path: "Tests/_TestSupport"),
         .testTarget(name: "TensorCoreTests", dependencies: ["_TestSupport", 
             "TensorCore", "_CKernels", .product(name: "Numerics", package: "swift-numerics"),
         ]),

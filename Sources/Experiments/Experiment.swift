@@ -35,9 +35,11 @@ public struct Experiment: Sendable {
 
     /// Reads, strictly validates and resolves an experiment file.
     ///
+    /// - Parameter model: a model folder that replaces the file's `model` before anything is validated (the
+    ///   `--model` option): the file's own path need not exist then.
     /// - Throws: `ExperimentError.config` naming the file, the key path, the line and the expected type for an
     ///   unknown key (at any level), a wrong type, an unknown scheme, a missing model or data path.
-    public static func load(file: String, workingDirectory: URL? = nil) throws -> Experiment {
+    public static func load(file: String, model: String? = nil, workingDirectory: URL? = nil) throws -> Experiment {
         guard let bytes = FileManager.default.contents(atPath: file) else {
             throw ExperimentError.badPath(path: file, reason: "cannot read the experiment file")
         }
@@ -63,14 +65,19 @@ public struct Experiment: Sendable {
         } catch let issue as ConfigShape.Issue {
             throw ExperimentError.config(file: file, keyPath: issue.keyPath, line: issue.line, message: issue.message)
         }
-        let config: ExperimentConfig
+        var config: ExperimentConfig
         do {
             config = try YAMLDecoder().decode(ExperimentConfig.self, from: text)
         } catch {
             throw decodingError(error, file: file)
         }
         let source = Source(path: file, text: text, sha256: SHA256.hex(bytes))
-        return try resolve(config, source: source, reportAs: file, workingDirectory: workingDirectory)
+        guard let model else {
+            return try resolve(config, source: source, reportAs: file, workingDirectory: workingDirectory)
+        }
+        config.model = model
+        return try resolve(config, source: source, reportAs: "\(file) with --model \(model)",
+                           workingDirectory: workingDirectory)
     }
 
     /// Validates `config` and resolves its paths and schemes.

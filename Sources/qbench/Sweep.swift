@@ -25,12 +25,7 @@ struct Sweep: ParsableCommand {
     var dryRun = false
 
     func run() throws {
-        var experiment = try Experiment.load(file: config)
-        if let model {
-            var c = experiment.config
-            c.model = model
-            experiment = try Experiment.resolve(c, source: experiment.source, reportAs: "\(config) with --model \(model)")
-        }
+        var experiment = try Experiment.load(file: config, model: model)
         if let output { experiment.config.output = output }
         if dryRun {
             print("\(config): valid; \(experiment.schemes.count) schemes: "

@@ -1,13 +1,13 @@
 import _TestSupport
 import BERT
+import Checkpoints
 import TensorCore
 import Tokenization
 import XCTest
 
-/// FP32 forward against PyTorch goldens (../shared/fixtures, PyTorch 2.15 / transformers 5.24).
+/// FP32 forward against PyTorch goldens (`Tests/Fixtures`, made by `Tools/goldens/make_goldens.py` with PyTorch and
+/// transformers; versions in each file's `source`).
 final class BertGoldenTests: XCTestCase {
-    static let minilm = Fixtures.shared.appendingPathComponent("models/minilm-l6-mrpc")
-
     func batch(from g: [String: Any]) -> BertBatch {
         let ids = Golden.ints(g["input_ids"]), types = Golden.ints(g["token_type_ids"]), mask = Golden.ints(g["attention_mask"])
         return BertBatch(batch: ids.count, seq: ids[0].count, inputIds: ids.flatMap { $0 },
@@ -16,7 +16,7 @@ final class BertGoldenTests: XCTestCase {
 
     func testTinyRandomBertSafetensorsMatchesGolden() throws {
         let g = try Golden.load("tiny-random-bert/golden.json")
-        let model = try BertModel.load(folder: Fixtures.fixtures.appendingPathComponent("tiny-random-bert"))
+        let model = try BertModel.load(folder: Fixtures.tinyBert)
         let out = try model.forward(batch(from: g), hiddenStates: true)
         if let bad = Golden.worst(out.logits.data, Golden.flat(g["logits"]), tol: 1e-4) {
             XCTFail("logit \(bad.index): got \(bad.got), PyTorch \(bad.want)")
@@ -28,20 +28,25 @@ final class BertGoldenTests: XCTestCase {
 
     func testPyTorchBinGivesIdenticalLogits() throws {
         let g = try Golden.load("tiny-random-bert/golden.json")
-        let a = try BertModel.load(folder: Fixtures.fixtures.appendingPathComponent("tiny-random-bert"))
-        let b = try BertModel.load(folder: Fixtures.fixtures.appendingPathComponent("tiny-random-bert-pytorch-bin"))
+        let a = try BertModel.load(folder: Fixtures.tinyBert)
+        let b = try BertModel.load(folder: Fixtures.tinyBertPyTorchBin)
         let input = batch(from: g)
         XCTAssertEqual(try a.forward(input).logits.data, try b.forward(input).logits.data)
     }
 
+    /// The public MiniLM base with the seeded head: every hidden state (embeddings + 6 layers) of the first 2 dev
+    /// pairs (padded to the longer) and the logits, against transformers.
     func testMiniLMHiddenStatesMatchPyTorch() throws {
-        let g = try Golden.load("hidden-states-minilm-l6-mrpc-dev-first2.json")
-        let model = try BertModel.load(folder: Self.minilm)
+        let folder = try BaseModel.classifier()
+        let g = try Golden.load("minilm-base-head/hidden-states-dev-first2.json")
+        let want = try SafeTensorsFile(url: BaseModel.goldens.appendingPathComponent("hidden-states-dev-first2.safetensors"))
+            .floatTensor("hidden_states")
+        let model = try BertModel.load(folder: folder)
         let out = try model.forward(batch(from: g), hiddenStates: true)
-        let want = Golden.flat(g["hidden_states"])
-        let got = out.hiddenStates!.flatMap(\.data)
         XCTAssertEqual(out.hiddenStates!.count, 7)
-        if let bad = Golden.worst(got, want, tol: 1e-4) {
+        XCTAssertEqual(want.shape.first, 7)
+        let got = out.hiddenStates!.flatMap(\.data)
+        if let bad = Golden.worst(got, want.data, tol: 1e-4) {
             XCTFail("hidden state value \(bad.index): got \(bad.got), PyTorch \(bad.want)")
         }
         if let bad = Golden.worst(out.logits.data, Golden.flat(g["logits"]), tol: 1e-4) {

@@ -33,7 +33,7 @@ final class BenchmarkTests: XCTestCase {
     /// The real loop on the tiny model follows the schedule: the progress messages (one before each step) and the
     /// peer calls interleave as A B peer A B peer, and peer rows from each round merge into one row.
     func testRunExecutesTheScheduleAndMergesPeerRounds() throws {
-        let folder = try ModelFolder(path: Fixtures.fixtures.appendingPathComponent("tiny-random-bert").path)
+        let folder = try ModelFolder(path: Fixtures.tinyBert.path)
         let batches = [BertBatch(sequences: [([101, 2000, 102], [0, 0, 0]), ([101, 2001, 2002, 102], [0, 0, 1, 1])],
                                  padTo: 8),
                        BertBatch(sequences: [([101, 2003, 102], [0, 0, 0])], padTo: 8)]

@@ -22,7 +22,7 @@ final class ExperimentConfigTests: XCTestCase {
     func yaml(_ extra: String = "", model: String? = nil) -> String {
         """
         name: bad-config
-        model: \(model ?? Fixtures.fixtures.appendingPathComponent("tiny-random-bert").path)
+        model: \(model ?? Fixtures.tinyBert.path)
         data: {path: \(Fixtures.projectRoot.appendingPathComponent("data/glue/MRPC").path), limit: 8}
         output: \(runs.path)
         \(extra)
@@ -164,14 +164,30 @@ final class ExperimentConfigTests: XCTestCase {
         XCTAssertFalse(e.schemes.contains { $0.name.hasSuffix("+qat") }, "QAT rows are not post-training schemes")
     }
 
-    /// The shipped MRPC experiments validate against the bundled model (from the project root).
+    /// The shipped MRPC experiments name the folder `make model` builds, and validate with `--model` replacing it
+    /// before validation (a fresh clone has no model yet; the file's own path need not exist then).
     func testShippedExperimentsValidate() throws {
         for name in ["mrpc-tutorial", "q8bert-comparison"] {
             let path = Fixtures.projectRoot.appendingPathComponent("experiments/\(name).yaml").path
-            let e = try Experiment.load(file: path, workingDirectory: Fixtures.projectRoot)
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            XCTAssertTrue(text.contains("\nmodel: models/minilm-l6-mrpc"), "\(name): model is not the project's path")
+            XCTAssertFalse(text.contains("shared/"), "\(name) names ../shared, which users do not have")
+            let e = try Experiment.load(file: path, model: Fixtures.tinyBert.path, workingDirectory: Fixtures.projectRoot)
             XCTAssertEqual(e.config.name, name)
+            XCTAssertEqual(e.modelPath, Fixtures.tinyBert.standardizedFileURL.path)
             XCTAssertEqual(e.schemes.first?.name, "fp32")
         }
+        // Without --model, a missing model folder is reported against the file's `model` key.
+        let missing = dir.appendingPathComponent("missing-model.yaml")
+        try yaml(model: "/nonexistent/model").write(to: missing, atomically: true, encoding: .utf8)
+        do {
+            _ = try Experiment.load(file: missing.path)
+            XCTFail("a missing model folder was accepted")
+        } catch let ExperimentError.config(_, keyPath, _, _) {
+            XCTAssertEqual(keyPath, "model")
+        }
+        // With --model the same file is valid.
+        XCTAssertNoThrow(try Experiment.load(file: missing.path, model: Fixtures.tinyBert.path))
         // bert-base-size-speed's shape is valid; its model folder only exists after `qbench model init`.
         let path = Fixtures.projectRoot.appendingPathComponent("experiments/bert-base-size-speed.yaml").path
         do {

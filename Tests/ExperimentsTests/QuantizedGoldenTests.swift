@@ -6,14 +6,13 @@ import Quantization
 import TensorCore
 import XCTest
 
-/// Quantized MiniLM against PyTorch `quantize_dynamic` on the first 64 dev pairs (batch 8, padded to 128).
+/// Quantized MiniLM (the public base with the seeded head, `BaseModel.classifier()`) against PyTorch
+/// `quantize_dynamic` on the first 64 dev pairs (batch 8, padded to 128).
 final class QuantizedGoldenTests: XCTestCase {
-    static let minilm = Fixtures.shared.appendingPathComponent("models/minilm-l6-mrpc")
-
     func run(_ schemeName: String) throws -> (logits: [[Float]], fp32: [[Double]], torch: [[Double]], golden: [String: Any]) {
-        let g = try Golden.load("logits-minilm-l6-mrpc-dev-first64.json")
-        let folder = try ModelFolder(path: Self.minilm.path)
-        let data = try PairDataset.load(path: Fixtures.projectRoot.appendingPathComponent("data/glue/MRPC").path)
+        let g = try Golden.load("minilm-base-head/logits-dev-first64.json")
+        let folder = try ModelFolder(path: try BaseModel.classifier().path)
+        let data = try PairDataset.load(path: Fixtures.mrpc.path)
         let first = PairDataset(path: data.path, examples: Array(data.examples.prefix(64)))
         let opts = BatchingOptions(batchSize: 8, maxSeqLength: 128, padToMax: true)
         let batches = Evaluator.batches(Evaluator.encode(first, tokenizer: folder.tokenizer, maxLength: 128), options: opts, padId: 0)

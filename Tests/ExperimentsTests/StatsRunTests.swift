@@ -11,7 +11,7 @@ import XCTest
 /// `StatsRun` on the tiny random BERT: weight statistics recomputed from the stored quantization, wiring of the
 /// side-by-side comparison, and the file's tables.
 final class StatsRunTests: XCTestCase {
-    static let tiny = Fixtures.fixtures.appendingPathComponent("tiny-random-bert")
+    static let tiny = Fixtures.tinyBert
     static let dev = Fixtures.projectRoot.appendingPathComponent("data/glue/MRPC/dev.tsv").path
 
     struct Run {

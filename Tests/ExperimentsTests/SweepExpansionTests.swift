@@ -60,7 +60,7 @@ final class SweepExpansionTests: XCTestCase {
     /// The shipped q8bert-comparison experiment: FP32 + 5 listed schemes + 16 variants.
     func testShippedAblationExpansion() throws {
         let e = try Experiment.load(file: Fixtures.projectRoot.appendingPathComponent("experiments/q8bert-comparison.yaml").path,
-                                    workingDirectory: Fixtures.projectRoot)
+                                    model: Fixtures.tinyBert.path, workingDirectory: Fixtures.projectRoot)
         XCTAssertEqual(e.variants.count, 16)
         XCTAssertEqual(e.schemes.count, 22)
         XCTAssertEqual(Array(e.schemes.prefix(6).map(\.name)),

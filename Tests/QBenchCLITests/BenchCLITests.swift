@@ -5,7 +5,7 @@ import XCTest
 /// End-to-end tests of `qbench bench` on the real binary, with fake peers (shell scripts printing canned JSON) so
 /// they run without torch. No assertion looks at a timing value, only at order, arithmetic and errors.
 final class BenchCLITests: XCTestCase {
-    let tiny = Fixtures.fixtures.appendingPathComponent("tiny-random-bert").path
+    let tiny = Fixtures.tinyBert.path
     let dev = Fixtures.projectRoot.appendingPathComponent("data/glue/MRPC/dev.tsv").path
 
     /// A fake interpreter: logs its arguments to $FAKE_PEER_LOG; `--check` prints versions; a run prints two canned

@@ -53,7 +53,7 @@ enum CLI {
     /// Copies the tiny random BERT fixture into a temp folder the test may modify.
     static func tinyModelCopy() throws -> URL {
         let dir = try tempDir().appendingPathComponent("model")
-        try FileManager.default.copyItem(at: Fixtures.fixtures.appendingPathComponent("tiny-random-bert"), to: dir)
+        try FileManager.default.copyItem(at: Fixtures.tinyBert, to: dir)
         // Fixture files are read-only; make the copies writable.
         for f in try FileManager.default.contentsOfDirectory(atPath: dir.path) {
             chmod(dir.appendingPathComponent(f).path, 0o644)

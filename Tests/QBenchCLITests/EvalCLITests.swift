@@ -9,7 +9,7 @@ final class EvalCLITests: XCTestCase {
     func testJSONContractOnTinyModel() throws {
         let tmp = try CLI.tempDir()
         let preds = tmp.appendingPathComponent("p.jsonl").path
-        let r = try CLI.run(["eval", "--model", Fixtures.fixtures.appendingPathComponent("tiny-random-bert").path,
+        let r = try CLI.run(["eval", "--model", Fixtures.tinyBert.path,
                              "--data", dev, "--threads", "1", "--json", "--predictions", preds])
         XCTAssertEqual(r.status, 0, r.stderr)
         let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
@@ -26,7 +26,7 @@ final class EvalCLITests: XCTestCase {
     }
 
     func testUnreadableDataPath() throws {
-        let r = try CLI.run(["eval", "--model", Fixtures.fixtures.appendingPathComponent("tiny-random-bert").path,
+        let r = try CLI.run(["eval", "--model", Fixtures.tinyBert.path,
                              "--data", "/nonexistent/dev.tsv"])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.stderr.contains("/nonexistent/dev.tsv"), r.stderr)
@@ -39,7 +39,7 @@ final class EvalCLITests: XCTestCase {
         try "Quality\t#1 ID\t#2 ID\t#1 String\t#2 String\n1\t1\t2\ta b\tc d\n0\t3\tjust three\n"
             .write(to: bad, atomically: true, encoding: .utf8)
         let preds = tmp.appendingPathComponent("p.jsonl").path
-        let r = try CLI.run(["eval", "--model", Fixtures.fixtures.appendingPathComponent("tiny-random-bert").path,
+        let r = try CLI.run(["eval", "--model", Fixtures.tinyBert.path,
                              "--data", bad.path, "--predictions", preds])
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.stderr.contains("bad.tsv, line 3"), r.stderr)

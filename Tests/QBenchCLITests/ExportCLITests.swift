@@ -22,7 +22,7 @@ final class ExportCLITests: XCTestCase {
         try """
             name: tiny-export
             description: export test sweep
-            model: \(Fixtures.fixtures.appendingPathComponent("tiny-random-bert").path)
+            model: \(Fixtures.tinyBert.path)
             data: {path: \(Fixtures.projectRoot.appendingPathComponent("data/glue/MRPC").path), split: dev, limit: 16}
             batching: {batch_size: 8, max_seq_length: 64, pad_to_max: false}
             schemes: [pytorch-dynamic, fp16]

@@ -6,7 +6,7 @@ import XCTest
 
 /// `qbench finetune` end to end on the tiny random BERT (seconds per test).
 final class FinetuneCLITests: XCTestCase {
-    let tiny = Fixtures.fixtures.appendingPathComponent("tiny-random-bert").path
+    let tiny = Fixtures.tinyBert.path
     let mrpc = Fixtures.projectRoot.appendingPathComponent("data/glue/MRPC").path
     let dev = Fixtures.projectRoot.appendingPathComponent("data/glue/MRPC/dev.tsv").path
 
@@ -116,7 +116,7 @@ final class FinetuneCLITests: XCTestCase {
 
 /// `qbench qat` end to end on the tiny random BERT.
 final class QatCLITests: XCTestCase {
-    let tiny = Fixtures.fixtures.appendingPathComponent("tiny-random-bert").path
+    let tiny = Fixtures.tinyBert.path
     let mrpc = Fixtures.projectRoot.appendingPathComponent("data/glue/MRPC").path
     let dev = Fixtures.projectRoot.appendingPathComponent("data/glue/MRPC/dev.tsv").path
 

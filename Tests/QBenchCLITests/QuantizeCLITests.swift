@@ -6,7 +6,7 @@ import XCTest
 
 /// `qbench quantize`, `qbench model init` and scheme errors, end to end on the real binary.
 final class QuantizeCLITests: XCTestCase {
-    let tiny = Fixtures.fixtures.appendingPathComponent("tiny-random-bert").path
+    let tiny = Fixtures.tinyBert.path
     let dev = Fixtures.projectRoot.appendingPathComponent("data/glue/MRPC/dev.tsv").path
     let mrpc = Fixtures.projectRoot.appendingPathComponent("data/glue/MRPC").path
 

@@ -6,9 +6,8 @@ import XCTest
 /// `qbench stats` end to end on the real binary: a readable file with every documented object, identical files
 /// from identical runs, an early error for an unwritable `--out`, nothing at `--out` after SIGKILL.
 final class StatsCLITests: XCTestCase {
-    let tiny = Fixtures.fixtures.appendingPathComponent("tiny-random-bert").path
+    let tiny = Fixtures.tinyBert.path
     let mrpc = Fixtures.projectRoot.appendingPathComponent("data/glue/MRPC").path
-    let minilm = Fixtures.shared.appendingPathComponent("models/minilm-l6-mrpc").path
 
     /// Objects listed in docs/hdf5-layout.md: (path, attribute name or nil, kind).
     func documentedObjects() throws -> [(path: String, attribute: String?, kind: String)] {
@@ -134,7 +133,7 @@ final class StatsCLITests: XCTestCase {
 
     /// SIGKILL one second into a long run (MiniLM with --sensitivity): nothing at --out, nothing in its folder.
     func testSIGKILLLeavesNoFile() throws {
-        guard FileManager.default.fileExists(atPath: minilm) else { throw XCTSkip("\(minilm) not available") }
+        let minilm = try BaseModel.classifier().path
         let tmp = try CLI.tempDir()
         let out = tmp.appendingPathComponent("run.h5").path
         let p = Process()

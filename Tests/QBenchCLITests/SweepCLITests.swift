@@ -30,7 +30,7 @@ final class SweepCLITests: XCTestCase {
         try """
             name: tiny-e2e
             description: end-to-end test sweep
-            model: \(Fixtures.fixtures.appendingPathComponent("tiny-random-bert").path)
+            model: \(Fixtures.tinyBert.path)
             data: {path: \(data.path), split: dev, limit: 24}
             batching: {batch_size: 8, max_seq_length: 64, pad_to_max: true}
             schemes: [pytorch-dynamic, fp16, q8bert-static]
@@ -188,7 +188,7 @@ final class SweepCLITests: XCTestCase {
         let config = root.appendingPathComponent("bad.yaml")
         try """
             name: bad
-            model: \(Fixtures.fixtures.appendingPathComponent("tiny-random-bert").path)
+            model: \(Fixtures.tinyBert.path)
             data: {path: data/glue/MRPC}
             thread: [1]
             output: \(root.appendingPathComponent("runs").path)

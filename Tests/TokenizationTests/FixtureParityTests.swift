@@ -3,7 +3,7 @@ import XCTest
 import Tokenization
 
 /// Token-for-token and id-for-id parity with the golden files produced by transformers 5.24.0
-/// `BertTokenizer(vocab, do_lower_case=True)` (see `../shared/fixtures`).
+/// `BertTokenizer(vocab, do_lower_case=True)` (`Tests/Fixtures`, made by `Tools/goldens/make_goldens.py`).
 final class FixtureParityTests: XCTestCase {
     struct EdgeCases: Decodable {
         struct Case: Decodable { let text: String; let tokens: [String]; let input_ids: [Int] }

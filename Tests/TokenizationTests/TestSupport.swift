@@ -10,7 +10,7 @@ enum TestTokenizer {
     static func bertBaseUncased() throws -> BertTokenizer { try loaded.get() }
 }
 
-/// Reads a JSON fixture from `../shared/fixtures`.
+/// Reads a JSON fixture from `Tests/Fixtures`.
 func loadFixture<T: Decodable>(_ name: String, as type: T.Type) throws -> T {
     let url = Fixtures.fixtures.appendingPathComponent(name)
     return try JSONDecoder().decode(T.self, from: Data(contentsOf: url))

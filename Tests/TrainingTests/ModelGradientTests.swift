@@ -8,7 +8,7 @@ import XCTest
 
 /// The whole classifier's loss and gradients: against PyTorch (`grads.safetensors`) and against finite differences.
 final class ModelGradientTests: XCTestCase {
-    let tiny = Fixtures.fixtures.appendingPathComponent("tiny-random-bert")
+    let tiny = Fixtures.tinyBert
 
     /// The fixture's batch and labels (grads.json: first 4 MRPC train pairs, padded to the longest).
     func fixtureBatch() throws -> (BertBatch, [Int], [String: Any]) {

@@ -10,7 +10,7 @@ import XCTest
 /// Quantization-aware training: straight-through gradients, Q8BERT's EMA ranges, and agreement of the trained
 /// simulation with the integer kernels the result is evaluated on.
 final class QATTests: XCTestCase {
-    let tiny = Fixtures.fixtures.appendingPathComponent("tiny-random-bert")
+    let tiny = Fixtures.tinyBert
 
     func fixtureBatch() throws -> (BertBatch, [Int]) {
         let g = try Golden.load("tiny-random-bert/grads.json")

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Reads the PyTorch golden JSON files of ../shared/fixtures.
+/// Reads the PyTorch golden JSON files of `Tests/Fixtures` (`Tools/goldens/make_goldens.py`).
 public enum Golden {
     public static func load(_ relative: String) throws -> [String: Any] {
         let url = Fixtures.fixtures.appendingPathComponent(relative)
