@@ -75,8 +75,40 @@ public final class QuantizedLinear: LinearOp, @unchecked Sendable {
     /// `y[rows, N]` from `x[rows, K]` as in the type comment.
     public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
         guard rows > 0 else { return }
+        let a = activationRange.resolve(x, rows: rows, cols: inFeatures, scheme: activation)
+        integerLinear(x, rows: rows, activation: a, into: y)
+        if let outputRange {
+            fakeQuantizeRows(y, rows: rows, cols: outFeatures, scheme: activation, range: outputRange)
+        }
+    }
+
+    /// The integer part of `forward` with activation parameters chosen by the caller (one entry, or one per
+    /// row): quantize `x[rows, K]`, integer GEMM (+ int32 bias), dequantize (+ FP32 bias) into `y[rows, N]`;
+    /// no output re-quantization. Quantization-aware training computes its forward values with this, so that the
+    /// simulation is what this layer computes bit for bit (not `x̂ Ŵᵀ + b̂` in FP32, which differs by ulps — enough
+    /// to move a dynamic output range, or to miss the exact ties `A_j = ±A_max / 2` of a max|y| range).
+    /// - Precondition: `inputParams` has 1 or `rows` entries.
+    public func linear(_ x: UnsafePointer<Float>, rows: Int, inputParams: [QuantScheme.ParamEntry],
+                       into y: UnsafeMutablePointer<Float>) {
+        guard rows > 0 else { return }
+        precondition(inputParams.count == 1 || inputParams.count == rows, "QuantizedLinear.linear: parameter count")
+        var a: RowParams
+        if inputParams.count == 1 {
+            a = RowParams(inputParams[0])
+        } else {
+            a = RowParams(count: rows, perRow: true)
+            for (r, e) in inputParams.enumerated() {
+                a.scales[r] = e.scale
+                a.inverseScales[r] = e.inverseScale
+                a.zeroPoints[r] = e.zeroPoint
+            }
+        }
+        integerLinear(x, rows: rows, activation: a, into: y)
+    }
+
+    private func integerLinear(_ x: UnsafePointer<Float>, rows: Int, activation a: RowParams,
+                               into y: UnsafeMutablePointer<Float>) {
         let k = inFeatures, n = outFeatures, scheme = activation
-        let a = activationRange.resolve(x, rows: rows, cols: k, scheme: scheme)
         let perChannel = weightParams.count > 1
         let intBias = self.scheme.options.bias == .int32 ? bias : nil
         let floatBias = intBias == nil ? bias : nil
@@ -148,9 +180,6 @@ public final class QuantizedLinear: LinearOp, @unchecked Sendable {
                                wScale.baseAddress!, self.rowSums, perChannel ? 1 : 0, nil, y + lo * n, Int32(n))
             }
         }}}}}
-        if let outputRange {
-            fakeQuantizeRows(y, rows: rows, cols: n, scheme: scheme, range: outputRange)
-        }
     }
 
     /// Q8BERT's 32-bit bias: `clamp(nearbyint(b · multiplier), −(2³¹−1), 2³¹−1)` (nlp-architect

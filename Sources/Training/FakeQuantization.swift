@@ -12,7 +12,9 @@ import TensorCore
 ///                                             sees x first on training steps (Q8BERT updates its EMA, then uses it)
 ///     y = x̂ Ŵᵀ + b̂                           b̂: FP32 bias, or the integer kernel's int32 bias for int32-bias
 ///                                             schemes (Q8BERT trains with the FP32 bias; simulating the int32
-///                                             one keeps training closer to what `qbench eval` runs)
+///                                             one keeps training closer to what `qbench eval` runs). For
+///                                             schemes inference runs on the integer kernels, y is computed by
+///                                             them (`integerLinear`), bit for bit what `qbench eval` computes
 ///     ŷ = fake-quantized y                    when the scheme re-quantizes outputs (output observer likewise)
 ///
 /// Backward: the straight-through estimator — every quantizer passes its gradient unchanged (Q8BERT's
@@ -49,20 +51,55 @@ public final class FakeQuantization {
         return Calibration(input: input.observer.parameters(), output: outputRange?.observer.parameters())
     }
 
-    /// `Ŵ` for weight `[out, in]` and its parameters (nil for float16 weights).
+    /// `Ŵ` for weight `[out, in]`, its parameters and its codes (nil for float16 weights).
     /// - Precondition: `shape` fits the weight scheme (checked by `TrainableBert.attachQuantization`).
-    public func quantizeWeight<T: TrainingScalar>(_ w: [T], shape: [Int]) -> (weight: [T], params: QuantParams?) {
+    public func quantizeWeight<T: TrainingScalar>(_ w: [T], shape: [Int])
+        -> (weight: [T], params: QuantParams?, codes: QuantizedTensor?) {
         let t = Tensor(shape: shape, data: T.self == Float.self ? w as! [Float] : w.map { Float($0) })
-        let rounded: Tensor, params: QuantParams?
+        let rounded: Tensor, codes: QuantizedTensor?
         if scheme.weight.format == .float16 {
             rounded = WeightQuantizer.roundToFloat16(t)
-            params = nil
+            codes = nil
         } else {
             let q = try! WeightQuantizer.quantizeWeights(t, scheme: scheme.weight, name: name)
             rounded = q.dequantized()
-            params = q.params
+            codes = q
         }
-        return (T.self == Float.self ? rounded.data as! [T] : rounded.data.map { T($0) }, params)
+        return (T.self == Float.self ? rounded.data as! [T] : rounded.data.map { T($0) }, codes?.params, codes)
+    }
+
+    /// `y = x̂ Ŵᵀ + b̂` for `x[rows, in]` (the layer input before fake quantization) exactly as the integer model
+    /// computes it, when inference runs this layer on the integer kernels (`LinearQuantizer.assemble` picks
+    /// `QuantizedLinear`): `QuantizedLinear.linear` with the codes of `Ŵ` and the activation parameters
+    /// `inputParams` that `quantizeInput` used — int32 accumulators (+ int32 bias) times `s_a · s_w`. Nil for
+    /// schemes inference simulates in FP32 (`FakeQuantLinear`: per-group or affine weights), whose
+    /// `x̂ Ŵᵀ + b̂` the caller computes with an FP32 GEMM and `addBias`.
+    ///
+    /// The FP32 GEMM over dequantized values equals the integer result in real arithmetic but not in floats
+    /// (a few ulps apart). A static output range absorbs that (but at a rounding boundary); a dynamic max|y| one
+    /// does not: the range itself moves by an ulp, and every `y_j = ±max|y| / 2` (`A_j = ±A_max / 2` in the accumulators) is an exact tie
+    /// `±63.5` that the integer path rounds to even and the FP32 path misses by an ulp either way.
+    public func integerLinear<T: TrainingScalar>(_ x: [T], rows: Int, codes: QuantizedTensor?, bias: [T],
+                                                 inputParams: [QuantScheme.ParamEntry]?) -> [T]? {
+        guard scheme.implementation == .integerGEMM, let activation = scheme.activation, let codes,
+              codes.int8Values != nil, let inputParams, rows > 0 else { return nil }
+        let range: ActivationRange
+        switch activation.range {
+        case .dynamicPerTensor: range = .dynamicPerTensor
+        case .dynamicPerRow: range = .dynamicPerRow
+        default:
+            let e = inputParams[0]
+            range = .fixed(QuantParams(scales: [e.scale], inverseScales: [e.inverseScale], zeroPoints: [e.zeroPoint],
+                                       qmin: activation.qmin, qmax: activation.qmax))
+        }
+        let op = QuantizedLinear(weights: codes, bias: T.self == Float.self ? bias as? [Float] : bias.map { Float($0) },
+                                 scheme: scheme, activationRange: range, outputRange: nil)
+        let xf: [Float] = T.self == Float.self ? x as! [Float] : x.map { Float($0) }
+        var y = [Float](repeating: 0, count: rows * op.outFeatures)
+        xf.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { op.linear(xp.baseAddress!, rows: rows, inputParams: inputParams, into: $0.baseAddress!) }
+        }
+        return T.self == Float.self ? y as? [T] : y.map { T($0) }
     }
 
     /// Fake-quantizes the layer input `[rows, in]` in place; returns the parameters used (one entry, or one per

@@ -39,8 +39,15 @@ public final class LinearUnit<T: TrainingScalar> {
         var weightUsed: [T]? = nil
         var weightParams: QuantParams? = nil, inputParams: [QuantScheme.ParamEntry]? = nil
         if let fq = fakeQuantization {
-            (weightUsed, weightParams) = fq.quantizeWeight(weight.value, shape: weight.shape)
+            let codes: QuantizedTensor?
+            (weightUsed, weightParams, codes) = fq.quantizeWeight(weight.value, shape: weight.shape)
             inputParams = fq.quantizeInput(&x, rows: rows, observe: observe)
+            // Forward values from the integer kernels themselves where inference runs them; the cache keeps x̂, Ŵ
+            // for the straight-through backward pass.
+            if var yInt = fq.integerLinear(xIn, rows: rows, codes: codes, bias: bias.value, inputParams: inputParams) {
+                fq.quantizeOutput(&yInt, rows: rows, observe: observe)
+                return (yInt, Cache(input: x, weightUsed: weightUsed, rows: rows))
+            }
         }
         x.withUnsafeBufferPointer { xp in
             (weightUsed ?? weight.value).withUnsafeBufferPointer { wp in
