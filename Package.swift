@@ -28,34 +28,38 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5",
                        providers: [.apt(["libhdf5-dev"])]),
 
+        // Small jobs every module shares: atomic file and folder writes, SHA-256, median, decoding-error text,
+        // build and git information. Foundation only.
+        .target(name: "_Support"),
         .target(name: "TensorCore", dependencies: ["COpenBLAS", "_CKernels"]),
         .target(name: "Checkpoints", dependencies: [
-            "TensorCore", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            "TensorCore", "_Support", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .target(name: "Tokenization"),
         .target(name: "BERT", dependencies: ["TensorCore", "Checkpoints", "Tokenization"]),
         .target(name: "Quantization", dependencies: ["TensorCore", "_CKernels", "Checkpoints"]),
         .target(name: "Datasets", dependencies: ["Tokenization"]),
         // Layer-wise error statistics and the HDF5 writer; data only (no BERT, no Quantization).
-        .target(name: "LayerStats", dependencies: ["TensorCore", "CHDF5"]),
+        .target(name: "LayerStats", dependencies: ["TensorCore", "CHDF5", "_Support"]),
         .target(name: "Experiments", dependencies: [
-            "TensorCore", "Checkpoints", "Tokenization", "BERT", "Quantization", "Datasets", "LayerStats",
+            "TensorCore", "Checkpoints", "Tokenization", "BERT", "Quantization", "Datasets", "LayerStats", "_Support",
             .product(name: "Yams", package: "Yams"),
         ]),
         // Fine-tuning and quantization-aware training: backward passes, AdamW, the training loop.
         .target(name: "Training", dependencies: [
-            "BERT", "Quantization", "TensorCore", "Checkpoints", "Datasets", "Tokenization",
+            "BERT", "Quantization", "TensorCore", "Checkpoints", "Datasets", "Tokenization", "_Support",
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
         // Run folders as Jupyter notebooks and Markdown: SVG plots, nbformat-4 writer, stats.h5 reader for figures.
-        .target(name: "NotebookExport", dependencies: ["Experiments", "LayerStats", "Checkpoints"]),
+        .target(name: "NotebookExport", dependencies: ["Experiments", "LayerStats", "Checkpoints", "_Support"]),
         .executableTarget(name: "qbench", dependencies: [
-            "Experiments", "NotebookExport", "TensorCore", "BERT", "Quantization", "Datasets", "Checkpoints", "LayerStats", "Training", "Tokenization",
+            "Experiments", "NotebookExport", "TensorCore", "BERT", "Quantization", "Datasets", "Checkpoints", "LayerStats", "Training", "Tokenization", "_Support",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Shared test helpers: fixture paths and PyTorch golden readers.
-        .target(name: "_TestSupport", dependencies: ["Checkpoints"], path: "Tests/_TestSupport"),
+        .target(name: "_TestSupport", dependencies: ["Checkpoints", "_Support"], path: "Tests/_TestSupport"),
+        .testTarget(name: "SupportTests", dependencies: ["_Support"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["_TestSupport", 
             "TensorCore", "_CKernels", .product(name: "Numerics", package: "swift-numerics"),
         ]),
@@ -73,7 +77,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["_TestSupport", "Datasets"]),
         .testTarget(name: "ExperimentsTests", dependencies: [
             "_TestSupport", "Experiments", "BERT", "Datasets", "Tokenization", "TensorCore", "Checkpoints",
-            "Quantization", "LayerStats",
+            "Quantization", "LayerStats", "_Support",
         ]),
         .testTarget(name: "LayerStatsTests", dependencies: ["_TestSupport", "LayerStats", "TensorCore"]),
         .testTarget(name: "TrainingTests", dependencies: [

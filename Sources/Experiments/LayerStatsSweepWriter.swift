@@ -1,6 +1,7 @@
 import BERT
 import Foundation
 import Quantization
+import _Support
 
 /// The sweep's `stats.h5`: `StatsRun` over the sweep's own FP32 and quantized models, written with
 /// `StatsReport.write` (layout: docs/hdf5-layout.md) plus the run's attributes.

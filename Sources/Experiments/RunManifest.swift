@@ -1,5 +1,6 @@
 import Foundation
 import Quantization
+import _Support
 
 /// `manifest.json` of a run folder: everything needed to re-run it (`qbench reproduce`) and to cite it.
 ///

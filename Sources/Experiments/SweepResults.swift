@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import _Support
 
 /// What a sweep measured (`results.json`, `schema_version` 1). Predictions live beside it in
 /// `predictions/<scheme>.threads-<n>.jsonl`.
@@ -60,7 +61,7 @@ public struct SchemeResult: Codable, Sendable, Equatable {
         public var seconds: [Double]
         /// FP32's median over this scheme's median at the same thread count.
         public var speedup: Double
-        public var median: Double { seconds.sorted()[seconds.count / 2] }
+        public var median: Double { seconds.median }
     }
 
     /// Prediction differences of one thread count's passes against the reference pass.

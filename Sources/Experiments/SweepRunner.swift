@@ -2,6 +2,7 @@ import BERT
 import Checkpoints
 import Datasets
 import Foundation
+import _Support
 import Quantization
 import TensorCore
 
@@ -147,7 +148,7 @@ public enum SweepRunner {
             let variant = experiment.variants.first { $0.scheme.name == m.scheme.name }
             let trained = training[m.scheme.name]
             let timings = threads.indices.map { ti -> SchemeResult.Timing in
-                let mine = median(seconds[mi][ti]), base = median(seconds[fp32][ti])
+                let mine = seconds[mi][ti].median, base = seconds[fp32][ti].median
                 return SchemeResult.Timing(threads: threads[ti], seconds: seconds[mi][ti], speedup: base / max(mine, 1e-12))
             }
             let ref = passes[mi][0].predictions
@@ -232,8 +233,6 @@ public enum SweepRunner {
         }
         return out
     }
-
-    static func median(_ xs: [Double]) -> Double { xs.isEmpty ? 0 : xs.sorted()[xs.count / 2] }
 
     static func maxDifference(_ a: [[Float]], _ b: [[Float]]) -> Double {
         var m = 0.0

@@ -1,5 +1,6 @@
 import Experiments
 import Foundation
+import _Support
 
 /// A run folder read for export: `manifest.json`, `results.json` and, when present, `stats.h5`; the figures are
 /// rendered once, and `document(runPath:)` composes the notebook content for a given path from the output's

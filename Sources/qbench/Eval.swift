@@ -5,6 +5,7 @@ import BERT
 import Experiments
 import Foundation
 import TensorCore
+import _Support
 
 /// `qbench eval`: evaluate a model folder on a pair-classification TSV or GLUE task folder.
 struct Eval: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import BERT
 import Checkpoints
 import Foundation
+import _Support
 
 /// `qbench model init`: a BERT-shaped classifier with seeded random weights, for size and speed work.
 struct ModelCommand: ParsableCommand {
@@ -34,11 +35,7 @@ struct ModelCommand: ParsableCommand {
             guard !fm.fileExists(atPath: out) else { throw ValidationError("\(out) already exists") }
             guard fm.fileExists(atPath: vocab) else { throw ValidationError("vocabulary \(vocab) not found") }
             try AtomicFile.checkWritable(out)
-            let outURL = URL(fileURLWithPath: out)
-            let tmp = outURL.deletingLastPathComponent().appendingPathComponent(".\(outURL.lastPathComponent).tmp-\(getpid())")
-            try? fm.removeItem(at: tmp)
-            do {
-                try fm.createDirectory(at: tmp, withIntermediateDirectories: false)
+            try AtomicFolder.create(URL(fileURLWithPath: out)) { tmp in
                 var w = SafeTensorsWriter(metadata: ["format": "pt", "quantbench.random_seed": "\(seed)"])
                 for (name, t) in BertRandomInit.weights(config: config, seed: seed) { try w.add(name, t) }
                 try w.write(to: tmp.appendingPathComponent("model.safetensors"))
@@ -48,10 +45,6 @@ struct ModelCommand: ParsableCommand {
                 cfg.id2label = ["0": "LABEL_0", "1": "LABEL_1"]
                 try enc.encode(cfg).write(to: tmp.appendingPathComponent("config.json"))
                 try fm.copyItem(atPath: vocab, toPath: tmp.appendingPathComponent("vocab.txt").path)
-                try fm.moveItem(at: tmp, to: outURL)
-            } catch {
-                try? fm.removeItem(at: tmp)
-                throw error
             }
             print("wrote \(out): \(preset) shape, seed \(seed), random weights (for size and speed only)")
         }

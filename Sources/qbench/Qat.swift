@@ -7,6 +7,7 @@ import Foundation
 import Quantization
 import TensorCore
 import Training
+import _Support
 
 /// `qbench qat`: quantization-aware training of a fine-tuned FP32 classifier under a registered scheme; writes a
 /// quantized folder whose static ranges are the ones learned, for `qbench eval --scheme NAME`.
