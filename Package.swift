@@ -11,8 +11,8 @@ let package = Package(
     products: [
         .executable(name: "qbench", targets: ["qbench"]),
         .library(name: "QuantBenchKit", targets: ["TensorCore", "Checkpoints", "Tokenization", "BERT",
-                                                   "Quantization", "Datasets", "LayerStats", "Experiments", "Training",
-                                                   "NotebookExport"]),
+                                                   "Quantization", "Datasets", "LayerStats", "RunRecords", "Experiments",
+                                                   "Training", "Benchmark", "Sweep", "NotebookExport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -41,19 +41,32 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Tokenization"]),
         // Layer-wise error statistics and the HDF5 writer; data only (no BERT, no Quantization).
         .target(name: "LayerStats", dependencies: ["TensorCore", "CHDF5", "_Support"]),
+        // What a run folder holds, as data: manifest (with the experiment config as recorded), results, predictions,
+        // citation, the results.md/csv renderer, the stats.h5 layout constants. No BERT, no Yams, no experiment loader.
+        .target(name: "RunRecords", dependencies: ["Quantization", "Datasets", "_Support"]),
+        // Experiment files (strict YAML, validation), model wiring (model folders, a model + a scheme, quantized
+        // checkpoints, the evaluator) and layer statistics of schemes (StatsRun, StatsReport → stats.h5).
         .target(name: "Experiments", dependencies: [
-            "TensorCore", "Checkpoints", "Tokenization", "BERT", "Quantization", "Datasets", "LayerStats", "_Support",
-            .product(name: "Yams", package: "Yams"),
+            "RunRecords", "TensorCore", "Checkpoints", "Tokenization", "BERT", "Quantization", "Datasets", "LayerStats",
+            "_Support", .product(name: "Yams", package: "Yams"),
         ]),
         // Fine-tuning and quantization-aware training: backward passes, AdamW, the training loop.
         .target(name: "Training", dependencies: [
             "BERT", "Quantization", "TensorCore", "Checkpoints", "Datasets", "Tokenization", "_Support",
             .product(name: "RealModule", package: "swift-numerics"),
         ]),
+        // `qbench bench`: alternating timings of schemes, and of PyTorch / ONNX Runtime through a peer process.
+        .target(name: "Benchmark", dependencies: ["Experiments", "RunRecords", "BERT", "Datasets", "TensorCore", "_Support"]),
+        // `qbench sweep` / `qbench reproduce` / `qbench qat`: the sweep runner, run folders, reproduction, QAT rows.
+        .target(name: "Sweep", dependencies: [
+            "Experiments", "RunRecords", "Training", "LayerStats", "BERT", "Quantization", "Datasets", "Checkpoints",
+            "TensorCore", "_Support",
+        ]),
         // Run folders as Jupyter notebooks and Markdown: SVG plots, nbformat-4 writer, stats.h5 reader for figures.
-        .target(name: "NotebookExport", dependencies: ["Experiments", "LayerStats", "Checkpoints", "_Support"]),
+        .target(name: "NotebookExport", dependencies: ["RunRecords", "LayerStats", "_Support"]),
         .executableTarget(name: "qbench", dependencies: [
-            "Experiments", "NotebookExport", "TensorCore", "BERT", "Quantization", "Datasets", "Checkpoints", "LayerStats", "Training", "Tokenization", "_Support",
+            "Experiments", "Sweep", "Benchmark", "NotebookExport", "RunRecords", "TensorCore", "BERT", "Quantization",
+            "Datasets", "LayerStats", "Training", "_Support",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -76,15 +89,18 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["_TestSupport", "_CKernels"]),
         .testTarget(name: "DatasetsTests", dependencies: ["_TestSupport", "Datasets"]),
         .testTarget(name: "ExperimentsTests", dependencies: [
-            "_TestSupport", "Experiments", "BERT", "Datasets", "Tokenization", "TensorCore", "Checkpoints",
-            "Quantization", "LayerStats", "_Support",
+            "_TestSupport", "Experiments", "RunRecords", "Sweep", "BERT", "Datasets", "Tokenization", "TensorCore",
+            "Checkpoints", "Quantization", "LayerStats",
+        ]),
+        .testTarget(name: "BenchmarkTests", dependencies: [
+            "_TestSupport", "Benchmark", "Experiments", "BERT", "TensorCore", "_Support",
         ]),
         .testTarget(name: "LayerStatsTests", dependencies: ["_TestSupport", "LayerStats", "TensorCore"]),
         .testTarget(name: "TrainingTests", dependencies: [
             "_TestSupport", "Training", "BERT", "Checkpoints", "TensorCore", "Datasets", "Quantization", "Experiments",
         ]),
         .testTarget(name: "QBenchCLITests", dependencies: ["_TestSupport", "Checkpoints", "TensorCore", "LayerStats"]),
-        .testTarget(name: "NotebookExportTests", dependencies: ["_TestSupport", "NotebookExport", "Experiments"]),
+        .testTarget(name: "NotebookExportTests", dependencies: ["_TestSupport", "NotebookExport", "RunRecords"]),
     ],
     // Swift 5 language mode: kernels share raw buffers across DispatchQueue.concurrentPerform workers,
     // which strict Swift 6 concurrency checking cannot express without copies.

@@ -1,6 +1,7 @@
 import BERT
 import Foundation
 import Quantization
+import RunRecords
 import Yams
 import _Support
 
@@ -25,11 +26,7 @@ public struct Experiment: Sendable {
     public var qat: [QATEntry] = []
 
     /// An experiment file as read.
-    public struct Source: Codable, Sendable, Equatable {
-        public var path: String
-        public var text: String
-        public var sha256: String
-    }
+    public typealias Source = ExperimentSource
 
     /// True when some scheme needs a calibration pass.
     public var needsCalibration: Bool { schemes.contains { $0.requiresCalibration } }

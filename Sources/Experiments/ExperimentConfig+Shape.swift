@@ -1,4 +1,5 @@
 import Quantization
+import RunRecords
 
 /// The strict shape of an experiment file (every key at every level, including inline schemes), checked by
 /// `ConfigShape.check` before decoding. Keep in step with the `CodingKeys` of `ExperimentConfig`, `SweepSpec`,

@@ -1,6 +1,8 @@
 import BERT
+import Datasets
 import Foundation
 import Quantization
+import RunRecords
 import Tokenization
 
 /// A Hugging Face model folder opened for evaluation: the model and its tokenizer. Quantized folders written by
@@ -46,5 +48,14 @@ extension ModelFolder {
         }
         let batches = scheme.requiresCalibration ? try calibration() : []
         return (try ModelQuantization.apply(scheme, to: model, calibration: batches), scheme)
+    }
+}
+
+extension ModelFolder {
+    /// `data` tokenized with this folder's tokenizer (pairs truncated to `options.maxSeqLength`) and batched with
+    /// its pad token id.
+    public func batches(_ data: PairDataset, options: BatchingOptions) -> [BertBatch] {
+        Evaluator.batches(Evaluator.encode(data, tokenizer: tokenizer, maxLength: options.maxSeqLength), options: options,
+                          padId: Int32(model.config.padTokenId))
     }
 }

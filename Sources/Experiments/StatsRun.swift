@@ -3,6 +3,7 @@ import Datasets
 import Foundation
 import LayerStats
 import Quantization
+import RunRecords
 import TensorCore
 
 /// Options of a statistics run.

@@ -2,6 +2,7 @@ import ArgumentParser
 import BERT
 import Datasets
 import Experiments
+import RunRecords
 
 /// Where static schemes (e.g. `q8bert-static`) take their calibration examples from.
 struct CalibrationOptions: ParsableArguments {

@@ -1,6 +1,8 @@
 import _TestSupport
 import Experiments
 import Foundation
+import RunRecords
+import Sweep
 import XCTest
 
 /// Strict validation of experiment files: every bad case names the file, the key path and the expected type, and

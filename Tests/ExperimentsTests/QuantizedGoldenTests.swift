@@ -3,6 +3,7 @@ import BERT
 import Datasets
 import Experiments
 import Quantization
+import RunRecords
 import TensorCore
 import XCTest
 

@@ -1,5 +1,4 @@
 import Foundation
-import TensorCore
 import _Support
 
 /// The machine and build a run happened on (the manifest's `environment`).
@@ -21,21 +20,25 @@ public struct RunEnvironment: Codable, Sendable, Equatable {
     public var blasConfig: String
     public var logicalCores: Int
 
+    public init(quantbenchVersion: String, gitCommit: String, gitDirty: Bool?, swiftCompiler: String, swiftRuntime: String?,
+                os: String, cpu: String, cpuFeatures: [String], blasCore: String, blasConfig: String, logicalCores: Int) {
+        self.quantbenchVersion = quantbenchVersion
+        self.gitCommit = gitCommit
+        self.gitDirty = gitDirty
+        self.swiftCompiler = swiftCompiler
+        self.swiftRuntime = swiftRuntime
+        self.os = os
+        self.cpu = cpu
+        self.cpuFeatures = cpuFeatures
+        self.blasCore = blasCore
+        self.blasConfig = blasConfig
+        self.logicalCores = logicalCores
+    }
+
     enum CodingKeys: String, CodingKey {
         case quantbenchVersion = "quantbench_version", gitCommit = "git_commit", gitDirty = "git_dirty"
         case swiftCompiler = "swift_compiler", swiftRuntime = "swift_runtime", os, cpu
         case cpuFeatures = "cpu_features", blasCore = "blas_core", blasConfig = "blas_config"
         case logicalCores = "logical_cores"
-    }
-
-    /// The running process's environment.
-    public static func capture() -> RunEnvironment {
-        let (commit, dirty) = BuildInfo.gitState()
-        let cpu = CPUInfo.current
-        return RunEnvironment(quantbenchVersion: QuantBenchVersion.current, gitCommit: commit, gitDirty: dirty,
-                              swiftCompiler: BuildInfo.compilerVersion, swiftRuntime: BuildInfo.swiftRuntime,
-                              os: BuildInfo.osDescription, cpu: cpu.brand, cpuFeatures: cpu.features,
-                              blasCore: BLASRuntime.coreName, blasConfig: BLASRuntime.config,
-                              logicalCores: ProcessInfo.processInfo.activeProcessorCount)
     }
 }

@@ -1,4 +1,5 @@
 import _TestSupport
+import Benchmark
 import BERT
 import Experiments
 import Foundation

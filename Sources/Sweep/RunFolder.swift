@@ -1,13 +1,15 @@
+import Experiments
 import Foundation
 import _Support
+import RunRecords
 
 /// Writes a sweep's run folder `<output>/<name>-<UTC timestamp>/` atomically (`AtomicFolder`): everything goes
 /// into a hidden temporary folder beside it, which is renamed into place only when the run and every file succeeded. An error
 /// leaves nothing behind (the temporary folder is removed, and so is an output folder the run created).
 ///
 /// Contents: `results.json`, `results.csv`, `results.md`, `manifest.json`, `CITATION.cff`, `citation.bib`,
-/// `experiment.yaml` (the config file as read), `predictions/<scheme>.threads-<n>.jsonl`, and `stats.h5` when a
-/// `SweepStatisticsWriter` is linked and the config asks for statistics, and `qat/<scheme>+qat/` (a quantized model
+/// `experiment.yaml` (the config file as read), `predictions/<scheme>.threads-<n>.jsonl`, `stats.h5` when the
+/// config asks for statistics, and `qat/<scheme>+qat/` (a quantized model
 /// folder `qbench eval --model` reads) for every QAT row.
 public enum RunFolder {
     /// The run folder's name: `<name>-<yyyyMMdd'T'HHmmss'Z'>`.
@@ -22,8 +24,7 @@ public enum RunFolder {
     /// Runs `experiment` and writes its folder; returns the folder's URL.
     /// - Throws: `ExperimentError` (nothing written) when the output folder cannot be created or written, or
     ///   any error of the run.
-    public static func runAndWrite(_ experiment: Experiment, command: [String], statistics: SweepStatisticsWriter? = nil,
-                                   qat: SweepQATTrainer? = nil, workingDirectory: URL? = nil,
+    public static func runAndWrite(_ experiment: Experiment, command: [String], workingDirectory: URL? = nil,
                                    progress: SweepRunner.Progress? = nil) throws -> URL {
         let fm = FileManager.default
         let cwd = workingDirectory ?? URL(fileURLWithPath: fm.currentDirectoryPath)
@@ -36,8 +37,8 @@ public enum RunFolder {
             try AtomicFolder.create(final) { tmp in
                 try fm.createDirectory(at: tmp.appendingPathComponent("predictions"), withIntermediateDirectories: true)
                 let environment = RunEnvironment.capture()   // git state as the run starts
-                let outcome = try SweepRunner.run(experiment, runID: runID, statistics: statistics,
-                                                  statisticsURL: tmp.appendingPathComponent("stats.h5"), qat: qat,
+                let outcome = try SweepRunner.run(experiment, runID: runID,
+                                                  statisticsURL: tmp.appendingPathComponent("stats.h5"), command: command,
                                                   qatDirectory: tmp.appendingPathComponent("qat"), progress: progress)
                 let manifest = try RunManifest.make(experiment: experiment, outcome: outcome, command: command,
                                                     environment: environment)
@@ -102,14 +103,5 @@ public enum RunFolder {
             n += 1
         }
         return id
-    }
-
-    /// Reads `predictions/<scheme>.threads-<n>.jsonl` of a run folder.
-    public static func predictions(in folder: URL, scheme: String, threads: Int) throws -> PredictionSet {
-        let url = folder.appendingPathComponent("predictions").appendingPathComponent(PredictionSet.fileName(scheme: scheme, threads: threads))
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw ExperimentError.badPath(path: url.path, reason: "missing predictions file")
-        }
-        return try PredictionSet.parse(data, file: url.path)
     }
 }

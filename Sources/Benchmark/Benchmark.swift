@@ -1,5 +1,6 @@
 import BERT
 import Datasets
+import Experiments
 import Foundation
 import _Support
 import TensorCore
