@@ -59,3 +59,21 @@ extension ModelFolder {
                           padId: Int32(model.config.padTokenId))
     }
 }
+
+extension ModelFolder {
+    /// The first `examples` pairs of `split` of `data` (TSV or task folder), batched with `options`: the calibration
+    /// batches of static schemes.
+    public func calibrationBatches(data: String, split: String, examples: Int, options: BatchingOptions) throws -> [BertBatch] {
+        let cal = try PairDataset.load(path: data, split: split)
+        return batches(PairDataset(path: cal.path, examples: Array(cal.examples.prefix(examples))), options: options)
+    }
+
+    /// Refuses a maximum sequence length longer than the model's position table.
+    /// - Throws: `ExperimentError.invalid`.
+    public func checkSequenceLength(_ options: BatchingOptions) throws {
+        let limit = model.config.maxPositionEmbeddings
+        guard options.maxSeqLength <= limit else {
+            throw ExperimentError.invalid("--max-seq-length \(options.maxSeqLength) exceeds the model's max_position_embeddings \(limit)")
+        }
+    }
+}

@@ -119,9 +119,8 @@ public enum SweepRunner {
         func calibrationBatches() throws -> [BertBatch] {
             if let calibration { return calibration }
             let spec = experiment.config.calibration
-            let cal = try PairDataset.load(path: experiment.calibrationPath, split: spec.split)
-            let b = folder.batches(PairDataset(path: cal.path, examples: Array(cal.examples.prefix(spec.examples))),
-                                   options: experiment.config.batching)
+            let b = try folder.calibrationBatches(data: experiment.calibrationPath, split: spec.split,
+                                                  examples: spec.examples, options: experiment.config.batching)
             calibration = b
             return b
         }
