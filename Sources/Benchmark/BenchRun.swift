@@ -107,7 +107,7 @@ public enum BenchRun {
 
         var variants: [Benchmark.Variant] = []
         for s in request.schemes {
-            let (m, used) = try folder.model(for: s) {
+            let (m, used, _) = try folder.model(for: s) {
                 try folder.calibrationBatches(data: request.calibration.data, split: request.calibration.split,
                                               examples: request.calibration.examples, options: options)
             }

@@ -43,7 +43,6 @@ extension ExperimentConfig {
                 ("data", path, false), ("split", .string, false), ("examples", positive, false),
             ]), false),
             ("statistics", .mapping(name: "statistics", fields: [
-                ("weights", .boolean, false), ("activations", .boolean, false), ("input_ranges", .boolean, false),
                 ("sensitivity", .boolean, false), ("examples", nonNegative, false),
             ]), false),
             ("output", path, false),

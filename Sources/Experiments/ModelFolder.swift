@@ -37,17 +37,22 @@ public struct ModelFolder {
 
 extension ModelFolder {
     /// The model to evaluate under `scheme`: quantized on the fly from an FP32 folder, or the stored operators of a
-    /// quantized folder (which accepts only its own scheme or `fp32`, meaning "as stored").
-    public func model(for scheme: ModelScheme, calibration: () throws -> [BertBatch]) throws -> (BertModel, ModelScheme) {
+    /// quantized folder (which accepts only its own scheme or `fp32`, meaning "as stored"). `calibrations` are the
+    /// static ranges the model was calibrated with here (empty for dynamic schemes and stored folders);
+    /// `calibration` is asked for batches only when the scheme needs them.
+    public func model(for scheme: ModelScheme, calibration: () throws -> [BertBatch]) throws
+        -> (model: BertModel, scheme: ModelScheme, calibrations: [String: Calibration]) {
         if let stored = storedScheme {
             guard scheme.name == "fp32" || scheme.name == stored.name else {
                 throw ExperimentError.invalid("\(url.path) is already quantized with \(stored.name); "
                                               + "quantize the FP32 model with \(scheme.name) instead")
             }
-            return (model, stored)
+            return (model, stored, [:])
         }
-        let batches = scheme.requiresCalibration ? try calibration() : []
-        return (try ModelQuantization.apply(scheme, to: model, calibration: batches), scheme)
+        try scheme.validate()
+        let ranges = scheme.requiresCalibration
+            ? try ModelQuantization.calibrate(scheme, model: model, batches: try calibration()) : [:]
+        return (try ModelQuantization.apply(scheme, to: model, calibrations: ranges), scheme, ranges)
     }
 }
 

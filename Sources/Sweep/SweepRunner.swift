@@ -137,8 +137,8 @@ public enum SweepRunner {
     static func quantize(_ experiment: Experiment, inputs: Inputs, progress: Progress?) throws -> [RunModel] {
         try experiment.schemes.map { s in
             progress?("quantizing \(s.name)", 0, 1)
-            let (m, used) = try inputs.folder.model(for: s, calibration: inputs.calibrationBatches)
-            return RunModel(scheme: used, model: m, calibrations: [:])
+            let (m, used, calibrations) = try inputs.folder.model(for: s, calibration: inputs.calibrationBatches)
+            return RunModel(scheme: used, model: m, calibrations: calibrations)
         }
     }
 
@@ -157,7 +157,7 @@ public enum SweepRunner {
             training[entry.name] = try QuantizationAwareTraining.trainRow(
                 entry, modelFolder: experiment.modelPath, maxSeqLength: experiment.config.batching.maxSeqLength,
                 threads: experiment.config.threads.max() ?? 1, output: out, progress: progress)
-            var (m, used) = try ModelFolder(path: out.path).model(for: entry.scheme) { [] }
+            var (m, used, _) = try ModelFolder(path: out.path).model(for: entry.scheme) { [] }
             used.name = entry.name
             models.append(RunModel(scheme: used, model: m, calibrations: [:]))
         }

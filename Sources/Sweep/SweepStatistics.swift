@@ -1,7 +1,6 @@
 import BERT
 import Experiments
 import Foundation
-import Quantization
 import RunRecords
 import _Support
 
@@ -20,7 +19,7 @@ enum SweepStatistics {
                       variants: [SweepRunner.RunModel], batches: [BertBatch], modelFolder: String, dataFile: String,
                       command: String) throws {
         let report = try StatsRun.run(model: baseline.model,
-                                      quantized: variants.map { ($0.scheme, $0.model, [String: Calibration]()) },
+                                      quantized: variants.map { ($0.scheme, $0.model, $0.calibrations) },
                                       batches: batches, labels: nil,
                                       options: StatsOptions(sensitivity: request.sensitivity))
         let provenance = try StatsProvenance.collect(modelFolder: modelFolder, dataFile: dataFile,

@@ -37,7 +37,7 @@ struct Eval: ParsableCommand {
         let options = batching.options
         let encodings = Evaluator.encode(dataset, tokenizer: folder.tokenizer, maxLength: batching.maxSeqLength)
         let batches = Evaluator.batches(encodings, options: options, padId: Int32(folder.model.config.padTokenId))
-        let (runModel, runScheme) = try folder.model(for: modelScheme) {
+        let (runModel, runScheme, _) = try folder.model(for: modelScheme) {
             try calibration.batches(folder: folder, options: options, defaultData: data)
         }
         let bar = ProgressBar(label: "eval \(runScheme.name)")
