@@ -1,12 +1,7 @@
 import ArgumentParser
 import Benchmark
-import BERT
-import Checkpoints
-import Datasets
 import Experiments
 import Foundation
-import TensorCore
-import _Support
 
 /// `qbench bench`: time schemes side by side (alternating A B A B, optionally with PyTorch and ONNX Runtime peers)
 /// and print medians and ratios.

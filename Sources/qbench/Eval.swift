@@ -1,5 +1,4 @@
 import ArgumentParser
-import Checkpoints
 import Datasets
 import BERT
 import Experiments

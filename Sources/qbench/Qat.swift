@@ -1,7 +1,7 @@
 import ArgumentParser
 import Experiments
-import Sweep
 import Foundation
+import Sweep
 import TensorCore
 import Training
 import _Support

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Checkpoints
 import Datasets
 import Experiments
 import Foundation
