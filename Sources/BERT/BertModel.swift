@@ -1,4 +1,3 @@
-import COpenBLAS
 import Foundation
 import TensorCore
 
@@ -236,13 +235,12 @@ public struct BertModel: Sendable {
                     // columns than are used, so the L used ones are the full-width values bit for bit.
                     let N = min(S, L + 8)
                     let off = b * S * H + h * d
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(S), Int32(N), Int32(d),
-                                1, qb + off, Int32(H), kb + off, Int32(H), 0, scores, Int32(N))
+                    Gemm.sgemm(transB: true, m: S, n: N, k: d, a: qb + off, lda: H, b: kb + off, ldb: H,
+                               c: scores, ldc: N)
                     for i in 0..<S {
                         Elementwise.maskedSoftmax(scores + i * N, width: L, scale: scale, keep: mb + b * S)
                     }
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(S), Int32(d), Int32(L),
-                                1, scores, Int32(N), vb + off, Int32(H), 0, cb + off, Int32(H))
+                    Gemm.sgemm(m: S, n: d, k: L, a: scores, lda: N, b: vb + off, ldb: H, c: cb + off, ldc: H)
                 }
             }
         }}}}}}

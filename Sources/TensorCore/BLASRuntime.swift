@@ -95,8 +95,7 @@ public enum BLASRuntime {
         var best = Double.infinity
         for _ in 0..<5 {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(k),
-                        b, Int32(n), 0, &c, Int32(n))
+            Gemm.sgemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &c, ldc: n)
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
         }
         return 2 * Double(m * n * k) / best / 1e9

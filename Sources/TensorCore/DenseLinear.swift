@@ -1,11 +1,9 @@
-import COpenBLAS
-
 /// FP32 fully connected layer, PyTorch `nn.Linear` layout.
 ///
 /// `weight` is `[out, in]` (row `n` holds the weights of output `n`), `bias` is `[out]`.
-/// `y = x · Wᵀ + b`, computed with `cblas_sgemm(RowMajor, NoTrans, Trans)`: one call, or — when OpenBLAS is
-/// single-threaded and `Parallel.threads > 1` (inside `Parallel.withSingleThreadedBLAS`) — one call per chunk of
-/// rows, split over our workers.
+/// `y = x · Wᵀ + b`, computed with `Gemm.sgemm(transB: true)` (`cblas_sgemm(RowMajor, NoTrans, Trans)`): one
+/// call, or — when OpenBLAS is single-threaded and `Parallel.threads > 1` (inside `Parallel.withSingleThreadedBLAS`)
+/// — one call per chunk of rows, split over our workers.
 public struct DenseLinear: LinearOp {
     /// `[outFeatures, inFeatures]`.
     public let weight: Tensor
@@ -34,8 +32,8 @@ public struct DenseLinear: LinearOp {
                     if let b {
                         for r in 0..<range.count { (yr + r * n).update(from: b, count: n) }
                     }
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(range.count), Int32(n), Int32(k),
-                                1, xr, Int32(k), w.baseAddress!, Int32(k), b == nil ? 0 : 1, yr, Int32(n))
+                    Gemm.sgemm(transB: true, m: range.count, n: n, k: k, a: xr, lda: k, b: w.baseAddress!, ldb: k,
+                               beta: b == nil ? 0 : 1, c: yr, ldc: n)
                 }
                 if split { Parallel.forChunks(rows, minChunk: 32, body) } else { body(0..<rows) }
             }

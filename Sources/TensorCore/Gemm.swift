@@ -1,7 +1,8 @@
 import COpenBLAS
 
-/// General matrix multiply on row-major buffers, the BLAS entry point for modules that do not import COpenBLAS
-/// (training's forward and backward passes):
+/// General matrix multiply on row-major buffers: the one FP32/FP64 GEMM entry point (`DenseLinear`, BERT's
+/// attention, training's forward and backward passes, the doctor's sgemm timing); no other module calls
+/// `cblas_*gemm` itself:
 ///
 ///     C[m, n] = alpha · op(A) · op(B) + beta · C        op(X) = X or Xᵀ
 ///

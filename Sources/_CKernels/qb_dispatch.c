@@ -1,11 +1,15 @@
-// The one place that chooses kernels (STYLE.md point 6). A kernel family is a row of function pointers; the
-// active family is picked once from qb_cpu_detect() (pthread_once, so concurrent first calls are safe) and can be
-// overridden by qb_qgemm_force_kernel for tests. Packed GEMMs run the family that made the pack.
+// The one place that chooses kernels (STYLE.md point 6). A kernel family is a row of function pointers: the int8
+// GEMMs and every other kernel with an ISA variant (activation quantize, min/max, requantize, fp16 conversion, and
+// the vector math of qb_vmath.h: GELU, masked softmax, LayerNorm). The active family is picked once from
+// qb_cpu_detect() (pthread_once, so concurrent first calls are safe) and can be overridden by
+// qb_qgemm_force_kernel for tests, which then switches every kernel of the row at once. Packed GEMMs run the
+// family that made the pack.
 //
-// Families: "avx512vnni" (AVX512F/BW/VL/DQ + VNNI, plus AVX2/FMA/F16C for the non-GEMM helpers),
-//           "avx2" (AVX2 + FMA + F16C), "ref" (portable C).
+// Families: "avx512vnni" (AVX512F/BW/VL/DQ + VNNI, plus AVX2/FMA/F16C for the non-GEMM kernels),
+//           "avx2" (AVX2 + FMA + F16C), "ref" (portable C, the scalar references).
 #include "qb_kernels_internal.h"
 #include "qb_cpu.h"
+#include "qb_vmath.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -23,6 +27,10 @@ typedef struct qb_family {
                     const int32_t *, int, const float *, float *, int);
     void (*to_f16)(const float *, size_t, uint16_t *);
     void (*from_f16)(const uint16_t *, size_t, float *);
+    const char *vmath_name; // suffix of the vector-math kernels below (qb_vmath_kernel_name)
+    void (*gelu_erf)(float *, size_t);
+    void (*softmax_masked)(float *, size_t, float, const float *);
+    void (*add_layernorm)(float *, const float *, size_t, size_t, const float *, const float *, float);
 } qb_family;
 
 #if QB_X86
@@ -45,15 +53,18 @@ static void qb_qgemm_s8s8_packed_f32_avx512vnni(int M, const int8_t *A, int lda,
 static const qb_family qb_families[] = {
     {"ref", qb_qgemm_u8s8_packed_ref, qb_qgemm_s8s8_packed_ref, qb_qgemm_u8s8_packed_f32_ref,
      qb_qgemm_s8s8_packed_f32_ref, qb_quantize_u8_ref, qb_quantize_s8_ref,
-     qb_minmax_f32_ref, qb_requant_f32_ref, qb_f32_to_f16_ref, qb_f16_to_f32_ref},
+     qb_minmax_f32_ref, qb_requant_f32_ref, qb_f32_to_f16_ref, qb_f16_to_f32_ref,
+     "ref", qb_gelu_erf_f32_ref, qb_softmax_masked_f32_ref, qb_add_layernorm_f32_ref},
 #if QB_X86
     {"avx2", qb_qgemm_u8s8_packed_avx2, qb_qgemm_s8s8_packed_avx2, qb_qgemm_u8s8_packed_f32_avx2,
      qb_qgemm_s8s8_packed_f32_avx2, qb_quantize_u8_avx2,
-     qb_quantize_s8_avx2, qb_minmax_f32_avx2, qb_requant_f32_avx2, qb_f32_to_f16_avx2, qb_f16_to_f32_avx2},
+     qb_quantize_s8_avx2, qb_minmax_f32_avx2, qb_requant_f32_avx2, qb_f32_to_f16_avx2, qb_f16_to_f32_avx2,
+     "avx2", qb_gelu_erf_f32_avx2, qb_softmax_masked_f32_avx2, qb_add_layernorm_f32_avx2},
     {"avx512vnni", qb_qgemm_u8s8_packed_avx512vnni, qb_qgemm_s8s8_packed_avx512vnni,
      qb_qgemm_u8s8_packed_f32_avx512vnni, qb_qgemm_s8s8_packed_f32_avx512vnni,
      qb_quantize_u8_avx2, qb_quantize_s8_avx2, qb_minmax_f32_avx2, qb_requant_f32_avx2, qb_f32_to_f16_avx2,
-     qb_f16_to_f32_avx2},
+     qb_f16_to_f32_avx2,
+     "avx2", qb_gelu_erf_f32_avx2, qb_softmax_masked_f32_avx2, qb_add_layernorm_f32_avx2},
 #endif
 };
 #define QB_NFAMILIES ((int)(sizeof(qb_families) / sizeof(qb_families[0])))
@@ -149,3 +160,16 @@ void qb_requant_f32(int M, int N, const int32_t *C, int ldc,
 
 void qb_f32_to_f16(const float *x, size_t n, uint16_t *h) { qb_family_active()->to_f16(x, n, h); }
 void qb_f16_to_f32(const uint16_t *h, size_t n, float *x) { qb_family_active()->from_f16(h, n, x); }
+
+void qb_gelu_erf_f32(float *x, size_t n) { qb_family_active()->gelu_erf(x, n); }
+
+void qb_softmax_masked_f32(float *x, size_t n, float scale, const float *keep) {
+    qb_family_active()->softmax_masked(x, n, scale, keep);
+}
+
+void qb_add_layernorm_f32(float *x, const float *residual, size_t rows, size_t width, const float *gamma,
+                          const float *beta, float eps) {
+    qb_family_active()->add_layernorm(x, residual, rows, width, gamma, beta, eps);
+}
+
+const char *qb_vmath_kernel_name(void) { return qb_family_active()->vmath_name; }

@@ -1,5 +1,5 @@
 // LayerNorm with an optional fused residual add, reference + AVX2 (declared in qb_vmath.h, dispatched in
-// qb_vmath.c). The reference is the loop BertModel ran in Swift before: double accumulation of the mean and the
+// qb_dispatch.c). The reference is the loop BertModel ran in Swift before: double accumulation of the mean and the
 // biased variance, then float (t − m) · inv · gamma + beta, each step rounded (no FMA: FP contraction is off).
 #pragma STDC FP_CONTRACT OFF
 #include "qb_vmath.h"

@@ -1,7 +1,7 @@
+// Vector-math kernels: exact-erf GELU and masked softmax rows, scalar reference and AVX2. The un-suffixed entry
+// points (and LayerNorm's) are chosen with the GEMMs' kernel family in qb_dispatch.c.
 #include "qb_vmath.h"
-#include "qb_cpu.h"
 #include <math.h>
-#include <pthread.h>
 
 // ---- Scalar references ---------------------------------------------------------------------------------------
 void qb_gelu_erf_f32_ref(float *x, size_t n) {
@@ -126,34 +126,3 @@ void qb_softmax_masked_f32_avx2(float *x, size_t n, float scale, const float *ke
     qb_softmax_masked_f32_ref(x, n, scale, keep);
 }
 #endif
-
-// ---- Dispatch ------------------------------------------------------------------------------------------------
-static int qb_vmath_use_avx2 = 0;
-static pthread_once_t qb_vmath_once = PTHREAD_ONCE_INIT;
-static void qb_vmath_init(void) {
-    qb_cpu_features f;
-    qb_cpu_detect(&f);
-    qb_vmath_use_avx2 = f.avx2 && f.fma;
-}
-
-void qb_gelu_erf_f32(float *x, size_t n) {
-    pthread_once(&qb_vmath_once, qb_vmath_init);
-    if (qb_vmath_use_avx2) qb_gelu_erf_f32_avx2(x, n); else qb_gelu_erf_f32_ref(x, n);
-}
-
-void qb_softmax_masked_f32(float *x, size_t n, float scale, const float *keep) {
-    pthread_once(&qb_vmath_once, qb_vmath_init);
-    if (qb_vmath_use_avx2) qb_softmax_masked_f32_avx2(x, n, scale, keep); else qb_softmax_masked_f32_ref(x, n, scale, keep);
-}
-
-void qb_add_layernorm_f32(float *x, const float *residual, size_t rows, size_t width, const float *gamma,
-                          const float *beta, float eps) {
-    pthread_once(&qb_vmath_once, qb_vmath_init);
-    if (qb_vmath_use_avx2) qb_add_layernorm_f32_avx2(x, residual, rows, width, gamma, beta, eps);
-    else qb_add_layernorm_f32_ref(x, residual, rows, width, gamma, beta, eps);
-}
-
-const char *qb_vmath_kernel_name(void) {
-    pthread_once(&qb_vmath_once, qb_vmath_init);
-    return qb_vmath_use_avx2 ? "avx2" : "ref";
-}

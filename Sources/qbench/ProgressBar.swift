@@ -7,17 +7,15 @@ final class ProgressBar {
     var label: String
     private let terminal: Bool
     private let logInterval: TimeInterval
-    private var start = Date()
+    private let start = Date()
     private var lastDraw = Date.distantPast
     private var lastLog: Date
-    private var lastLabel: String
 
     init(label: String, terminal: Bool = isatty(2) != 0, logInterval: TimeInterval = 30) {
         self.label = label
         self.terminal = terminal
         self.logInterval = logInterval
         self.lastLog = Date()
-        self.lastLabel = label
     }
 
     func update(_ done: Int, _ total: Int) {
@@ -28,11 +26,6 @@ final class ProgressBar {
     func update(_ done: Int, _ total: Int, detail: String) {
         guard total > 0 else { return }
         let now = Date()
-        if label != lastLabel {  // a new step (e.g. the next scheme of a sweep): rates and ETA start again
-            lastLabel = label
-            start = now
-            lastLog = now
-        }
         let elapsed = now.timeIntervalSince(start)
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let eta = rate > 0 ? Double(total - done) / rate : 0

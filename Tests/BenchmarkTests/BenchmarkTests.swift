@@ -36,9 +36,9 @@ final class BenchmarkTests: XCTestCase {
     /// peer calls interleave as A B peer A B peer, and peer rows from each round merge into one row.
     func testRunExecutesTheScheduleAndMergesPeerRounds() throws {
         let folder = try ModelFolder(path: Fixtures.tinyBert.path)
-        let batches = [BertBatch(sequences: [([101, 2000, 102], [0, 0, 0]), ([101, 2001, 2002, 102], [0, 0, 1, 1])],
+        let batches = [BertBatch(sequences: [([101, 20, 102], [0, 0, 0]), ([101, 21, 22, 102], [0, 0, 1, 1])],
                                  padTo: 8),
-                       BertBatch(sequences: [([101, 2003, 102], [0, 0, 0])], padTo: 8)]
+                       BertBatch(sequences: [([101, 23, 102], [0, 0, 0])], padTo: 8)]
         let variants = [Benchmark.Variant(name: "a", model: folder.model), Benchmark.Variant(name: "b", model: folder.model)]
         var log: [String] = []
         var peerSeconds = 10.0

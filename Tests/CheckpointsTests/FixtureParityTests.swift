@@ -17,8 +17,8 @@ final class FixtureParityTests: XCTestCase {
         XCTAssertEqual(file.metadata, ["format": "pt"])
         let info = try file.info("bert.embeddings.word_embeddings.weight")
         XCTAssertEqual(info.dtype, .f32)
-        XCTAssertEqual(info.shape, [30522, 64])
-        XCTAssertEqual(info.byteRange.count, 30522 * 64 * 4)
+        XCTAssertEqual(info.shape, [1000, 64])
+        XCTAssertEqual(info.byteRange.count, 1000 * 64 * 4)
         XCTAssertEqual(try file.rawBytes("classifier.bias").count, 8)
     }
 

@@ -24,19 +24,6 @@ final class ElementwiseParityTests: XCTestCase {
         return x
     }
 
-    func forEachFamily(_ body: (KernelFamily) throws -> Void) throws {
-        var ran = 0
-        for family in KernelFamily.allCases {
-            do {
-                try withKernel(family) { try body(family) }
-                ran += 1
-            } catch is XCTSkip {
-                continue // reported by the GEMM parity test; elementwise kernels of that family are not run here
-            }
-        }
-        XCTAssertGreaterThanOrEqual(ran, 1)
-    }
-
     struct QuantCase { let invScale: Float; let zp: Int32; let qmin: Int32; let qmax: Int32 }
     static let u8Cases = [
         QuantCase(invScale: 1, zp: 0, qmin: 0, qmax: 255), QuantCase(invScale: 1, zp: 3, qmin: 0, qmax: 255),

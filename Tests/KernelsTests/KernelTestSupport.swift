@@ -35,6 +35,23 @@ func withKernel<T>(_ family: KernelFamily, _ body: () throws -> T) throws -> T {
     return try body()
 }
 
+/// Runs `body` once per family this CPU supports, that family forced; returns how many ran (at least 1, asserted).
+/// Unsupported families are skipped silently here: the GEMM parity test reports them.
+@discardableResult
+func forEachFamily(_ body: (KernelFamily) throws -> Void) throws -> Int {
+    var ran = 0
+    for family in KernelFamily.allCases {
+        do {
+            try withKernel(family) { try body(family) }
+            ran += 1
+        } catch is XCTSkip {
+            continue
+        }
+    }
+    XCTAssertGreaterThanOrEqual(ran, 1)
+    return ran
+}
+
 /// Packs B [N, K] with the active family. The caller frees with qb_packed_free.
 func pack(_ b: [Int8], n: Int, k: Int) -> OpaquePointer {
     let p = b.withUnsafeBufferPointer { qb_pack_s8($0.baseAddress, Int32(n), Int32(k), Int32(k)) }

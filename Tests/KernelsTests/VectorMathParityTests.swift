@@ -2,8 +2,50 @@ import _CKernels
 import XCTest
 
 /// AVX2 GELU and softmax against their libm references (float approximations: bounded, not bit-exact); AVX2
-/// LayerNorm (+ residual) against its scalar reference (double sums in another order: equal up to a float ulp).
+/// LayerNorm (+ residual) against its scalar reference (double sums in another order: equal up to a float ulp);
+/// and the dispatched entry points, which follow the one kernel-family table of qb_dispatch.c.
 final class VectorMathParityTests: XCTestCase {
+    /// With each family forced (`qb_qgemm_force_kernel`), the un-suffixed GELU, masked softmax and LayerNorm run
+    /// that family's kernels: bit-identical to calling `_ref` (family "ref") or `_avx2` ("avx2", "avx512vnni")
+    /// directly. Forcing the reference thus reaches the vector math as it reaches the GEMMs.
+    func testForcedFamilySelectsItsVectorMathKernels() throws {
+        var r = XorShift32(seed: 7)
+        let width = 131, rows = 3   // not a multiple of 8: vector body and scalar tail
+        let x: [Float] = (0..<(rows * width)).map { _ in r.float(-6, 6) }
+        let res: [Float] = (0..<(rows * width)).map { _ in r.float(-2, 2) }
+        let gamma: [Float] = (0..<width).map { _ in r.float(0.5, 1.5) }
+        let beta: [Float] = (0..<width).map { _ in r.float(-0.2, 0.2) }
+        var keep: [Float] = (0..<width).map { i in i % 5 == 3 ? 0 : 1 }
+        keep[width - 1] = 1
+        let ran = try forEachFamily { family in
+            let suffix = family == .ref ? "ref" : "avx2"
+            XCTAssertEqual(String(cString: qb_vmath_kernel_name()), suffix, "\(family)")
+            var got = x, want = x
+            qb_gelu_erf_f32(&got, got.count)
+            if family == .ref { qb_gelu_erf_f32_ref(&want, want.count) } else { qb_gelu_erf_f32_avx2(&want, want.count) }
+            XCTAssertEqual(bits(got), bits(want), "GELU under \(family)")
+
+            got = Array(x.prefix(width)); want = got
+            qb_softmax_masked_f32(&got, width, 0.125, keep)
+            if family == .ref { qb_softmax_masked_f32_ref(&want, width, 0.125, keep) }
+            else { qb_softmax_masked_f32_avx2(&want, width, 0.125, keep) }
+            XCTAssertEqual(bits(got), bits(want), "masked softmax under \(family)")
+
+            got = x; want = x
+            qb_add_layernorm_f32(&got, res, rows, width, gamma, beta, 1e-12)
+            if family == .ref { qb_add_layernorm_f32_ref(&want, res, rows, width, gamma, beta, 1e-12) }
+            else { qb_add_layernorm_f32_avx2(&want, res, rows, width, gamma, beta, 1e-12) }
+            XCTAssertEqual(bits(got), bits(want), "LayerNorm under \(family)")
+        }
+        // Where AVX2 runs, the two kernels differ on these inputs, so the check above tells them apart.
+        if ran > 1 {
+            var a = x, b = x
+            qb_gelu_erf_f32_ref(&a, a.count)
+            qb_gelu_erf_f32_avx2(&b, b.count)
+            XCTAssertNotEqual(bits(a), bits(b), "GELU _ref and _avx2 agree bit for bit: the test cannot tell them apart")
+        }
+    }
+
     func testGeluAVX2WithinOneMicroOfReference() throws {
         var f = qb_cpu_features()
         qb_cpu_detect(&f)

@@ -11,18 +11,27 @@ import FoundationXML
 /// on re-export, Python cells that run against the bundled stats.h5 (when h5py, pandas and matplotlib are
 /// installed), and one clear error with nothing written for bad input.
 final class ExportCLITests: XCTestCase {
-    nonisolated(unsafe) static var cached: URL?
+    /// The set-up sweep's outcome, run once: its run folder, or the error every test that needs it rethrows.
+    nonisolated(unsafe) static var cached: Result<URL, Error>?
 
     /// A small sweep with statistics on the tiny fixture (FP32, two listed schemes, two ablation variants),
-    /// shared by the tests; each test copies what it changes.
+    /// shared by the tests; each test copies what it changes. A failed sweep throws `CLI.Failure`, so each test
+    /// that calls this fails with the sweep's message (a broken sweep is a failure, never a skip).
     static func sweep() throws -> URL {
-        if let cached { return cached }
+        if let cached { return try cached.get() }
+        let result = Result { try makeSweep(model: Fixtures.tinyBert) }
+        cached = result
+        return try result.get()
+    }
+
+    /// Runs `qbench sweep` on the export test config with `model`; returns the one run folder it wrote.
+    static func makeSweep(model: URL) throws -> URL {
         let root = try CLI.tempDir()
         let config = root.appendingPathComponent("tiny-export.yaml")
         try """
             name: tiny-export
             description: export test sweep
-            model: \(Fixtures.tinyBert.path)
+            model: \(model.path)
             data: {path: \(Fixtures.projectRoot.appendingPathComponent("data/glue/MRPC").path), split: dev, limit: 16}
             batching: {batch_size: 8, max_seq_length: 64, pad_to_max: false}
             schemes: [pytorch-dynamic, fp16]
@@ -35,12 +44,28 @@ final class ExportCLITests: XCTestCase {
             output: \(root.appendingPathComponent("runs").path)
             """.write(to: config, atomically: true, encoding: .utf8)
         let r = try CLI.run(["sweep", config.path])
-        guard r.status == 0 else { throw XCTSkip("sweep failed: \(r.stderr)") }
+        guard r.status == 0 else {
+            throw CLI.Failure("set-up sweep failed (qbench sweep exited with status \(r.status)): \(r.stderr)")
+        }
         let runs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("runs").path)
-        guard runs.count == 1, let name = runs.first else { throw XCTSkip("expected one run folder, found \(runs)") }
-        let folder = root.appendingPathComponent("runs/\(name)")
-        cached = folder
-        return folder
+        guard runs.count == 1, let name = runs.first else {
+            throw CLI.Failure("set-up sweep: expected one run folder in \(root.path)/runs, found \(runs)")
+        }
+        return root.appendingPathComponent("runs/\(name)")
+    }
+
+    /// A set-up sweep that fails (here: its model folder does not exist) must reach the tests that need it as an
+    /// error, so XCTest reports them as failed; it is never turned into a skip.
+    func testFailedSetUpSweepIsAnErrorNotASkip() throws {
+        let missing = try CLI.tempDir().appendingPathComponent("no-such-model")
+        do {
+            let folder = try Self.makeSweep(model: missing)
+            XCTFail("a sweep of a missing model gave a run folder: \(folder.path)")
+        } catch let skip as XCTSkip {
+            XCTFail("a failed set-up sweep was turned into a skip: \(skip)")
+        } catch {
+            XCTAssertTrue("\(error)".contains("no-such-model"), "the error names the sweep's complaint: \(error)")
+        }
     }
 
     func export(_ run: URL, into dir: URL, name: String = "tiny", extra: [String] = []) throws -> CLI.Result {

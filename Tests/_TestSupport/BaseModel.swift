@@ -65,7 +65,7 @@ public enum BaseModel {
         let baseWeights = try SafeTensorsFile(url: base.appendingPathComponent("model.safetensors"))
         let head = try SafeTensorsFile(url: headURL)
         var writer = SafeTensorsWriter()
-        for name in baseWeights.names {
+        for name in baseWeights.names where !name.hasSuffix("position_ids") {  // a buffer, not a parameter
             let info = try baseWeights.info(name)
             let key = name.hasPrefix("bert.") ? name : "bert." + name
             guard !head.contains(key) else { continue }

@@ -26,7 +26,7 @@ public enum Golden {
         return out
     }
 
-    /// |a − b| ≤ tol, or relative where |b| > 1 (the tolerance rule). Returns the worst excess.
+    /// |a − b| ≤ tol, or relative where |b| > 1 (the golden tests' tolerance rule: absolute below 1, relative above). Returns the worst excess.
     public static func worst(_ a: [Float], _ b: [Float], tol: Float) -> (index: Int, got: Float, want: Float)? {
         precondition(a.count == b.count, "length \(a.count) vs \(b.count)")
         for i in a.indices {

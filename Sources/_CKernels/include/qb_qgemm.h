@@ -111,7 +111,8 @@ void qb_f16_to_f32(const uint16_t *h, size_t n, float *x);
 // ---- Introspection ------------------------------------------------------------------------------------------
 /// Name of the kernel family the dispatcher chose: "avx512vnni", "avx2" or "ref".
 const char *qb_qgemm_kernel_name(void);
-/// Test hook: force a kernel family ("ref", "avx2", "avx512vnni"); returns 0 if unsupported on this CPU.
+/// Test hook: force a kernel family ("ref", "avx2", "avx512vnni"); returns 0 if unsupported on this CPU. The
+/// family covers every dispatched kernel: the GEMMs and helpers here and the vector math of qb_vmath.h.
 int qb_qgemm_force_kernel(const char *name);
 
 #ifdef __cplusplus

@@ -1,4 +1,5 @@
-// Vectorised FP32 math for the encoder's non-GEMM ops: exact-erf GELU and masked softmax rows.
+// Vectorised FP32 math for the encoder's non-GEMM ops: exact-erf GELU, masked softmax rows, LayerNorm. The
+// un-suffixed entry points run the active kernel family's version (qb_dispatch.c, qb_qgemm_force_kernel).
 //
 // `_ref` versions use libm (erff, expf) and define correct. The AVX2 versions use the same approximations as
 // PyTorch's ATen Vectorized<float> on AVX2 (erf: Abramowitz–Stegun 7.1.26, |error| ≤ 1.5e-7; exp: Cephes-style
@@ -36,7 +37,9 @@ void qb_add_layernorm_f32_avx2(float *x, const float *residual, size_t rows, siz
 void qb_add_layernorm_f32(float *x, const float *residual, size_t rows, size_t width, const float *gamma,
                           const float *beta, float eps);
 
-/// Name of the vector-math family in use: "avx2" or "ref".
+/// Suffix of the vector-math kernels the active kernel family runs: "avx2" (families "avx2" and "avx512vnni") or
+/// "ref". The un-suffixed functions above go through the one dispatch table of qb_dispatch.c, so
+/// qb_qgemm_force_kernel("ref") makes them run their `_ref` versions, like every other kernel.
 const char *qb_vmath_kernel_name(void);
 
 #ifdef __cplusplus
