@@ -69,7 +69,12 @@ public struct RunManifest: Codable, Sendable {
     }
 
 
-    public init(schemaVersion: Int = 1, kind: String = "quantbench.sweep", run: String, command: [String], config: ExperimentConfig, configSHA256: String, configFile: ExperimentSource? = nil, modelPath: String, dataPath: String, calibrationPath: String, modelShape: String, randomWeightsSeed: String? = nil, schemes: [ModelScheme], variants: [SweepVariant], files: [FileHash], environment: RunEnvironment, threads: [Int], repeats: Int, seed: UInt64, started: String, finished: String, wallSeconds: Double, statistics: String) {
+    public init(schemaVersion: Int = 1, kind: String = "quantbench.sweep", run: String, command: [String],
+                config: ExperimentConfig, configSHA256: String, configFile: ExperimentSource? = nil,
+                modelPath: String, dataPath: String, calibrationPath: String, modelShape: String,
+                randomWeightsSeed: String? = nil, schemes: [ModelScheme], variants: [SweepVariant], files: [FileHash],
+                environment: RunEnvironment, threads: [Int], repeats: Int, seed: UInt64, started: String,
+                finished: String, wallSeconds: Double, statistics: String) {
         self.schemaVersion = schemaVersion
         self.kind = kind
         self.run = run

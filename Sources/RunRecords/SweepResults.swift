@@ -25,7 +25,8 @@ public struct SweepResults: Codable, Sendable {
     public var consistentAcrossThreads: Bool { schemes.allSatisfy(\.consistentAcrossThreads) }
 
 
-    public init(schemaVersion: Int = 1, run: String, experiment: String, examples: Int, labelled: Bool, threads: [Int], repeats: Int, schemes: [SchemeResult]) {
+    public init(schemaVersion: Int = 1, run: String, experiment: String, examples: Int, labelled: Bool,
+                threads: [Int], repeats: Int, schemes: [SchemeResult]) {
         self.schemaVersion = schemaVersion
         self.run = run
         self.experiment = experiment
@@ -116,7 +117,9 @@ public struct SchemeResult: Codable, Sendable, Equatable {
     public var modelMB: Double { Double(modelBytes) / 1e6 }
 
 
-    public init(scheme: String, kind: String, levels: [String: String]? = nil, metrics: ClassificationMetrics? = nil, modelBytes: Int, timings: [Timing], deltaF1: Double? = nil, flipsVsFP32: Int, threadFlips: [ThreadFlips], consistentAcrossThreads: Bool, training: QATTrainingReport? = nil) {
+    public init(scheme: String, kind: String, levels: [String: String]? = nil, metrics: ClassificationMetrics? = nil,
+                modelBytes: Int, timings: [Timing], deltaF1: Double? = nil, flipsVsFP32: Int,
+                threadFlips: [ThreadFlips], consistentAcrossThreads: Bool, training: QATTrainingReport? = nil) {
         self.scheme = scheme
         self.kind = kind
         self.levels = levels
