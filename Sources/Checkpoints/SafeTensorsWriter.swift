@@ -1,5 +1,6 @@
 import Foundation
 import TensorCore
+import _Support
 
 /// Builds a safetensors file from named tensors and writes it atomically.
 ///
@@ -138,6 +139,8 @@ public struct SafeTensorsWriter: Sendable {
         withUnsafeBytes(of: UInt64(header.count).littleEndian) { chunks.append(Data($0)) }
         chunks.append(header)
         for name in layoutOrder { chunks.append(entries[name]!.bytes) }
-        try AtomicFile.write(chunks, to: url)
+        do { try AtomicFile.write(chunks, to: url) } catch let SupportError.writeFailed(_, reason) {
+            throw CheckpointError.writeFailed(file: url.standardizedFileURL.path, reason: reason)
+        }
     }
 }

@@ -1,7 +1,9 @@
 import BERT
 import Foundation
 import Quantization
+import RunRecords
 import Yams
+import _Support
 
 /// A validated experiment: the config, its absolute paths and the full list of schemes to run (FP32 first, then
 /// `schemes`, then the sweep's variants). Everything a run needs has been checked; nothing has been written.
@@ -24,11 +26,7 @@ public struct Experiment: Sendable {
     public var qat: [QATEntry] = []
 
     /// An experiment file as read.
-    public struct Source: Codable, Sendable, Equatable {
-        public var path: String
-        public var text: String
-        public var sha256: String
-    }
+    public typealias Source = ExperimentSource
 
     /// True when some scheme needs a calibration pass.
     public var needsCalibration: Bool { schemes.contains { $0.requiresCalibration } }
@@ -202,27 +200,9 @@ public struct Experiment: Sendable {
         return path
     }
 
-    /// `ExperimentError.config` for a `DecodingError` (key path as `a.b[2].c`).
+    /// `ExperimentError.config` for a `DecodingError` (key path as `a.b[2].c`, `DecodingErrorText`).
     public static func decodingError(_ error: Error, file: String) -> ExperimentError {
-        func path(_ ctx: DecodingError.Context, extra: CodingKey? = nil) -> String {
-            var out = ""
-            for k in ctx.codingPath + (extra.map { [$0] } ?? []) {
-                if let i = k.intValue { out += "[\(i)]" } else { out += (out.isEmpty ? "" : ".") + k.stringValue }
-            }
-            return out.isEmpty ? "(top level)" : out
-        }
-        switch error {
-        case let DecodingError.typeMismatch(type, ctx):
-            return .config(file: file, keyPath: path(ctx), line: nil, message: "expected \(type)")
-        case let DecodingError.valueNotFound(type, ctx):
-            return .config(file: file, keyPath: path(ctx), line: nil, message: "missing value; expected \(type)")
-        case let DecodingError.keyNotFound(key, ctx):
-            return .config(file: file, keyPath: path(ctx, extra: key), line: nil, message: "required key is missing")
-        case let DecodingError.dataCorrupted(ctx):
-            return .config(file: file, keyPath: path(ctx), line: nil, message: ctx.debugDescription)
-        default:
-            return .config(file: file, keyPath: "(top level)", line: nil, message: "\(error)")
-        }
+        .config(file: file, keyPath: DecodingErrorText.keyPath(error), line: nil, message: DecodingErrorText.message(error))
     }
 
     /// Best-effort line of a top-level or nested key (`data.path` → the line of `path:` under `data:`).

@@ -1,4 +1,5 @@
 import Quantization
+import RunRecords
 
 /// The strict shape of an experiment file (every key at every level, including inline schemes), checked by
 /// `ConfigShape.check` before decoding. Keep in step with the `CodingKeys` of `ExperimentConfig`, `SweepSpec`,
@@ -42,7 +43,6 @@ extension ExperimentConfig {
                 ("data", path, false), ("split", .string, false), ("examples", positive, false),
             ]), false),
             ("statistics", .mapping(name: "statistics", fields: [
-                ("weights", .boolean, false), ("activations", .boolean, false), ("input_ranges", .boolean, false),
                 ("sensitivity", .boolean, false), ("examples", nonNegative, false),
             ]), false),
             ("output", path, false),

@@ -1,6 +1,8 @@
 import BERT
+import Datasets
 import Foundation
 import Quantization
+import RunRecords
 import Tokenization
 
 /// A Hugging Face model folder opened for evaluation: the model and its tokenizer. Quantized folders written by
@@ -35,16 +37,48 @@ public struct ModelFolder {
 
 extension ModelFolder {
     /// The model to evaluate under `scheme`: quantized on the fly from an FP32 folder, or the stored operators of a
-    /// quantized folder (which accepts only its own scheme or `fp32`, meaning "as stored").
-    public func model(for scheme: ModelScheme, calibration: () throws -> [BertBatch]) throws -> (BertModel, ModelScheme) {
+    /// quantized folder (which accepts only its own scheme or `fp32`, meaning "as stored"). `calibrations` are the
+    /// static ranges the model was calibrated with here (empty for dynamic schemes and stored folders);
+    /// `calibration` is asked for batches only when the scheme needs them.
+    public func model(for scheme: ModelScheme, calibration: () throws -> [BertBatch]) throws
+        -> (model: BertModel, scheme: ModelScheme, calibrations: [String: Calibration]) {
         if let stored = storedScheme {
             guard scheme.name == "fp32" || scheme.name == stored.name else {
                 throw ExperimentError.invalid("\(url.path) is already quantized with \(stored.name); "
                                               + "quantize the FP32 model with \(scheme.name) instead")
             }
-            return (model, stored)
+            return (model, stored, [:])
         }
-        let batches = scheme.requiresCalibration ? try calibration() : []
-        return (try ModelQuantization.apply(scheme, to: model, calibration: batches), scheme)
+        try scheme.validate()
+        let ranges = scheme.requiresCalibration
+            ? try ModelQuantization.calibrate(scheme, model: model, batches: try calibration()) : [:]
+        return (try ModelQuantization.apply(scheme, to: model, calibrations: ranges), scheme, ranges)
+    }
+}
+
+extension ModelFolder {
+    /// `data` tokenized with this folder's tokenizer (pairs truncated to `options.maxSeqLength`) and batched with
+    /// its pad token id.
+    public func batches(_ data: PairDataset, options: BatchingOptions) -> [BertBatch] {
+        Evaluator.batches(Evaluator.encode(data, tokenizer: tokenizer, maxLength: options.maxSeqLength), options: options,
+                          padId: Int32(model.config.padTokenId))
+    }
+}
+
+extension ModelFolder {
+    /// The first `examples` pairs of `split` of `data` (TSV or task folder), batched with `options`: the calibration
+    /// batches of static schemes.
+    public func calibrationBatches(data: String, split: String, examples: Int, options: BatchingOptions) throws -> [BertBatch] {
+        let cal = try PairDataset.load(path: data, split: split)
+        return batches(PairDataset(path: cal.path, examples: Array(cal.examples.prefix(examples))), options: options)
+    }
+
+    /// Refuses a maximum sequence length longer than the model's position table.
+    /// - Throws: `ExperimentError.invalid`.
+    public func checkSequenceLength(_ options: BatchingOptions) throws {
+        let limit = model.config.maxPositionEmbeddings
+        guard options.maxSeqLength <= limit else {
+            throw ExperimentError.invalid("--max-seq-length \(options.maxSeqLength) exceeds the model's max_position_embeddings \(limit)")
+        }
     }
 }

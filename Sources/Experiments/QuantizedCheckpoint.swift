@@ -3,6 +3,7 @@ import Checkpoints
 import Foundation
 import Quantization
 import TensorCore
+import _Support
 
 /// A quantized model folder: HF layout (`config.json`, `vocab.txt`, `model.safetensors`) whose safetensors file
 /// stores quantized layers as integer codes and parameters, plus the scheme as metadata.
@@ -93,18 +94,12 @@ public enum QuantizedCheckpoint {
         w.metadata["quantbench.layers"] = String(decoding: try enc.encode(layerMeta), as: UTF8.self)
         w.metadata["quantbench.calibration"] = String(decoding: try enc.encode(calibrations), as: UTF8.self)
 
-        let tmp = out.deletingLastPathComponent().appendingPathComponent(".\(out.lastPathComponent).tmp-\(getpid())")
-        try? fm.removeItem(at: tmp)
         do {
-            try fm.createDirectory(at: tmp, withIntermediateDirectories: false)
-            for f in ["config.json", "vocab.txt"] {
-                try fm.copyItem(at: source.appendingPathComponent(f), to: tmp.appendingPathComponent(f))
-                try fm.setAttributes([.posixPermissions: 0o644], ofItemAtPath: tmp.appendingPathComponent(f).path)
+            try AtomicFolder.create(out) { tmp in
+                try AtomicFolder.copy(["config.json", "vocab.txt"], from: source, into: tmp)
+                try w.write(to: tmp.appendingPathComponent("model.safetensors"))
             }
-            try w.write(to: tmp.appendingPathComponent("model.safetensors"))
-            try fm.moveItem(at: tmp, to: out)
         } catch {
-            try? fm.removeItem(at: tmp)
             throw ExperimentError.badPath(path: out.path, reason: "cannot write quantized model: \(error)")
         }
     }

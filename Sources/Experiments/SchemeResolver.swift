@@ -1,6 +1,7 @@
 import Foundation
 import Quantization
 import Yams
+import _Support
 
 /// Turns what a user typed after `--scheme` into a `ModelScheme`: a registered name, or a JSON/YAML file
 /// holding one scheme (the same keys as the registry's presets, see `docs/schemes.md`).
@@ -29,27 +30,5 @@ public enum SchemeResolver {
             throw ExperimentError.badPath(path: nameOrPath, reason: "\(error)")
         }
         return scheme
-    }
-}
-
-/// One-line descriptions of `DecodingError`s that name the key path and the expected type.
-public enum DecodingErrorText {
-    public static func describe(_ error: Error) -> String {
-        func path(_ ctx: DecodingError.Context) -> String {
-            let p = ctx.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-            return p.isEmpty ? "(top level)" : p
-        }
-        switch error {
-        case let DecodingError.typeMismatch(type, ctx):
-            return "key \(path(ctx)): expected \(type)"
-        case let DecodingError.valueNotFound(type, ctx):
-            return "key \(path(ctx)): missing value of type \(type)"
-        case let DecodingError.keyNotFound(key, ctx):
-            return "key \(path(ctx)).\(key.stringValue) is required"
-        case let DecodingError.dataCorrupted(ctx):
-            return "key \(path(ctx)): \(ctx.debugDescription)"
-        default:
-            return "\(error)"
-        }
     }
 }

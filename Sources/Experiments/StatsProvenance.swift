@@ -1,6 +1,7 @@
 import Checkpoints
 import Foundation
 import LayerStats
+import _Support
 
 /// Where a statistics file came from: written as root attributes of the HDF5 file.
 public struct StatsProvenance: Sendable {
@@ -48,7 +49,7 @@ public struct StatsProvenance: Sendable {
         let weights = CheckpointLoader.candidates.map { folder.appendingPathComponent($0).path }
             .first { FileManager.default.fileExists(atPath: $0) } ?? folder.appendingPathComponent("model.safetensors").path
         return StatsProvenance(
-            quantbenchVersion: version, gitCommit: gitCommit(), created: creationDate(), modelPath: modelFolder,
+            quantbenchVersion: version, gitCommit: BuildInfo.gitCommit, created: creationDate(), modelPath: modelFolder,
             modelWeightsFile: URL(fileURLWithPath: weights).lastPathComponent, modelSHA256: try SHA256.hex(file: weights),
             modelConfigSHA256: try SHA256.hex(file: folder.appendingPathComponent("config.json").path),
             dataPath: dataFile, dataSHA256: try SHA256.hex(file: dataFile), command: command)
@@ -66,23 +67,5 @@ public struct StatsProvenance: Sendable {
         f.timeZone = TimeZone(identifier: "UTC")
         f.formatOptions = [.withInternetDateTime]
         return f.string(from: created)
-    }
-
-    /// `git rev-parse HEAD` run in the folder of the running executable (a build inside the repository), nil
-    /// when git or the repository is missing.
-    public static func gitCommit() -> String? {
-        guard let exe = Bundle.main.executableURL?.resolvingSymlinksInPath().deletingLastPathComponent() else { return nil }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git", "-C", exe.path, "rev-parse", "HEAD"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return nil }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { return nil }
-        let s = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return s.count == 40 && s.allSatisfy(\.isHexDigit) ? s : nil
     }
 }

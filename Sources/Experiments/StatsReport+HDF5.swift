@@ -1,12 +1,13 @@
 import Foundation
 import LayerStats
 import Quantization
+import RunRecords
 
 /// The HDF5 layout of a statistics run (documented in `docs/hdf5-layout.md`; bump `schemaVersion` on any
 /// change that renames, removes or reinterprets an object — STYLE.md §4).
 extension StatsReport {
     /// Version of the layout written by `hdf5()`.
-    public static let schemaVersion: Int64 = 1
+    public static let schemaVersion = Int64(StatsFileLayout.schemaVersion)
 
     /// Builds the whole file in memory.
     public func hdf5(provenance: StatsProvenance) throws -> HDF5Writer {
@@ -35,19 +36,20 @@ extension StatsReport {
                                          + "value; upper bin edge, capped at max|x| (relative error < 2^-7, never below exact)"),
             "padding": .string("padding positions excluded by the attention mask; pooler/classifier rows are all real"),
         ], on: "/")
-        try w.write("/layer_names", strings: layerNames)
+        try w.write(StatsFileLayout.layerNames, strings: layerNames)
 
         // FP32 reference.
-        try w.createGroup("/fp32")
-        try w.write("/fp32/predictions", fp32Predictions.map(Int64.init))
+        let fp32 = StatsFileLayout.fp32
+        try w.createGroup(fp32)
+        try w.write("\(fp32)/predictions", fp32Predictions.map(Int64.init))
         let labelsPerExample = fp32Logits.first?.count ?? 0
-        try w.write("/fp32/logits", fp32Logits.flatMap { $0 }, shape: [fp32Logits.count, labelsPerExample])
-        if let labels { try w.write("/labels", labels.map(Int64.init)) }
-        if let m = fp32Metrics { try w.setAttributes(["f1": .double(m.f1), "accuracy": .double(m.accuracy)], on: "/fp32") }
+        try w.write("\(fp32)/logits", fp32Logits.flatMap { $0 }, shape: [fp32Logits.count, labelsPerExample])
+        if let labels { try w.write(StatsFileLayout.labels, labels.map(Int64.init)) }
+        if let m = fp32Metrics { try w.setAttributes(["f1": .double(m.f1), "accuracy": .double(m.accuracy)], on: fp32) }
         for name in layerNames {
-            if let r = fp32Inputs[name] { try writeRange(w, r, at: "/fp32/layers/\(name)/input_range", grid: "none", staticGrid: nil) }
+            if let r = fp32Inputs[name] { try writeRange(w, r, at: StatsFileLayout.inputRange(layer: name, group: nil), grid: "none", staticGrid: nil) }
         }
-        try writeRangeSummary(w, layerNames.map { fp32Inputs[$0] }, at: "/fp32/summary")
+        try writeRangeSummary(w, layerNames.map { fp32Inputs[$0] }, at: "\(fp32)/summary")
 
         for s in schemes { try write(s, to: w, json: jsonString) }
         return w
@@ -61,10 +63,10 @@ extension StatsReport {
     }
 
     /// HDF5 group name of a scheme (`/` would nest groups).
-    public static func groupName(_ scheme: String) -> String { scheme.replacingOccurrences(of: "/", with: "_") }
+    public static func groupName(_ scheme: String) -> String { StatsFileLayout.groupName(scheme) }
 
     private func write(_ s: SchemeReport, to w: HDF5Writer, json: (ModelScheme) throws -> String) throws {
-        let base = "/schemes/\(StatsReport.groupName(s.scheme.name))"
+        let base = StatsFileLayout.schemeGroup(s.scheme.name)
         try w.createGroup(base)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -182,7 +184,7 @@ extension StatsReport {
             try w.write("\(path)/input_\(k)", ranges.map { $0?.reportedPercentiles[i] ?? .nan })
         }
         try w.write("\(path)/input_fraction_clipped", ranges.map { $0?.fractionClipped ?? .nan })
-        if path.hasPrefix("/fp32") { try w.write("\(path)/layer_names", strings: layerNames) }
+        if path.hasPrefix(StatsFileLayout.fp32) { try w.write("\(path)/layer_names", strings: layerNames) }
     }
 
     /// `<prefix>_counts` `[bins]` (uint64) and `<prefix>_edges` `[bins + 1]` (float64).

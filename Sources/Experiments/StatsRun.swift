@@ -3,6 +3,7 @@ import Datasets
 import Foundation
 import LayerStats
 import Quantization
+import RunRecords
 import TensorCore
 
 /// Options of a statistics run.
@@ -24,7 +25,7 @@ public struct StatsOptions: Sendable, Codable {
     enum CodingKeys: String, CodingKey { case sensitivity, bins, batching }
 }
 
-/// Layer-wise error statistics of quantization schemes against the FP32 model (issue 4): the experiment-layer
+/// Layer-wise error statistics of quantization schemes against the FP32 model: the experiment-layer
 /// wiring of `LayerStats` (which knows neither BERT nor schemes) to `BertModel` and `Quantization`.
 ///
 /// For every batch the FP32 model runs once with a `RecordingTap`, then each scheme's quantized model runs on the

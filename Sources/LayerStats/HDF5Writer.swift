@@ -1,14 +1,6 @@
 import CHDF5
 import Foundation
-#if canImport(Glibc)
-import Glibc
-private let posixWrite = Glibc.write
-private let posixClose = Glibc.close
-#elseif canImport(Darwin)
-import Darwin
-private let posixWrite = Darwin.write
-private let posixClose = Darwin.close
-#endif
+import _Support
 
 /// An attribute value: a UTF-8 string (variable length, read by h5py as `str`), a number, or a 1-D array.
 public enum HDF5Value: Equatable, Sendable, CustomStringConvertible {
@@ -186,7 +178,10 @@ public final class HDF5Writer {
     /// Writes the file to `path` atomically (temporary file in the same folder, `fsync`, `rename`).
     /// - Throws: `LayerStatsError.writeFailed` naming `path`; nothing is left at `path` or in the folder.
     public func write(to path: String) throws {
-        try AtomicWrite.write(try image(), to: path)
+        let bytes = try image()
+        do { try AtomicFile.write([Data(bytes)], to: URL(fileURLWithPath: path)) } catch let SupportError.writeFailed(_, reason) {
+            throw LayerStatsError.writeFailed(path: path, reason: reason)
+        }
     }
 
     // MARK: - Helpers
@@ -215,38 +210,5 @@ public final class HDF5Writer {
         guard ds >= 0 else { throw LayerStatsError.hdf5(operation: "H5Dcreate2", object: path) }
         defer { H5Dclose(ds) }
         guard write(ds) >= 0 else { throw LayerStatsError.hdf5(operation: "H5Dwrite", object: path) }
-    }
-}
-
-/// Temporary file in the destination's folder, then `rename(2)`: readers never see a partial file.
-enum AtomicWrite {
-    static func write(_ bytes: [UInt8], to path: String) throws {
-        let url = URL(fileURLWithPath: path).standardizedFileURL
-        let dir = url.deletingLastPathComponent()
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).\(UUID().uuidString).partial").path
-        let fail = { (reason: String) in LayerStatsError.writeFailed(path: path, reason: reason) }
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw fail("cannot create a temporary file in \(dir.path): \(String(cString: strerror(errno)))") }
-        var closed = false, renamed = false
-        defer {
-            if !closed { _ = posixClose(fd) }
-            if !renamed { unlink(tmp) }
-        }
-        try bytes.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = posixWrite(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw fail("writing: \(String(cString: strerror(errno)))")
-                }
-                done += n
-            }
-        }
-        guard fsync(fd) == 0 else { throw fail("fsync: \(String(cString: strerror(errno)))") }
-        closed = true
-        guard posixClose(fd) == 0 else { throw fail("close: \(String(cString: strerror(errno)))") }
-        guard rename(tmp, url.path) == 0 else { throw fail("rename into place: \(String(cString: strerror(errno)))") }
-        renamed = true
     }
 }

@@ -1,4 +1,4 @@
-import Experiments
+import RunRecords
 
 /// The manifest as a Markdown section: commit and dirty flag, config sha256, model and data hashes, machine,
 /// CPU, BLAS core, threads, Swift and QuantBench versions, start and end time.

@@ -1,5 +1,6 @@
-import Experiments
 import Foundation
+import _Support
+import RunRecords
 
 /// A run folder read for export: `manifest.json`, `results.json` and, when present, `stats.h5`; the figures are
 /// rendered once, and `document(runPath:)` composes the notebook content for a given path from the output's
@@ -32,12 +33,8 @@ public struct RunExport {
             throw ExportError.badRunFile(path: manifestURL.path, reason: Self.reason(error, file: manifestURL.path))
         }
         let resultsURL = folder.appendingPathComponent("results.json")
-        guard let data = fm.contents(atPath: resultsURL.path) else {
-            throw ExportError.badRunFile(path: resultsURL.path, reason: "missing results.json")
-        }
-        do { results = try JSONDecoder().decode(SweepResults.self, from: data) } catch {
-            throw ExportError.badRunFile(path: resultsURL.path,
-                                         reason: Self.reason(Experiment.decodingError(error, file: resultsURL.path), file: resultsURL.path))
+        do { results = try SweepResults.read(runFolder: folder) } catch {
+            throw ExportError.badRunFile(path: resultsURL.path, reason: Self.reason(error, file: resultsURL.path))
         }
         guard results.schemaVersion == 1 else {
             throw ExportError.badRunFile(path: resultsURL.path, reason: "schema_version \(results.schemaVersion); this QuantBench reads version 1")

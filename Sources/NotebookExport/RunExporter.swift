@@ -1,5 +1,5 @@
-import Checkpoints
 import Foundation
+import _Support
 
 /// `qbench export`: writes a run folder as a notebook and/or Markdown file. Everything is rendered in memory
 /// first; then the bundle (a copy of the run's small files and `stats.h5` in `<output folder>/<run name>/`) is
@@ -100,23 +100,12 @@ public enum RunExporter {
                 throw ExportError.output(path: target.path, reason: "exists and is not a copy of run \(run); move it away or use --no-bundle")
             }
         }
-        let tmp = parent.appendingPathComponent(".\(target.lastPathComponent).partial-\(getpid())")
-        let old = parent.appendingPathComponent(".\(target.lastPathComponent).old-\(getpid())")
-        try? fm.removeItem(at: tmp)
         do {
-            try fm.createDirectory(at: tmp, withIntermediateDirectories: false)
-            for name in bundledFiles where fm.fileExists(atPath: source.appendingPathComponent(name).path) {
-                try fm.copyItem(at: source.appendingPathComponent(name), to: tmp.appendingPathComponent(name))
+            try AtomicFolder.create(target, replacingExisting: true) { tmp in
+                try AtomicFolder.copy(bundledFiles, from: source, into: tmp, skipMissing: true)
             }
-            if fm.fileExists(atPath: target.path) {
-                try fm.moveItem(at: target, to: old)
-            }
-            try fm.moveItem(at: tmp, to: target)
-            try? fm.removeItem(at: old)
         } catch {
-            try? fm.removeItem(at: tmp)
-            if !fm.fileExists(atPath: target.path), fm.fileExists(atPath: old.path) { try? fm.moveItem(at: old, to: target) }
-            throw ExportError.output(path: target.path, reason: "copying the run's files: \(error.localizedDescription)")
+            throw ExportError.output(path: target.path, reason: "copying the run's files: \(error)")
         }
     }
 

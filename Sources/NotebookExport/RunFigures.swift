@@ -1,5 +1,5 @@
-import Experiments
 import Foundation
+import RunRecords
 
 /// Builds the four figures of an export from a run's results and statistics, or says why one is absent.
 /// Colours follow the scheme order of `results.json`, so a scheme looks the same in every figure.

@@ -1,5 +1,6 @@
 import Foundation
 import LayerStats
+import RunRecords
 
 /// What the export's figures need from a run's `stats.h5` (docs/hdf5-layout.md, schema version 1): per scheme
 /// the per-layer output SQNR, which layers it quantizes, the hidden-state SQNR by depth and the logit SQNR;
@@ -45,21 +46,21 @@ public struct RunStatistics {
             guard case let .int(version) = try file.attribute("schema_version") else {
                 throw ExportError.badStatistics(path: path, reason: "/@schema_version is not an integer")
             }
-            guard version == 1 else {
-                throw ExportError.badStatistics(path: path, reason: "schema_version \(version); this QuantBench reads version 1")
+            guard version == StatsFileLayout.schemaVersion else {
+                throw ExportError.badStatistics(path: path, reason: "schema_version \(version); this QuantBench reads version \(StatsFileLayout.schemaVersion)")
             }
-            layerNames = try file.readStrings("/layer_names")
+            layerNames = try file.readStrings(StatsFileLayout.layerNames)
             if case let .int(n) = try file.attribute("examples") { examples = Int(n) } else { examples = 0 }
             var names: [String] = []
             if case let .string(lines) = try file.attribute("scheme_names") {
                 names = lines.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
             }
-            let groups = file.exists("/schemes") ? try file.members(of: "/schemes") : []
+            let groups = file.exists(StatsFileLayout.schemes) ? try file.members(of: StatsFileLayout.schemes) : []
             var schemes: [Scheme] = []
             for name in names {
-                let group = name.replacingOccurrences(of: "/", with: "_")
+                let group = StatsFileLayout.groupName(name)
                 guard groups.contains(group) else { continue }   // fp32 is the reference, not a scheme group
-                let base = "/schemes/\(group)"
+                let base = StatsFileLayout.schemeGroup(name)
                 let sqnr = try file.read("\(base)/summary/output_sqnr_db", as: Double.self).values
                 let quantized = try file.read("\(base)/summary/quantized", as: Double.self).values.map { $0 != 0 }
                 guard sqnr.count == layerNames.count, quantized.count == layerNames.count else {
@@ -86,7 +87,7 @@ public struct RunStatistics {
     /// The input histogram of `layer` in scheme group `group`'s model, or in the FP32 model when `group` is nil;
     /// nil when the run did not record input ranges.
     public func inputHistogram(layer: String, group: String?) throws -> InputHistogram? {
-        let base = (group.map { "/schemes/\($0)" } ?? "/fp32") + "/layers/\(layer)/input_range"
+        let base = StatsFileLayout.inputRange(layer: layer, group: group)
         guard file.exists("\(base)/hist_counts") else { return nil }
         do {
             let counts = try file.read("\(base)/hist_counts", as: Double.self).values

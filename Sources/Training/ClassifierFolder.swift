@@ -2,6 +2,7 @@ import BERT
 import Checkpoints
 import Foundation
 import TensorCore
+import _Support
 
 /// Reading a base model for fine-tuning and writing the fine-tuned classifier as a Hugging Face folder.
 ///
@@ -117,27 +118,20 @@ public enum ClassifierFolder {
         guard fm.fileExists(atPath: vocab.path) else {
             throw TrainingError.badModel(path: base.path, reason: "the model folder has no vocab.txt")
         }
-        let tmp = out.deletingLastPathComponent().appendingPathComponent(".\(out.lastPathComponent).tmp-\(getpid())")
-        try? fm.removeItem(at: tmp)
         do {
-            try fm.createDirectory(at: tmp, withIntermediateDirectories: false)
-            var w = SafeTensorsWriter(metadata: ["format": "pt"])
-            for (name, t) in tensors {
-                try w.add(name.hasPrefix("classifier.") ? name : "bert.\(name)", t)
+            try AtomicFolder.create(out) { tmp in
+                var w = SafeTensorsWriter(metadata: ["format": "pt"])
+                for (name, t) in tensors {
+                    try w.add(name.hasPrefix("classifier.") ? name : "bert.\(name)", t)
+                }
+                try w.write(to: tmp.appendingPathComponent("model.safetensors"))
+                let json = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
+                try json.write(to: tmp.appendingPathComponent("config.json"))
+                try AtomicFolder.copy(["vocab.txt", "tokenizer_config.json", "special_tokens_map.json"], from: base, into: tmp,
+                                      skipMissing: true)
+                for (name, data) in extraFiles { try data.write(to: tmp.appendingPathComponent(name)) }
             }
-            try w.write(to: tmp.appendingPathComponent("model.safetensors"))
-            let json = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
-            try json.write(to: tmp.appendingPathComponent("config.json"))
-            for f in ["vocab.txt", "tokenizer_config.json", "special_tokens_map.json"] {
-                let src = base.appendingPathComponent(f)
-                guard fm.fileExists(atPath: src.path) else { continue }
-                try fm.copyItem(at: src, to: tmp.appendingPathComponent(f))
-                try fm.setAttributes([.posixPermissions: 0o644], ofItemAtPath: tmp.appendingPathComponent(f).path)
-            }
-            for (name, data) in extraFiles { try data.write(to: tmp.appendingPathComponent(name)) }
-            try fm.moveItem(at: tmp, to: out)
         } catch {
-            try? fm.removeItem(at: tmp)
             throw TrainingError.badOutput(path: out.path, reason: "cannot write the model folder: \(error)")
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import RunRecords
 
 /// Batch shape shared by `eval`, `stats` and `bench` (bench takes a list of thread counts, so threads live apart).
 struct BatchShapeArguments: ParsableArguments {

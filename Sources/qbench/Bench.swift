@@ -1,10 +1,7 @@
 import ArgumentParser
-import BERT
-import Checkpoints
-import Datasets
+import Benchmark
 import Experiments
 import Foundation
-import TensorCore
 
 /// `qbench bench`: time schemes side by side (alternating A B A B, optionally with PyTorch and ONNX Runtime peers)
 /// and print medians and ratios.
@@ -66,105 +63,18 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        let loadStart = Benchmark.loadAverage()
-        let threadCounts = try threadCounts()
-        if let json { try AtomicFile.checkWritable(json) }
-        let resolved = try schemes.map(SchemeResolver.resolve)
-        let folder = try ModelFolder(path: model)
-        try shape.check(maxPositionEmbeddings: folder.model.config.maxPositionEmbeddings)
-        var dataset = try PairDataset.load(path: data, split: split)
-        if limit > 0 { dataset = PairDataset(path: dataset.path, examples: Array(dataset.examples.prefix(limit))) }
-        let options = shape.options(padToMaxByDefault: true)
-        let batches = Evaluator.batches(Evaluator.encode(dataset, tokenizer: folder.tokenizer, maxLength: options.maxSeqLength),
-                                        options: options, padId: Int32(folder.model.config.padTokenId))
-        let digest = Benchmark.inputDigest(batches)
-
-        // The peer first: a missing interpreter or package fails before any model is quantized or timed.
-        var peer: PeerProcess?
-        var peerInfo: PeerDocument?
-        if let python = peers {
-            var args = ["--model", folder.url.standardizedFileURL.path,
-                        "--data", URL(fileURLWithPath: dataset.path).standardizedFileURL.path,
-                        "--batch-size", "\(options.batchSize)", "--max-seq-length", "\(options.maxSeqLength)",
-                        options.padToMax ? "--pad-to-max" : "--no-pad-to-max", "--engines", peerEngines]
-            if limit > 0 { args += ["--limit", "\(limit)"] }
-            if let peerCacheDir { args += ["--cache-dir", peerCacheDir] }
-            let p = PeerProcess(python: python, script: try locatePeerScript(), arguments: args)
-            peerInfo = try p.check()
-            peer = p
+        let peer = try peers.map {
+            BenchRun.Peer(python: $0, script: try locatePeerScript(), engines: peerEngines, cacheDirectory: peerCacheDir)
         }
-
-        var variants: [Benchmark.Variant] = []
-        for s in resolved {
-            let (m, used) = try folder.model(for: s) {
-                try calibration.batches(folder: folder, options: options, defaultData: data)
-            }
-            variants.append(Benchmark.Variant(name: used.name, model: m))
-        }
-        let c = folder.model.config
-        let cpu = CPUInfo.current
-        print("model \(model): \(c.numHiddenLayers) layers × \(c.hiddenSize), \(dataset.count) examples, "
-              + "batch \(options.batchSize), \(options.padToMax ? "padded to \(options.maxSeqLength)" : "padded to longest"), "
-              + "\(repeats) repeats, threads \(threadCounts.map(String.init).joined(separator: ","))")
-        print("CPU \(cpu.brand) (\(cpu.features.joined(separator: " "))), BLAS core \(BLASRuntime.coreName), "
-              + "load average \(Self.format(loadStart)) at start")
-
-        var peerDocs: [PeerDocument] = []
-        let runPeer: ((Int, Int) throws -> [Benchmark.Row])? = peer.map { p in
-            { t, _ in
-                let doc = try p.run(threads: t, repeats: 1)
-                if let n = doc.examples, n != dataset.count {
-                    throw ExperimentError.invalid("the peer timed \(n) examples, we timed \(dataset.count)")
-                }
-                if let theirs = doc.inputSHA256, theirs != digest {
-                    throw ExperimentError.invalid("the peer's inputs differ from ours (input sha256 \(theirs) vs "
-                                                  + "\(digest)): different tokenization, order or padding")
-                }
-                if doc.inputSHA256 == nil && peerDocs.isEmpty {
-                    FileHandle.standardError.write(Data("warning: the peer reports no input_sha256; cannot confirm it saw the same inputs\n".utf8))
-                }
-                peerDocs.append(doc)
-                return doc.rows
-            }
-        }
-        let session = try Benchmark.run(variants, batches: batches, labels: dataset.isLabelled ? dataset.labels : nil,
-                                        threads: threadCounts, repeats: repeats, peer: runPeer) { msg in
-            if isatty(2) != 0 { FileHandle.standardError.write(Data(("\r\u{1B}[K" + msg).utf8)) }
-        }
-        if isatty(2) != 0 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        let loadEnd = Benchmark.loadAverage()
-
-        print("")
-        print(Benchmark.table(session.rows))
-        print("Wall-time medians; speed-up = our baseline median / row median; \"ours faster by\" = peer median / "
-              + "median of our counterpart scheme (> 1: ours is faster). Load average \(Self.format(loadEnd)) at end.")
-        let info = peerDocs.last ?? peerInfo
-        if let info, let peers {
-            let v = info.versions
-            var line = "peers (\(peers)): torch \(v["torch"] ?? "?")"
-            if let t = info.torch {
-                line += " (quantized engine \(t.quantizedEngine ?? "?"), CPU capability \(t.cpuCapability ?? "?"), "
-                    + "attention \(t.attnImplementation ?? "?"))"
-            }
-            line += ", transformers \(v["transformers"] ?? "?")"
-            if let o = v["onnxruntime"] {
-                line += ", onnxruntime \(o) (\((info.onnxruntime?.executionProviders ?? []).joined(separator: ", ")))"
-            }
-            print(line)
-        }
-
-        if let json {
-            let report = BenchReport(
-                model: model, data: dataset.path, examples: dataset.count, batching: options, repeats: repeats,
-                threads: threadCounts, inputSHA256: digest, blasCore: BLASRuntime.coreName, cpu: cpu.brand,
-                cpuFeatures: cpu.features, loadAverageStart: loadStart, loadAverageEnd: loadEnd,
-                order: BenchReport.order(session.order, names: variants.map(\.name)),
-                rows: BenchReport.records(session.rows),
-                peer: info.map {
-                    BenchReport.PeerRecord(python: peers!, script: peer!.script, versions: $0.versions, torch: $0.torch,
-                                           onnxruntime: $0.onnxruntime, inputSHA256: peerDocs.first?.inputSHA256)
-                })
-            try AtomicFile.write(try report.json(), to: json)
+        let request = BenchRun.Request(
+            model: model, data: data, split: split, schemes: try schemes.map(SchemeResolver.resolve),
+            threads: try threadCounts(), repeats: repeats, limit: limit, batching: shape.options(padToMaxByDefault: true),
+            calibration: .init(data: calibration.calibrationData ?? data, split: calibration.calibrationSplit,
+                               examples: calibration.calibrationExamples),
+            peer: peer, json: json)
+        let tty = isatty(2) != 0
+        try BenchRun.run(request, log: { print($0) }) { msg in
+            if tty { FileHandle.standardError.write(Data(("\r\u{1B}[K" + msg).utf8)) }
         }
     }
 
@@ -178,9 +88,5 @@ struct Bench: ParsableCommand {
             if FileManager.default.isReadableFile(atPath: candidate) { return candidate }
         }
         throw ValidationError("peer script \(peerScript) not found (run from the QuantBench checkout or pass --peer-script)")
-    }
-
-    static func format(_ load: [Double]?) -> String {
-        load.map { $0.map { String(format: "%.2f", $0) }.joined(separator: " ") } ?? "unknown"
     }
 }

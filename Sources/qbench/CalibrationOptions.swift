@@ -1,7 +1,7 @@
 import ArgumentParser
 import BERT
-import Datasets
 import Experiments
+import RunRecords
 
 /// Where static schemes (e.g. `q8bert-static`) take their calibration examples from.
 struct CalibrationOptions: ParsableArguments {
@@ -14,9 +14,7 @@ struct CalibrationOptions: ParsableArguments {
 
     /// The first `calibrationExamples` of the calibration data, batched with `options`.
     func batches(folder: ModelFolder, options: BatchingOptions, defaultData: String) throws -> [BertBatch] {
-        let cal = try PairDataset.load(path: calibrationData ?? defaultData, split: calibrationSplit)
-        let subset = PairDataset(path: cal.path, examples: Array(cal.examples.prefix(calibrationExamples)))
-        return Evaluator.batches(Evaluator.encode(subset, tokenizer: folder.tokenizer, maxLength: options.maxSeqLength),
-                                 options: options, padId: Int32(folder.model.config.padTokenId))
+        try folder.calibrationBatches(data: calibrationData ?? defaultData, split: calibrationSplit,
+                                      examples: calibrationExamples, options: options)
     }
 }

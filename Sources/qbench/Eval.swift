@@ -1,10 +1,10 @@
 import ArgumentParser
-import Checkpoints
 import Datasets
 import BERT
 import Experiments
 import Foundation
 import TensorCore
+import _Support
 
 /// `qbench eval`: evaluate a model folder on a pair-classification TSV or GLUE task folder.
 struct Eval: ParsableCommand {
@@ -36,7 +36,7 @@ struct Eval: ParsableCommand {
         let options = batching.options
         let encodings = Evaluator.encode(dataset, tokenizer: folder.tokenizer, maxLength: batching.maxSeqLength)
         let batches = Evaluator.batches(encodings, options: options, padId: Int32(folder.model.config.padTokenId))
-        let (runModel, runScheme) = try folder.model(for: modelScheme) {
+        let (runModel, runScheme, _) = try folder.model(for: modelScheme) {
             try calibration.batches(folder: folder, options: options, defaultData: data)
         }
         let bar = ProgressBar(label: "eval \(runScheme.name)")

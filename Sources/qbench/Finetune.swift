@@ -1,11 +1,11 @@
 import ArgumentParser
-import Checkpoints
 import Datasets
 import Experiments
 import Foundation
 import TensorCore
 import Tokenization
 import Training
+import _Support
 
 /// `qbench finetune`: fine-tune a BERT base on a pair-classification task and write a Hugging Face folder.
 struct Finetune: ParsableCommand {

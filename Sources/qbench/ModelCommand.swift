@@ -1,6 +1,5 @@
 import ArgumentParser
-import BERT
-import Checkpoints
+import Experiments
 import Foundation
 
 /// `qbench model init`: a BERT-shaped classifier with seeded random weights, for size and speed work.
@@ -22,37 +21,7 @@ struct ModelCommand: ParsableCommand {
         var vocab: String = "data/vocab/bert-base-uncased-vocab.txt"
 
         func run() throws {
-            let presets: [String: BertConfiguration] = [
-                "bert-base": BertConfiguration(),
-                "bert-tiny": BertConfiguration(hiddenSize: 128, numHiddenLayers: 2, numAttentionHeads: 2, intermediateSize: 512),
-                "minilm-l6": BertConfiguration(hiddenSize: 384, numHiddenLayers: 6, numAttentionHeads: 12, intermediateSize: 1536),
-            ]
-            guard let config = presets[preset] else {
-                throw ValidationError("unknown preset \(preset); known: \(presets.keys.sorted().joined(separator: ", "))")
-            }
-            let fm = FileManager.default
-            guard !fm.fileExists(atPath: out) else { throw ValidationError("\(out) already exists") }
-            guard fm.fileExists(atPath: vocab) else { throw ValidationError("vocabulary \(vocab) not found") }
-            try AtomicFile.checkWritable(out)
-            let outURL = URL(fileURLWithPath: out)
-            let tmp = outURL.deletingLastPathComponent().appendingPathComponent(".\(outURL.lastPathComponent).tmp-\(getpid())")
-            try? fm.removeItem(at: tmp)
-            do {
-                try fm.createDirectory(at: tmp, withIntermediateDirectories: false)
-                var w = SafeTensorsWriter(metadata: ["format": "pt", "quantbench.random_seed": "\(seed)"])
-                for (name, t) in BertRandomInit.weights(config: config, seed: seed) { try w.add(name, t) }
-                try w.write(to: tmp.appendingPathComponent("model.safetensors"))
-                let enc = JSONEncoder()
-                enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-                var cfg = config
-                cfg.id2label = ["0": "LABEL_0", "1": "LABEL_1"]
-                try enc.encode(cfg).write(to: tmp.appendingPathComponent("config.json"))
-                try fm.copyItem(atPath: vocab, toPath: tmp.appendingPathComponent("vocab.txt").path)
-                try fm.moveItem(at: tmp, to: outURL)
-            } catch {
-                try? fm.removeItem(at: tmp)
-                throw error
-            }
+            try RandomModelFolder.write(preset: preset, seed: seed, vocab: vocab, to: out)
             print("wrote \(out): \(preset) shape, seed \(seed), random weights (for size and speed only)")
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import TensorCore
+import _Support
 
 /// `qbench`: the QuantBench command line. One file per subcommand; each parses arguments and calls the library.
 @main

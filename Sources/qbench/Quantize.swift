@@ -2,6 +2,7 @@ import ArgumentParser
 import Experiments
 import Foundation
 import Quantization
+import RunRecords
 
 /// `qbench quantize`: write a quantized model folder (integer codes, scales, zero points, scheme metadata).
 struct Quantize: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import RunRecords
 
 /// `qbench report RUN_DIR`: print a run's Markdown report, rendered again from its results.json and manifest.json.
 struct Report: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Experiments
 import Foundation
+import Sweep
 
 /// `qbench reproduce RUN_DIR`: re-run a sweep from its manifest and compare metrics and predictions exactly.
 struct Reproduce: ParsableCommand {
@@ -25,8 +26,7 @@ struct Reproduce: ParsableCommand {
     func run() throws {
         let bar = ProgressBar(label: "reproduce")
         let report = try Reproduction.run(runFolder: URL(fileURLWithPath: runDir), model: model, data: data,
-                                          calibration: calibrationData, repeats: repeats,
-                                          qat: SweepQAT()) { label, done, total in
+                                          calibration: calibrationData, repeats: repeats) { label, done, total in
             bar.label = label
             bar.update(done, total)
         }

@@ -1,10 +1,10 @@
 import ArgumentParser
-import Checkpoints
 import Datasets
 import Experiments
 import Foundation
 import LayerStats
 import TensorCore
+import _Support
 
 /// `qbench stats`: layer-wise error statistics of one or more schemes against FP32, written to one HDF5 file.
 struct Stats: ParsableCommand {

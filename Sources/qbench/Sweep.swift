@@ -1,7 +1,7 @@
 import ArgumentParser
-import Datasets
 import Experiments
 import Foundation
+import Sweep
 
 /// `qbench sweep CONFIG`: run an experiment file and write its run folder.
 struct Sweep: ParsableCommand {
@@ -35,10 +35,7 @@ struct Sweep: ParsableCommand {
             return
         }
         let bar = ProgressBar(label: "sweep")
-        let dataFile = try PairDataset.load(path: experiment.dataPath, split: experiment.config.data.split).path
-        let writer = LayerStatsSweepWriter(modelFolder: experiment.modelPath, dataFile: dataFile,
-                                           command: CommandLine.arguments.joined(separator: " "))
-        let folder = try RunFolder.runAndWrite(experiment, command: CommandLine.arguments, statistics: writer, qat: SweepQAT()) { label, done, total in
+        let folder = try RunFolder.runAndWrite(experiment, command: CommandLine.arguments) { label, done, total in
             bar.label = label
             bar.update(done, total)
         }

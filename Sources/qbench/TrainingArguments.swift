@@ -3,6 +3,7 @@ import BERT
 import Datasets
 import Experiments
 import Foundation
+import RunRecords
 import TensorCore
 import Tokenization
 import Training

@@ -2,6 +2,7 @@ import _TestSupport
 import BERT
 import Datasets
 import Experiments
+import RunRecords
 import TensorCore
 import XCTest
 

@@ -1,6 +1,8 @@
 import _TestSupport
 import Experiments
 import Foundation
+import RunRecords
+import Sweep
 import XCTest
 
 /// Strict validation of experiment files: every bad case names the file, the key path and the expected type, and
@@ -65,6 +67,20 @@ final class ExperimentConfigTests: XCTestCase {
         let m = try failure(yaml("batching: {batch_size: 8, pad_to_maks: true}"))
         XCTAssertTrue(m.contains("key batching.pad_to_maks:"), m)
         XCTAssertTrue(m.contains("batch_size, max_seq_length, pad_to_max"), m)
+    }
+
+    /// `statistics` takes only what a sweep's `stats.h5` honours: the former `weights`, `activations` and
+    /// `input_ranges` switches changed nothing, so they are unknown keys (every category is always recorded).
+    func testStatisticsCategorySwitchesAreUnknownKeys() throws {
+        for key in ["weights", "activations", "input_ranges"] {
+            let m = try failure(yaml("statistics: {\(key): false}"))
+            XCTAssertTrue(m.contains("key statistics.\(key):"), m)
+            XCTAssertTrue(m.contains("unknown key '\(key)'"), m)
+        }
+        let url = dir.appendingPathComponent("ok.yaml")
+        try yaml("statistics: {sensitivity: true, examples: 4}").write(to: url, atomically: true, encoding: .utf8)
+        let request = try XCTUnwrap(try Experiment.load(file: url.path).config.statistics)
+        XCTAssertEqual(request, StatisticsRequest(sensitivity: true, examples: 4))
     }
 
     func testUnknownKeyInsideInlineScheme() throws {

@@ -4,6 +4,7 @@ import Checkpoints
 import Datasets
 import Experiments
 import Quantization
+import RunRecords
 import TensorCore
 import XCTest
 

@@ -5,6 +5,7 @@ import Experiments
 import Foundation
 import LayerStats
 import Quantization
+import RunRecords
 import TensorCore
 import XCTest
 

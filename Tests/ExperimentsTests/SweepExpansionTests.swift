@@ -2,6 +2,7 @@ import _TestSupport
 import Experiments
 import Foundation
 import Quantization
+import RunRecords
 import XCTest
 
 /// Factorial sweep expansion: names, order, count and the numerics of each generated cell.

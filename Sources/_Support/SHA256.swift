@@ -1,6 +1,7 @@
 import Foundation
 
-/// SHA-256 (FIPS 180-4), streaming, for run manifests: the hashes of model, data and config files.
+/// SHA-256 (FIPS 180-4), streaming: the hashes of model, data and config files in run manifests, `stats.h5`
+/// provenance and benchmark inputs.
 ///
 /// A plain Swift transcription of the standard's §6.2 (no dependency on swift-crypto); checked against the
 /// NIST test vectors ("abc", the 448-bit message, one million "a") in `SHA256Tests`.
@@ -79,10 +80,10 @@ public struct SHA256 {
     }
 
     /// The hex digest and size of the file at `path`, read in 4 MiB chunks.
-    /// - Throws: `ExperimentError.badPath` when the file cannot be read.
+    /// - Throws: `SupportError.unreadable` when the file cannot be read.
     public static func hexOfFile(_ path: String) throws -> (sha256: String, bytes: Int) {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ExperimentError.badPath(path: path, reason: "cannot read file to hash it")
+            throw SupportError.unreadable(path: path, reason: "cannot read file to hash it")
         }
         defer { try? handle.close() }
         var h = SHA256()
@@ -90,7 +91,7 @@ public struct SHA256 {
         while true {
             let chunk: Data
             do { chunk = try handle.read(upToCount: 4 << 20) ?? Data() } catch {
-                throw ExperimentError.badPath(path: path, reason: "read error while hashing: \(error.localizedDescription)")
+                throw SupportError.unreadable(path: path, reason: "read error while hashing: \(error.localizedDescription)")
             }
             if chunk.isEmpty { break }
             total += chunk.count

@@ -1,4 +1,4 @@
-import Experiments
+import _Support
 import Foundation
 import XCTest
 

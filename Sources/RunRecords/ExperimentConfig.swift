@@ -17,7 +17,7 @@ import Quantization
 ///     repeats: 3
 ///     seed: 0
 ///     calibration: {data: data/glue/MRPC, split: train, examples: 256}
-///     statistics: {weights: true, activations: true, input_ranges: true, sensitivity: false, examples: 0}
+///     statistics: {sensitivity: false, examples: 0}   # stats.h5: weights, outputs, input ranges always
 ///     output: runs
 ///     published: [tutorial, pytorch-pr-34691, onnxruntime-notebook, q8bert]
 ///     notes: ["…"]
@@ -227,39 +227,28 @@ public enum SchemeEntry: Codable, Equatable, Sendable {
     }
 }
 
-/// Which layer statistics a sweep records in `stats.h5` (issue 4's categories; written by a
-/// `SweepStatisticsWriter`).
+/// Layer statistics a sweep records in `stats.h5` (written by `SweepStatistics`, layout docs/hdf5-layout.md): every
+/// category is always recorded — per-layer weight error, FP32-vs-quantized layer outputs and hidden states, input
+/// ranges — against the same static ranges the evaluated models were calibrated with.
+///
+/// Run folders written before the `weights`, `activations` and `input_ranges` switches were removed (they never
+/// changed the file) still read: a manifest's decoder ignores them. Experiment files that set them are refused as
+/// unknown keys.
 public struct StatisticsRequest: Codable, Equatable, Sendable {
-    /// Per-layer weight error (MSE, max |error|, SQNR, cosine, scales, clipping, histograms).
-    public var weights: Bool = true
-    /// FP32-vs-quantized layer outputs and hidden states, padding excluded.
-    public var activations: Bool = true
-    /// Input activation ranges (min, max, |x| percentiles, clipped fraction, histogram).
-    public var inputRanges: Bool = true
     /// Per-layer prediction flips (one extra pass per layer).
     public var sensitivity: Bool = false
     /// Examples to run for statistics (0 = the whole evaluation set).
     public var examples: Int = 0
 
-    public init(weights: Bool = true, activations: Bool = true, inputRanges: Bool = true, sensitivity: Bool = false,
-                examples: Int = 0) {
-        self.weights = weights
-        self.activations = activations
-        self.inputRanges = inputRanges
+    public init(sensitivity: Bool = false, examples: Int = 0) {
         self.sensitivity = sensitivity
         self.examples = examples
     }
 
-    enum CodingKeys: String, CodingKey {
-        case weights, activations, sensitivity, examples
-        case inputRanges = "input_ranges"
-    }
+    enum CodingKeys: String, CodingKey { case sensitivity, examples }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        weights = try c.decodeIfPresent(Bool.self, forKey: .weights) ?? true
-        activations = try c.decodeIfPresent(Bool.self, forKey: .activations) ?? true
-        inputRanges = try c.decodeIfPresent(Bool.self, forKey: .inputRanges) ?? true
         sensitivity = try c.decodeIfPresent(Bool.self, forKey: .sensitivity) ?? false
         examples = try c.decodeIfPresent(Int.self, forKey: .examples) ?? 0
     }

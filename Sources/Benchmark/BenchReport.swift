@@ -1,4 +1,5 @@
 import Foundation
+import RunRecords
 
 /// Everything `qbench bench --json OUT` writes: the set-up, the machine, the order of the steps, every row with its
 /// medians and ratios, and the peer's versions and back ends.

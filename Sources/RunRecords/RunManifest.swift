@@ -1,5 +1,6 @@
 import Foundation
 import Quantization
+import _Support
 
 /// `manifest.json` of a run folder: everything needed to re-run it (`qbench reproduce`) and to cite it.
 ///
@@ -20,7 +21,7 @@ public struct RunManifest: Codable, Sendable {
     /// sha256 of the config: of the file's bytes when it came from a file.
     public var configSHA256: String
     /// The experiment file's path and full text, when it came from a file.
-    public var configFile: Experiment.Source?
+    public var configFile: ExperimentSource?
     /// Absolute model folder and data path the run read.
     public var modelPath: String
     public var dataPath: String
@@ -57,8 +58,47 @@ public struct RunManifest: Codable, Sendable {
         public var path: String
         public var sha256: String
         public var bytes: Int
+
+        public init(role: String, name: String, path: String, sha256: String, bytes: Int) {
+            self.role = role
+            self.name = name
+            self.path = path
+            self.sha256 = sha256
+            self.bytes = bytes
+        }
     }
 
+
+    public init(schemaVersion: Int = 1, kind: String = "quantbench.sweep", run: String, command: [String],
+                config: ExperimentConfig, configSHA256: String, configFile: ExperimentSource? = nil,
+                modelPath: String, dataPath: String, calibrationPath: String, modelShape: String,
+                randomWeightsSeed: String? = nil, schemes: [ModelScheme], variants: [SweepVariant], files: [FileHash],
+                environment: RunEnvironment, threads: [Int], repeats: Int, seed: UInt64, started: String,
+                finished: String, wallSeconds: Double, statistics: String) {
+        self.schemaVersion = schemaVersion
+        self.kind = kind
+        self.run = run
+        self.command = command
+        self.config = config
+        self.configSHA256 = configSHA256
+        self.configFile = configFile
+        self.modelPath = modelPath
+        self.dataPath = dataPath
+        self.calibrationPath = calibrationPath
+        self.modelShape = modelShape
+        self.randomWeightsSeed = randomWeightsSeed
+        self.schemes = schemes
+        self.variants = variants
+        self.files = files
+        self.environment = environment
+        self.threads = threads
+        self.repeats = repeats
+        self.seed = seed
+        self.started = started
+        self.finished = finished
+        self.wallSeconds = wallSeconds
+        self.statistics = statistics
+    }
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", kind, run, command, config
         case configSHA256 = "config_sha256", configFile = "config_file"
@@ -66,26 +106,6 @@ public struct RunManifest: Codable, Sendable {
         case randomWeightsSeed = "random_weights_seed", schemes, variants, files, environment
         case threads, repeats, seed, started, finished
         case wallSeconds = "wall_seconds", statistics
-    }
-
-    /// The manifest of `outcome` for `experiment`.
-    public static func make(experiment: Experiment, outcome: SweepRunner.Outcome, command: [String],
-                            environment: RunEnvironment) throws -> RunManifest {
-        let configSHA: String
-        if let source = experiment.source {
-            configSHA = source.sha256
-        } else {
-            configSHA = SHA256.hex(try RunManifest.encoder.encode(experiment.config))
-        }
-        return RunManifest(
-            run: outcome.results.run, command: command, config: experiment.config, configSHA256: configSHA,
-            configFile: experiment.source, modelPath: experiment.modelPath, dataPath: experiment.dataPath,
-            calibrationPath: experiment.calibrationPath, modelShape: outcome.modelShape, randomWeightsSeed: outcome.randomWeightsSeed,
-            schemes: experiment.schemes, variants: experiment.variants, files: outcome.files, environment: environment,
-            threads: experiment.config.threads, repeats: outcome.results.repeats, seed: experiment.config.seed,
-            started: iso8601(outcome.started), finished: iso8601(outcome.finished),
-            wallSeconds: outcome.finished.timeIntervalSince(outcome.started),
-            statistics: outcome.statisticsFile != nil ? "stats.h5" : (outcome.statisticsNote ?? "not requested"))
     }
 
     /// Sorted-key, pretty JSON (stable bytes for equal values).
@@ -96,27 +116,27 @@ public struct RunManifest: Codable, Sendable {
     }
 
     /// Reads `manifest.json` of a run folder.
-    /// - Throws: `ExperimentError.config` naming the manifest and the key for a malformed file.
+    /// - Throws: `RunRecordError` naming the manifest (and the key of a malformed file).
     public static func read(runFolder: URL) throws -> RunManifest {
         let url = runFolder.appendingPathComponent("manifest.json")
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw ExperimentError.badPath(path: url.path, reason: "no manifest.json: not a run folder written by `qbench sweep`")
+            throw RunRecordError.badPath(path: url.path, reason: "no manifest.json: not a run folder written by `qbench sweep`")
         }
         do {
             let m = try JSONDecoder().decode(RunManifest.self, from: data)
             guard m.schemaVersion == 1, m.kind == "quantbench.sweep" else {
-                throw ExperimentError.config(file: url.path, keyPath: "schema_version", line: nil,
-                                             message: "unsupported manifest \(m.kind) v\(m.schemaVersion); expected quantbench.sweep v1")
+                throw RunRecordError.malformed(file: url.path, keyPath: "schema_version",
+                                               message: "unsupported manifest \(m.kind) v\(m.schemaVersion); expected quantbench.sweep v1")
             }
             return m
-        } catch let e as ExperimentError {
+        } catch let e as RunRecordError {
             throw e
         } catch {
-            throw Experiment.decodingError(error, file: url.path)
+            throw RunRecordError.decoding(error, file: url.path)
         }
     }
 
-    static func iso8601(_ d: Date) -> String {
+    public static func iso8601(_ d: Date) -> String {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         f.timeZone = TimeZone(identifier: "UTC")

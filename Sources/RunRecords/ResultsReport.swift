@@ -6,14 +6,7 @@ import Foundation
 public enum ResultsReport {
     /// Renders `results.md` again from a run folder's `results.json` and `manifest.json`.
     public static func markdown(runFolder: URL) throws -> String {
-        let manifest = try RunManifest.read(runFolder: runFolder)
-        let url = runFolder.appendingPathComponent("results.json")
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw ExperimentError.badPath(path: url.path, reason: "missing results.json")
-        }
-        do { return markdown(try JSONDecoder().decode(SweepResults.self, from: data), manifest: manifest) } catch {
-            throw Experiment.decodingError(error, file: url.path)
-        }
+        markdown(try SweepResults.read(runFolder: runFolder), manifest: try RunManifest.read(runFolder: runFolder))
     }
 
     /// The Markdown report.

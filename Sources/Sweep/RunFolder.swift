@@ -1,12 +1,15 @@
+import Experiments
 import Foundation
+import _Support
+import RunRecords
 
-/// Writes a sweep's run folder `<output>/<name>-<UTC timestamp>/` atomically: everything goes into a hidden
-/// temporary folder beside it, which is renamed into place only when the run and every file succeeded. An error
+/// Writes a sweep's run folder `<output>/<name>-<UTC timestamp>/` atomically (`AtomicFolder`): everything goes
+/// into a hidden temporary folder beside it, which is renamed into place only when the run and every file succeeded. An error
 /// leaves nothing behind (the temporary folder is removed, and so is an output folder the run created).
 ///
 /// Contents: `results.json`, `results.csv`, `results.md`, `manifest.json`, `CITATION.cff`, `citation.bib`,
-/// `experiment.yaml` (the config file as read), `predictions/<scheme>.threads-<n>.jsonl`, and `stats.h5` when a
-/// `SweepStatisticsWriter` is linked and the config asks for statistics, and `qat/<scheme>+qat/` (a quantized model
+/// `experiment.yaml` (the config file as read), `predictions/<scheme>.threads-<n>.jsonl`, `stats.h5` when the
+/// config asks for statistics, and `qat/<scheme>+qat/` (a quantized model
 /// folder `qbench eval --model` reads) for every QAT row.
 public enum RunFolder {
     /// The run folder's name: `<name>-<yyyyMMdd'T'HHmmss'Z'>`.
@@ -21,37 +24,32 @@ public enum RunFolder {
     /// Runs `experiment` and writes its folder; returns the folder's URL.
     /// - Throws: `ExperimentError` (nothing written) when the output folder cannot be created or written, or
     ///   any error of the run.
-    public static func runAndWrite(_ experiment: Experiment, command: [String], statistics: SweepStatisticsWriter? = nil,
-                                   qat: SweepQATTrainer? = nil, workingDirectory: URL? = nil,
+    public static func runAndWrite(_ experiment: Experiment, command: [String], workingDirectory: URL? = nil,
                                    progress: SweepRunner.Progress? = nil) throws -> URL {
         let fm = FileManager.default
         let cwd = workingDirectory ?? URL(fileURLWithPath: fm.currentDirectoryPath)
         let o = experiment.config.output
         let output = (o.hasPrefix("/") ? URL(fileURLWithPath: o) : cwd.appendingPathComponent(o)).standardizedFileURL
         let createdOutput = try prepareOutput(output)
-        removeAbandonedPartials(in: output)
         let runID = uniqueRunID(name: experiment.config.name, in: output)
-        let tmp = output.appendingPathComponent(".\(runID).partial-\(getpid())")
         let final = output.appendingPathComponent(runID)
         do {
-            try fm.createDirectory(at: tmp.appendingPathComponent("predictions"), withIntermediateDirectories: true)
-            let environment = RunEnvironment.capture()   // git state as the run starts
-            let outcome = try SweepRunner.run(experiment, runID: runID, statistics: statistics,
-                                              statisticsURL: tmp.appendingPathComponent("stats.h5"), qat: qat,
-                                              qatDirectory: tmp.appendingPathComponent("qat"), progress: progress)
-            let manifest = try RunManifest.make(experiment: experiment, outcome: outcome, command: command,
-                                                environment: environment)
-            try write(outcome: outcome, manifest: manifest, experiment: experiment, into: tmp)
-            guard !fm.fileExists(atPath: final.path) else {
-                throw ExperimentError.badPath(path: final.path, reason: "a run folder of that name appeared meanwhile")
+            try AtomicFolder.create(final) { tmp in
+                try fm.createDirectory(at: tmp.appendingPathComponent("predictions"), withIntermediateDirectories: true)
+                let environment = RunEnvironment.capture()   // git state as the run starts
+                let outcome = try SweepRunner.run(experiment, runID: runID,
+                                                  statisticsURL: tmp.appendingPathComponent("stats.h5"), command: command,
+                                                  qatDirectory: tmp.appendingPathComponent("qat"), progress: progress)
+                let manifest = try RunManifest.make(experiment: experiment, outcome: outcome, command: command,
+                                                    environment: environment)
+                try write(outcome: outcome, manifest: manifest, experiment: experiment, into: tmp)
             }
-            try fm.moveItem(at: tmp, to: final)
             return final
         } catch {
-            try? fm.removeItem(at: tmp)
             if createdOutput, (try? fm.contentsOfDirectory(atPath: output.path))?.isEmpty == true {
                 try? fm.removeItem(at: output)
             }
+            if case let SupportError.writeFailed(path, reason) = error { throw ExperimentError.badPath(path: path, reason: reason) }
             throw error
         }
     }
@@ -95,18 +93,6 @@ public enum RunFolder {
         return true
     }
 
-    /// Removes `.<run id>.partial-<pid>` folders left by runs that were killed (their process no longer exists), so
-    /// an interrupted run leaves nothing behind once the next run starts.
-    static func removeAbandonedPartials(in output: URL) {
-        let fm = FileManager.default
-        guard let names = try? fm.contentsOfDirectory(atPath: output.path) else { return }
-        for name in names where name.hasPrefix(".") {
-            guard let r = name.range(of: ".partial-", options: .backwards), let pid = Int32(name[r.upperBound...]),
-                  pid > 0, pid != getpid() else { continue }
-            if kill(pid, 0) != 0, errno == ESRCH { try? fm.removeItem(at: output.appendingPathComponent(name)) }
-        }
-    }
-
     /// `runID(name:date:)` now, with `-2`, `-3`… when a folder of that name exists (two runs in one second).
     static func uniqueRunID(name: String, in output: URL) -> String {
         let base = runID(name: name, date: Date())
@@ -117,14 +103,5 @@ public enum RunFolder {
             n += 1
         }
         return id
-    }
-
-    /// Reads `predictions/<scheme>.threads-<n>.jsonl` of a run folder.
-    public static func predictions(in folder: URL, scheme: String, threads: Int) throws -> PredictionSet {
-        let url = folder.appendingPathComponent("predictions").appendingPathComponent(PredictionSet.fileName(scheme: scheme, threads: threads))
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw ExperimentError.badPath(path: url.path, reason: "missing predictions file")
-        }
-        return try PredictionSet.parse(data, file: url.path)
     }
 }

@@ -1,4 +1,6 @@
+import Experiments
 import Foundation
+import RunRecords
 
 /// `qbench reproduce RUN_DIR`: re-runs a sweep from its `manifest.json` and compares every accuracy metric and
 /// every prediction with what the run folder recorded. Metrics and predictions must match exactly (same code,
@@ -37,20 +39,12 @@ public enum Reproduction {
     ///   - model, data, calibration: other locations of the same files (hashes are still checked).
     ///   - repeats: timing passes (default: the manifest's); metrics do not depend on it.
     /// - Throws: `ExperimentError.notReproducible` listing every model or data file whose sha256 differs from
-    ///   the manifest (or is missing); nothing is run then.
-    ///   - qat: trainer for QAT rows: they are trained again (same data, seed and threads) and compared like the rest.
+    ///   the manifest (or is missing); nothing is run then. QAT rows are trained again (same data, seed and
+    ///   threads) and compared like the rest.
     public static func run(runFolder: URL, model: String? = nil, data: String? = nil, calibration: String? = nil,
-                           repeats: Int? = nil, qat: SweepQATTrainer? = nil,
-                           progress: SweepRunner.Progress? = nil) throws -> Report {
+                           repeats: Int? = nil, progress: SweepRunner.Progress? = nil) throws -> Report {
         let manifest = try RunManifest.read(runFolder: runFolder)
-        let resultsURL = runFolder.appendingPathComponent("results.json")
-        guard let resultsData = FileManager.default.contents(atPath: resultsURL.path) else {
-            throw ExperimentError.badPath(path: resultsURL.path, reason: "missing results.json")
-        }
-        let recorded: SweepResults
-        do { recorded = try JSONDecoder().decode(SweepResults.self, from: resultsData) } catch {
-            throw Experiment.decodingError(error, file: resultsURL.path)
-        }
+        let recorded = try SweepResults.read(runFolder: runFolder)
         let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         func absolute(_ p: String) -> String {
             (p.hasPrefix("/") ? URL(fileURLWithPath: p) : cwd.appendingPathComponent(p)).standardizedFileURL.path
@@ -70,7 +64,7 @@ public enum Reproduction {
         try compareHashes(recorded: manifest.files, now: now)
 
         let outcome = try SweepRunner.run(experiment, runID: manifest.run, repeatsOverride: repeats ?? manifest.repeats,
-                                          qat: qat, progress: progress)
+                                          progress: progress)
         var checks: [Check] = []
         var timings: [TimingPair] = []
         var logitDiffs: [(String, Double)] = []
@@ -99,7 +93,7 @@ public enum Reproduction {
             var worst = 0.0
             for t in recorded.threads {
                 let stored: PredictionSet
-                do { stored = try RunFolder.predictions(in: runFolder, scheme: name, threads: t) } catch {
+                do { stored = try PredictionSet.read(runFolder: runFolder, scheme: name, threads: t) } catch {
                     checks.append(Check(scheme: name, metric: "predictions @\(t) threads", recorded: "unreadable: \(error)",
                                         now: "-", match: false))
                     continue

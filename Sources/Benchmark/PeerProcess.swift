@@ -1,4 +1,6 @@
+import Experiments
 import Foundation
+import _Support
 
 /// The JSON document `experiments/peers/qbench_peers.py` prints (schema_version 1): PyTorch and ONNX Runtime
 /// timings of the same model on the same batches, with the versions and back ends that produced them.
@@ -63,7 +65,7 @@ public struct PeerDocument: Decodable, Sendable {
             doc = try JSONDecoder().decode(PeerDocument.self, from: data)
         } catch {
             let head = String(decoding: data.prefix(200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw ExperimentError.invalid("\(source) did not print a peer JSON document (\(Self.describe(error))); "
+            throw ExperimentError.invalid("\(source) did not print a peer JSON document (\(DecodingErrorText.describe(error))); "
                                           + "its output began: \(head.isEmpty ? "(nothing)" : head)")
         }
         guard doc.tool == "qbench-peers", doc.schemaVersion == 1 else {
@@ -79,23 +81,6 @@ public struct PeerDocument: Decodable, Sendable {
             Benchmark.Row(engine: $0.engine, scheme: $0.scheme, threads: $0.threads, seconds: $0.seconds,
                           cpuSeconds: $0.cpuSeconds ?? [], examples: $0.examples, modelMB: $0.modelMB,
                           predictions: $0.predictions, f1: $0.f1, accuracy: $0.accuracy)
-        }
-    }
-
-    private static func path(_ keys: [CodingKey]) -> String {
-        keys.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-    }
-
-    private static func describe(_ error: Error) -> String {
-        switch error {
-        case DecodingError.keyNotFound(let key, let ctx):
-            return "missing key \(path(ctx.codingPath + [key]))"
-        case DecodingError.typeMismatch(_, let ctx), DecodingError.valueNotFound(_, let ctx):
-            return "wrong type at \(path(ctx.codingPath))"
-        case DecodingError.dataCorrupted:
-            return "not JSON"
-        default:
-            return "\(error)"
         }
     }
 }

@@ -1,6 +1,8 @@
 import BERT
 import Datasets
+import Experiments
 import Foundation
+import _Support
 import TensorCore
 
 /// Side-by-side timing of several model variants (and optionally external peers) on the same batches.
@@ -93,8 +95,8 @@ public enum Benchmark {
             self.accuracy = accuracy
         }
 
-        public var median: Double { Benchmark.median(seconds) }
-        public var cpuMedian: Double { Benchmark.median(cpuSeconds) }
+        public var median: Double { seconds.median }
+        public var cpuMedian: Double { cpuSeconds.median }
         public var msPerExample: Double { 1000 * median / Double(max(1, examples)) }
         public var isOurs: Bool { engine == Benchmark.ourEngine }
 
@@ -102,13 +104,6 @@ public enum Benchmark {
             case engine, scheme, threads, seconds, examples, predictions, f1, accuracy
             case cpuSeconds = "cpu_seconds", modelMB = "model_mb"
         }
-    }
-
-    /// The median: the middle value, or the mean of the two middle values for an even count; 0 when empty.
-    public static func median(_ xs: [Double]) -> Double {
-        guard !xs.isEmpty else { return 0 }
-        let s = xs.sorted()
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
     /// What a session did: the rows and the steps in the order they ran.

@@ -2,23 +2,24 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 private let posixWrite = Glibc.write
+private let posixClose = Glibc.close
 #elseif canImport(Darwin)
 import Darwin
 private let posixWrite = Darwin.write
+private let posixClose = Darwin.close
 #endif
 
 /// Write-to-temporary-then-rename, so readers never see a partially written file.
 public enum AtomicFile {
-    /// Writes the concatenation of `chunks` to `url` atomically (POSIX `rename(2)` within one
-    /// directory). On failure the temporary file is removed and `url` is untouched.
+    /// Writes the concatenation of `chunks` to `url` atomically: a `TemporaryName` beside it, `fsync`, POSIX
+    /// `rename(2)`. On failure the temporary file is removed and `url` is untouched.
+    /// - Throws: `SupportError.writeFailed` naming `url`.
     public static func write(_ chunks: [Data], to url: URL) throws {
         let destination = url.standardizedFileURL
         let directory = destination.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(
-            ".\(destination.lastPathComponent).\(UUID().uuidString).partial")
-        let fail = { (reason: String) -> CheckpointError in
-            CheckpointError.writeFailed(file: destination.path, reason: reason)
-        }
+        TemporaryName.removeAbandoned(in: directory)
+        let temporary = TemporaryName.beside(destination)
+        let fail = { (reason: String) -> SupportError in .writeFailed(path: destination.path, reason: reason) }
         let fd = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw fail("cannot create temporary file in \(directory.path): \(String(cString: strerror(errno)))")
@@ -26,7 +27,7 @@ public enum AtomicFile {
         var closed = false
         var renamed = false
         defer {
-            if !closed { close(fd) }
+            if !closed { _ = posixClose(fd) }
             if !renamed { unlink(temporary.path) }
         }
         for chunk in chunks {
@@ -46,7 +47,7 @@ public enum AtomicFile {
             throw fail("fsync of \(temporary.lastPathComponent): \(String(cString: strerror(errno)))")
         }
         closed = true
-        guard close(fd) == 0 else {
+        guard posixClose(fd) == 0 else {
             throw fail("closing \(temporary.lastPathComponent): \(String(cString: strerror(errno)))")
         }
         guard rename(temporary.path, destination.path) == 0 else {
@@ -61,14 +62,15 @@ public enum AtomicFile {
     }
 
     /// Fails early, before any work, when `path`'s folder does not exist or is not writable.
+    /// - Throws: `SupportError.writeFailed` naming `path`.
     public static func checkWritable(_ path: String) throws {
         let dir = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-            throw CheckpointError.writeFailed(file: path, reason: "output folder \(dir) does not exist")
+            throw SupportError.writeFailed(path: path, reason: "output folder \(dir) does not exist")
         }
         guard access(dir, W_OK) == 0 else {
-            throw CheckpointError.writeFailed(file: path, reason: "output folder \(dir) is not writable")
+            throw SupportError.writeFailed(path: path, reason: "output folder \(dir) is not writable")
         }
     }
 }

@@ -1,0 +1,194 @@
+import BERT
+import Datasets
+import Experiments
+import Foundation
+import Quantization
+import RunRecords
+import TensorCore
+import _Support
+
+/// `qbench bench` as a library call: loads the model and data, starts the peer (when asked), times every scheme
+/// with `Benchmark.run`, prints the table and ratios through `log`, and writes the JSON report.
+public enum BenchRun {
+    /// Where static schemes take their calibration batches from.
+    public struct CalibrationData: Sendable {
+        public var data: String
+        public var split: String
+        public var examples: Int
+
+        public init(data: String, split: String = "train", examples: Int = 256) {
+            self.data = data
+            self.split = split
+            self.examples = examples
+        }
+    }
+
+    /// The PyTorch / ONNX Runtime peer (`experiments/peers/qbench_peers.py`).
+    public struct Peer: Sendable {
+        /// The interpreter (a path or a name on `PATH`).
+        public var python: String
+        /// The peer script.
+        public var script: String
+        /// Comma-separated engines: `pytorch`, `onnxruntime`.
+        public var engines: String
+        /// Where the peer caches its ONNX exports (nil: its default).
+        public var cacheDirectory: String?
+
+        public init(python: String, script: String, engines: String, cacheDirectory: String? = nil) {
+            self.python = python
+            self.script = script
+            self.engines = engines
+            self.cacheDirectory = cacheDirectory
+        }
+    }
+
+    /// What to time.
+    public struct Request: Sendable {
+        public var model: String
+        public var data: String
+        public var split: String
+        public var schemes: [ModelScheme]
+        public var threads: [Int]
+        public var repeats: Int
+        /// Only the first `limit` examples (0 = all).
+        public var limit: Int
+        public var batching: BatchingOptions
+        public var calibration: CalibrationData
+        public var peer: Peer?
+        /// Write the whole report as JSON to this file.
+        public var json: String?
+
+        public init(model: String, data: String, split: String, schemes: [ModelScheme], threads: [Int], repeats: Int,
+                    limit: Int, batching: BatchingOptions, calibration: CalibrationData, peer: Peer?, json: String?) {
+            self.model = model
+            self.data = data
+            self.split = split
+            self.schemes = schemes
+            self.threads = threads
+            self.repeats = repeats
+            self.limit = limit
+            self.batching = batching
+            self.calibration = calibration
+            self.peer = peer
+            self.json = json
+        }
+    }
+
+    /// Runs `request`; the set-up, the table, the ratios and the peer's versions go to `log` line by line, the
+    /// current step to `status` (a progress line).
+    /// - Throws: `ExperimentError` for bad inputs or a peer whose inputs differ from ours (before anything is
+    ///   timed when the peer cannot start), `SupportError` when the JSON report cannot be written.
+    @discardableResult
+    public static func run(_ request: Request, log: (String) -> Void, status: ((String) -> Void)? = nil) throws -> Benchmark.Session {
+        let loadStart = Benchmark.loadAverage()
+        if let json = request.json { try AtomicFile.checkWritable(json) }
+        let folder = try ModelFolder(path: request.model)
+        let options = request.batching
+        try folder.checkSequenceLength(options)
+        var dataset = try PairDataset.load(path: request.data, split: request.split)
+        if request.limit > 0 { dataset = PairDataset(path: dataset.path, examples: Array(dataset.examples.prefix(request.limit))) }
+        let batches = folder.batches(dataset, options: options)
+        let digest = Benchmark.inputDigest(batches)
+
+        // The peer first: a missing interpreter or package fails before any model is quantized or timed.
+        var peer: PeerProcess?
+        var peerInfo: PeerDocument?
+        if let p = request.peer {
+            var args = ["--model", folder.url.standardizedFileURL.path,
+                        "--data", URL(fileURLWithPath: dataset.path).standardizedFileURL.path,
+                        "--batch-size", "\(options.batchSize)", "--max-seq-length", "\(options.maxSeqLength)",
+                        options.padToMax ? "--pad-to-max" : "--no-pad-to-max", "--engines", p.engines]
+            if request.limit > 0 { args += ["--limit", "\(request.limit)"] }
+            if let dir = p.cacheDirectory { args += ["--cache-dir", dir] }
+            let process = PeerProcess(python: p.python, script: p.script, arguments: args)
+            peerInfo = try process.check()
+            peer = process
+        }
+
+        var variants: [Benchmark.Variant] = []
+        for s in request.schemes {
+            let (m, used, _) = try folder.model(for: s) {
+                try folder.calibrationBatches(data: request.calibration.data, split: request.calibration.split,
+                                              examples: request.calibration.examples, options: options)
+            }
+            variants.append(Benchmark.Variant(name: used.name, model: m))
+        }
+        let c = folder.model.config
+        let cpu = CPUInfo.current
+        log("model \(request.model): \(c.numHiddenLayers) layers × \(c.hiddenSize), \(dataset.count) examples, "
+            + "batch \(options.batchSize), \(options.padToMax ? "padded to \(options.maxSeqLength)" : "padded to longest"), "
+            + "\(request.repeats) repeats, threads \(request.threads.map(String.init).joined(separator: ","))")
+        log("CPU \(cpu.brand) (\(cpu.features.joined(separator: " "))), BLAS core \(BLASRuntime.coreName), "
+            + "load average \(format(loadStart)) at start")
+
+        var peerDocs: [PeerDocument] = []
+        let runPeer: ((Int, Int) throws -> [Benchmark.Row])? = peer.map { p in
+            { t, _ in
+                let doc = try p.run(threads: t, repeats: 1)
+                try check(doc, examples: dataset.count, digest: digest, first: peerDocs.isEmpty)
+                peerDocs.append(doc)
+                return doc.rows
+            }
+        }
+        let session = try Benchmark.run(variants, batches: batches, labels: dataset.isLabelled ? dataset.labels : nil,
+                                        threads: request.threads, repeats: request.repeats, peer: runPeer) { status?($0) }
+        status?("")
+        let loadEnd = Benchmark.loadAverage()
+
+        log("")
+        log(Benchmark.table(session.rows))
+        log("Wall-time medians; speed-up = our baseline median / row median; \"ours faster by\" = peer median / "
+            + "median of our counterpart scheme (> 1: ours is faster). Load average \(format(loadEnd)) at end.")
+        let info = peerDocs.last ?? peerInfo
+        if let info, let p = request.peer { log(versionLine(info, python: p.python)) }
+
+        if let json = request.json {
+            let report = BenchReport(
+                model: request.model, data: dataset.path, examples: dataset.count, batching: options, repeats: request.repeats,
+                threads: request.threads, inputSHA256: digest, blasCore: BLASRuntime.coreName, cpu: cpu.brand,
+                cpuFeatures: cpu.features, loadAverageStart: loadStart, loadAverageEnd: loadEnd,
+                order: BenchReport.order(session.order, names: variants.map(\.name)),
+                rows: BenchReport.records(session.rows),
+                peer: info.map {
+                    BenchReport.PeerRecord(python: request.peer!.python, script: peer!.script, versions: $0.versions,
+                                           torch: $0.torch, onnxruntime: $0.onnxruntime, inputSHA256: peerDocs.first?.inputSHA256)
+                })
+            try AtomicFile.write(try report.json(), to: json)
+        }
+        return session
+    }
+
+    /// Refuses a peer round that timed other inputs than ours.
+    static func check(_ doc: PeerDocument, examples: Int, digest: String, first: Bool) throws {
+        if let n = doc.examples, n != examples {
+            throw ExperimentError.invalid("the peer timed \(n) examples, we timed \(examples)")
+        }
+        if let theirs = doc.inputSHA256, theirs != digest {
+            throw ExperimentError.invalid("the peer's inputs differ from ours (input sha256 \(theirs) vs "
+                                          + "\(digest)): different tokenization, order or padding")
+        }
+        if doc.inputSHA256 == nil && first {
+            FileHandle.standardError.write(Data("warning: the peer reports no input_sha256; cannot confirm it saw the same inputs\n".utf8))
+        }
+    }
+
+    /// `peers (python): torch 2.x (quantized engine …), transformers …, onnxruntime … (providers)`.
+    static func versionLine(_ info: PeerDocument, python: String) -> String {
+        let v = info.versions
+        var line = "peers (\(python)): torch \(v["torch"] ?? "?")"
+        if let t = info.torch {
+            line += " (quantized engine \(t.quantizedEngine ?? "?"), CPU capability \(t.cpuCapability ?? "?"), "
+                + "attention \(t.attnImplementation ?? "?"))"
+        }
+        line += ", transformers \(v["transformers"] ?? "?")"
+        if let o = v["onnxruntime"] {
+            line += ", onnxruntime \(o) (\((info.onnxruntime?.executionProviders ?? []).joined(separator: ", ")))"
+        }
+        return line
+    }
+
+    /// The three load averages, or "unknown".
+    public static func format(_ load: [Double]?) -> String {
+        load.map { $0.map { String(format: "%.2f", $0) }.joined(separator: " ") } ?? "unknown"
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import _Support
+
+/// The machine and build a run happened on (the manifest's `environment`).
+public struct RunEnvironment: Codable, Sendable, Equatable {
+    public var quantbenchVersion: String
+    /// Git commit of the source tree this binary was built from (`git rev-parse HEAD` there), or "unknown".
+    public var gitCommit: String
+    /// True when that tree had uncommitted changes (`git status --porcelain` non-empty) at run time.
+    public var gitDirty: Bool?
+    /// Compiler the binary was built with (`#if compiler`).
+    public var swiftCompiler: String
+    /// First line of `swift --version` on this machine at run time, when a toolchain is on PATH.
+    public var swiftRuntime: String?
+    /// `PRETTY_NAME` of /etc/os-release and the kernel (`uname -sr`).
+    public var os: String
+    public var cpu: String
+    public var cpuFeatures: [String]
+    public var blasCore: String
+    public var blasConfig: String
+    public var logicalCores: Int
+
+    public init(quantbenchVersion: String, gitCommit: String, gitDirty: Bool?, swiftCompiler: String, swiftRuntime: String?,
+                os: String, cpu: String, cpuFeatures: [String], blasCore: String, blasConfig: String, logicalCores: Int) {
+        self.quantbenchVersion = quantbenchVersion
+        self.gitCommit = gitCommit
+        self.gitDirty = gitDirty
+        self.swiftCompiler = swiftCompiler
+        self.swiftRuntime = swiftRuntime
+        self.os = os
+        self.cpu = cpu
+        self.cpuFeatures = cpuFeatures
+        self.blasCore = blasCore
+        self.blasConfig = blasConfig
+        self.logicalCores = logicalCores
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case quantbenchVersion = "quantbench_version", gitCommit = "git_commit", gitDirty = "git_dirty"
+        case swiftCompiler = "swift_compiler", swiftRuntime = "swift_runtime", os, cpu
+        case cpuFeatures = "cpu_features", blasCore = "blas_core", blasConfig = "blas_config"
+        case logicalCores = "logical_cores"
+    }
+}

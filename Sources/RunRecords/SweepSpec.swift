@@ -1,0 +1,98 @@
+import Foundation
+import Quantization
+
+/// A factorial sweep: every combination of the listed axis levels, applied to a base scheme.
+///
+///     sweep:
+///       name: ablation                 # prefix of generated scheme names
+///       base: q8bert-dynamic           # registered name or inline scheme
+///       axes:
+///         activation_symmetry: [symmetric, affine]
+///         activation_bits: [7, 8]
+///         weight_granularity: [per_tensor, per_channel]
+///         requantize_output: [true, false]
+///
+/// Generated names are `<name>.<level>.<level>…` with one token per listed axis, in the fixed axis order
+/// above (not the file's order) and the levels in the file's order, e.g.
+/// `ablation.act-symmetric.act-8bit.w-per-channel.requant-on`. They are stable: the same file always yields the
+/// same names in the same order. Axes not listed keep the base scheme's setting.
+public struct SweepSpec: Codable, Equatable, Sendable {
+    /// Prefix of generated names.
+    public var name: String = "ablation"
+    /// The scheme every variant starts from (must quantize activations).
+    public var base: SchemeEntry
+    /// The factors and their levels.
+    public var axes: SweepAxes
+
+    public init(name: String = "ablation", base: SchemeEntry, axes: SweepAxes) {
+        self.name = name
+        self.base = base
+        self.axes = axes
+    }
+
+    enum CodingKeys: String, CodingKey { case name, base, axes }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decodeIfPresent(String.self, forKey: .name) ?? "ablation"
+        base = try c.decode(SchemeEntry.self, forKey: .base)
+        axes = try c.decode(SweepAxes.self, forKey: .axes)
+    }
+}
+
+/// The sweep's factors. Each is applied to every layer scheme of the base (default and overrides).
+public struct SweepAxes: Codable, Equatable, Sendable {
+    /// `symmetric`: signed codes ±(2^(b−1)−1), zero point 0, `max_abs` scale (Q8BERT);
+    /// `affine`: unsigned codes 0…2^b−1, fbgemm scale and zero point (PyTorch).
+    public var activationSymmetry: [ActivationSymmetry]?
+    /// Activation code width in bits (7 = PyTorch's `reduce_range`, codes stored in 8-bit integers either way).
+    public var activationBits: [Int]?
+    /// One weight scale per tensor or per output row.
+    public var weightGranularity: [WeightGranularity]?
+    /// Re-quantize each FC output with the activation scheme (Q8BERT) or not (PyTorch).
+    public var requantizeOutput: [Bool]?
+
+    public init(activationSymmetry: [ActivationSymmetry]? = nil, activationBits: [Int]? = nil,
+                weightGranularity: [WeightGranularity]? = nil, requantizeOutput: [Bool]? = nil) {
+        self.activationSymmetry = activationSymmetry
+        self.activationBits = activationBits
+        self.weightGranularity = weightGranularity
+        self.requantizeOutput = requantizeOutput
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case activationSymmetry = "activation_symmetry", activationBits = "activation_bits"
+        case weightGranularity = "weight_granularity", requantizeOutput = "requantize_output"
+    }
+
+    public enum ActivationSymmetry: String, Codable, CaseIterable, Sendable {
+        case symmetric, affine
+    }
+
+    public enum WeightGranularity: String, Codable, CaseIterable, Sendable {
+        case perTensor = "per_tensor", perChannel = "per_channel"
+    }
+}
+
+/// The factors a sweep can vary, in the fixed order used for names and tables.
+public enum SweepFactor: String, Codable, CaseIterable, Sendable {
+    case activationSymmetry = "activation_symmetry"
+    case activationBits = "activation_bits"
+    case weightGranularity = "weight_granularity"
+    case requantizeOutput = "requantize_output"
+}
+
+/// One generated scheme and the factor levels that made it.
+public struct SweepVariant: Codable, Equatable, Sendable {
+    /// The generated scheme (its `name` is the variant name).
+    public var scheme: ModelScheme
+    /// Level of each listed factor, as the token used in the name (`act-symmetric`, `act-7bit`, `w-per-tensor`,
+    /// `requant-on`), keyed by `SweepFactor.rawValue`.
+    public var levels: [String: String]
+
+    public init(scheme: ModelScheme, levels: [String: String]) {
+        self.scheme = scheme
+        self.levels = levels
+    }
+}
+
