@@ -141,15 +141,20 @@ extension QuantizationAwareTraining {
     ///   - prepared: the set-up from `prepare` (the caller may report `base.freshlyInitialized` first).
     ///   - configure: attach progress callbacks to the tuner before training starts.
     ///   - log: one line at a time (baselines, the training plan, flips per epoch).
+    ///   - evaluation: progress of each evaluation pass: `(label, done, total)`, label "eval fp32",
+    ///     "eval post-training" or "eval <scheme>".
     public static func run(_ request: Request, prepared setup: Setup, configure: (FineTuner) -> Void = { _ in },
+                           evaluation progress: SweepRunner.Progress? = nil,
                            log: @escaping (String) -> Void) throws -> Report {
+        func evaluating(_ label: String) -> ((Int, Int) -> Void)? { progress.map { p in { p(label, $0, $1) } } }
         let folder = setup.folder
         let scheme = request.scheme
         let padId = Int32(setup.base.config.padTokenId)
         var fp32Predictions: [Int]? = nil
         var rows: [Row] = []
         if let dev = request.evaluation {
-            let fp32 = try Evaluator.run(model: folder.model, batches: dev.batches, labels: dev.labels)
+            let fp32 = try Evaluator.run(model: folder.model, batches: dev.batches, labels: dev.labels,
+                                         progress: evaluating("eval fp32"))
             fp32Predictions = fp32.predictions
             rows.append(Row(name: "FP32", f1: fp32.metrics!.f1, accuracy: fp32.metrics!.accuracy, flips: 0))
             let calibration = Array(request.examples.prefix(request.calibrationExamples))
@@ -157,7 +162,8 @@ extension QuantizationAwareTraining {
                 BertBatch(sequences: calibration[s..<min(calibration.count, s + 8)].map { ($0.inputIds, $0.tokenTypeIds) }, padId: padId)
             }
             let ptq = try ModelQuantization.apply(scheme, to: folder.model, calibration: calBatches)
-            let r = try Evaluator.run(model: ptq, batches: dev.batches, labels: dev.labels)
+            let r = try Evaluator.run(model: ptq, batches: dev.batches, labels: dev.labels,
+                                      progress: evaluating("eval post-training"))
             let flips = flipCount(r.predictions, fp32.predictions)
             rows.append(Row(name: "post-training \(scheme.name)", f1: r.metrics!.f1, accuracy: r.metrics!.accuracy, flips: flips))
             log(String(format: "FP32: %@ F1 %.4f; post-training %@: F1 %.4f, %d flips vs FP32", dev.split,
@@ -181,7 +187,8 @@ extension QuantizationAwareTraining {
             { model in
                 let integer = try ModelQuantization.apply(scheme, to: model.engineModel(source: "qat"),
                                                           calibrations: model.calibrations())
-                let r = try Evaluator.run(model: integer, batches: dev.batches, labels: dev.labels)
+                let r = try Evaluator.run(model: integer, batches: dev.batches, labels: dev.labels,
+                                          progress: evaluating("eval \(scheme.name)"))
                 if let fp32Predictions { epochFlips[tuner.currentEpoch] = flipCount(r.predictions, fp32Predictions) }
                 return r.metrics!
             }

@@ -29,7 +29,8 @@ public enum Reproduction {
         public var checks: [Check]
         public var timings: [TimingPair]
         /// Informational: largest |Δ logit| against the recorded logits, per scheme.
-        public var logitDifferences: [(scheme: String, max: Double)]
+        /// nil for a scheme none of whose stored predictions could be read (nothing was compared).
+        public var logitDifferences: [(scheme: String, max: Double?)]
         public var mismatches: [Check] { checks.filter { !$0.match } }
         public var allMatch: Bool { mismatches.isEmpty }
     }
@@ -67,7 +68,7 @@ public enum Reproduction {
                                           progress: progress)
         var checks: [Check] = []
         var timings: [TimingPair] = []
-        var logitDiffs: [(String, Double)] = []
+        var logitDiffs: [(String, Double?)] = []
         func check(_ scheme: String, _ metric: String, _ a: String, _ b: String) {
             checks.append(Check(scheme: scheme, metric: metric, recorded: a, now: b, match: a == b))
         }
@@ -90,7 +91,7 @@ public enum Reproduction {
             if let t = old.training {
                 check(name, "qat final_loss", exact(t.finalLoss), exact(new.training?.finalLoss))
             }
-            var worst = 0.0
+            var worst: Double?
             for t in recorded.threads {
                 let stored: PredictionSet
                 do { stored = try PredictionSet.read(runFolder: runFolder, scheme: name, threads: t) } catch {
@@ -106,7 +107,7 @@ public enum Reproduction {
                                     now: same ? "\(fresh.predictions.count) identical"
                                         : "\(differing.count) differ (first at index \(differing.first ?? min(stored.predictions.count, fresh.predictions.count)))",
                                     match: same))
-                worst = max(worst, SweepRunner.maxDifference(stored.logits, fresh.logits))
+                worst = max(worst ?? 0, SweepRunner.maxDifference(stored.logits, fresh.logits))
             }
             logitDiffs.append((name, worst))
             for (o, n) in zip(old.timings, new.timings) {

@@ -71,7 +71,7 @@ public enum SweepRunner {
                                       variants: models.dropFirst().filter { training[$0.scheme.name] == nil },
                                       batches: inputs.statisticsBatches(request),
                                       modelFolder: experiment.modelPath, dataFile: inputs.dataset.path,
-                                      command: command.joined(separator: " "))
+                                      command: command.joined(separator: " "), progress: progress)
             statisticsFile = statisticsURL
         }
 

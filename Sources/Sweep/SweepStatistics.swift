@@ -15,13 +15,15 @@ enum SweepStatistics {
     ///   - baseline: the FP32 model; `variants` every other post-training scheme of the run, in run order.
     ///   - batches: the evaluation batches (or those of the first `request.examples` examples).
     ///   - modelFolder, dataFile, command: hashed or recorded into the file's provenance attributes.
+    ///   - progress: `("stats.h5: <phase>", done, total)` after each batch of each phase.
     static func write(to url: URL, request: StatisticsRequest, baseline: SweepRunner.RunModel,
                       variants: [SweepRunner.RunModel], batches: [BertBatch], modelFolder: String, dataFile: String,
-                      command: String) throws {
+                      command: String, progress: SweepRunner.Progress? = nil) throws {
         let report = try StatsRun.run(model: baseline.model,
                                       quantized: variants.map { ($0.scheme, $0.model, $0.calibrations) },
                                       batches: batches, labels: nil,
-                                      options: StatsOptions(sensitivity: request.sensitivity))
+                                      options: StatsOptions(sensitivity: request.sensitivity),
+                                      progress: progress.map { p in { phase, done, total in p("stats.h5: \(phase)", done, total) } })
         let provenance = try StatsProvenance.collect(modelFolder: modelFolder, dataFile: dataFile,
                                                      version: QuantBenchVersion.current, command: command)
         try report.write(to: url.path, provenance: provenance)

@@ -7,7 +7,9 @@ final class ProgressBar {
     var label: String
     private let terminal: Bool
     private let logInterval: TimeInterval
-    private let start = Date()
+    private var start = Date()
+    private var lastDone = 0
+    private var lastTotal = 0
     private var lastDraw = Date.distantPast
     private var lastLog: Date
 
@@ -26,6 +28,9 @@ final class ProgressBar {
     func update(_ done: Int, _ total: Int, detail: String) {
         guard total > 0 else { return }
         let now = Date()
+        if total != lastTotal || done < lastDone { start = now }   // a new step (counts restart): new rate and ETA
+        lastDone = done
+        lastTotal = total
         let elapsed = now.timeIntervalSince(start)
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let eta = rate > 0 ? Double(total - done) / rate : 0

@@ -49,7 +49,12 @@ struct Qat: ParsableCommand {
             model: model, scheme: setup.scheme, output: URL(fileURLWithPath: out), examples: examples, trainingData: train.path,
             calibrationExamples: calibrationExamples, evaluation: dev.map { (training.evalSplit, $0.0.labels, $0.1) },
             options: training.options(defaultEpochs: 2, defaultLR: 2e-5))
-        let report = try QuantizationAwareTraining.run(request, prepared: setup, configure: training.attachProgress) { print($0) }
+        var bar: ProgressBar?
+        let report = try QuantizationAwareTraining.run(request, prepared: setup, configure: training.attachProgress,
+                                                       evaluation: { label, done, total in
+            if bar?.label != label { bar = ProgressBar(label: label) }
+            bar?.update(done, total)
+        }) { print($0) }
         if report.rows.count > 2 {
             print("\n| \(training.evalSplit) | F1 | accuracy | flips vs FP32 |\n|---|---|---|---|")
             for row in report.rows {

@@ -42,7 +42,8 @@ struct Reproduce: ParsableCommand {
         }
         print("\nlogits (informational, not compared): largest |Δ| vs recorded")
         for (s, d) in report.logitDifferences {
-            print("  " + pad(s, w0) + "  " + (d == 0 ? "bit-identical" : String(format: "%.3g", d)))
+            let text = d.map { $0 == 0 ? "bit-identical" : String(format: "%.3g", $0) } ?? "not compared (no stored predictions)"
+            print("  " + pad(s, w0) + "  " + text)
         }
         print("\ntimings (median seconds; shown, not compared)")
         print("  " + pad("scheme", w0) + "  threads  recorded      now")
