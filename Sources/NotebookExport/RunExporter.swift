@@ -2,13 +2,14 @@ import Foundation
 import _Support
 
 /// `qbench export`: writes a run folder as a notebook and/or Markdown file. Everything is rendered in memory
-/// first; then the bundle (a copy of the run's small files and `stats.h5` in `<output folder>/<run name>/`) is
+/// first; then the bundle (a copy of the run's small files, `predictions/` and `stats.h5` in `<output folder>/<run name>/`) is
 /// written to a temporary folder and renamed into place, and each output file is written with `AtomicFile`.
 /// A bad run folder or an unwritable output fails before anything is written.
 public enum RunExporter {
-    /// Files copied into a bundle, when the run has them.
+    /// Files copied into a bundle, when the run has them. `predictions/` (one small JSON-lines file per scheme and
+    /// thread count) lets `qbench reproduce` check every prediction of the bundle; `qat/` (trained models) is left.
     public static let bundledFiles = ["manifest.json", "results.json", "results.md", "stats.h5", "experiment.yaml",
-                                      "CITATION.cff", "citation.bib"]
+                                      "CITATION.cff", "citation.bib", "predictions"]
 
     /// What to write.
     public struct Options: Sendable {

@@ -56,7 +56,19 @@ extension AtomicFolder {
             if skipMissing, !fm.fileExists(atPath: src.path) { continue }
             let dst = folder.appendingPathComponent(name)
             try fm.copyItem(at: src, to: dst)
-            try fm.setAttributes([.posixPermissions: 0o644], ofItemAtPath: dst.path)
+            try normalizePermissions(dst)
+        }
+    }
+
+    /// 0644 for files and 0755 for folders (recursively), whatever the source's bits were (e.g. read-only).
+    static func normalizePermissions(_ url: URL) throws {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        _ = fm.fileExists(atPath: url.path, isDirectory: &isDir)
+        try fm.setAttributes([.posixPermissions: isDir.boolValue ? 0o755 : 0o644], ofItemAtPath: url.path)
+        guard isDir.boolValue else { return }
+        for child in try fm.contentsOfDirectory(atPath: url.path) {
+            try normalizePermissions(url.appendingPathComponent(child))
         }
     }
 }

@@ -138,6 +138,15 @@ final class ExportCLITests: XCTestCase {
         for f in ["manifest.json", "results.json", "stats.h5"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: bundle.appendingPathComponent(f).path), "bundle lacks \(f)")
         }
+        // Every predictions file comes along, so that `qbench reproduce` of the bundle checks every prediction.
+        let runPredictions = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("predictions").path).sorted()
+        XCTAssertFalse(runPredictions.isEmpty)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: bundle.appendingPathComponent("predictions").path).sorted(),
+                       runPredictions)
+        let reproduced = try CLI.run(["reproduce", bundle.path, "--repeats", "1"])
+        XCTAssertEqual(reproduced.status, 0, reproduced.stdout + reproduced.stderr)
+        XCTAssertFalse(reproduced.stdout.contains("MISMATCH"), reproduced.stdout)
+        XCTAssertTrue(reproduced.stdout.contains("predictions @1 thread"), reproduced.stdout)
         let md = try String(contentsOf: out.appendingPathComponent("tiny.md"), encoding: .utf8)
         for key in ["a-f1-vs-size", "b-layer-sqnr", "c-depth-sqnr", "d-worst-layer-ranges"] {
             XCTAssertTrue(md.contains("(tiny-\(key).svg)"), key)
