@@ -7,7 +7,7 @@ import Quantization
 ///
 ///     name: mrpc-tutorial                       # required; run folders are <output>/<name>-<UTC timestamp>
 ///     description: …                            # optional, one line
-///     model: ../shared/models/minilm-l6-mrpc    # required; HF model folder
+///     model: models/minilm-l6-mrpc              # required; HF model folder (`--model` replaces it)
 ///     data: {path: data/glue/MRPC, split: dev, limit: 0}
 ///     batching: {batch_size: 8, max_seq_length: 128, pad_to_max: true}
 ///     schemes: [pytorch-dynamic, fp16, {name: my-scheme, default: {weight: {…}, activation: {…}}}]

@@ -1,4 +1,4 @@
-/// Published MRPC dev numbers shown beside ours in `results.md`, from `../shared/docs/quantization-reference.md`.
+/// Published MRPC dev numbers shown beside ours in `results.md`, with their sources (docs/schemes.md lists the peers).
 /// They come from bert-base-uncased checkpoints on other machines: compare trends, not absolute values.
 public enum PublishedResults {
     /// A source's rows, selectable with the experiment key `published`.
