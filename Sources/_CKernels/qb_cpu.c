@@ -1,5 +1,10 @@
 #include "qb_cpu.h"
+#include <pthread.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -22,6 +27,7 @@ void qb_cpu_detect(qb_cpu_features *f) {
     uint64_t xcr0 = osxsave ? qb_xgetbv0() : 0;
     int ymm_ok = (xcr0 & 0x6) == 0x6;          // SSE + AVX state
     int zmm_ok = (xcr0 & 0xE6) == 0xE6;        // + opmask, ZMM_Hi256, Hi16_ZMM
+    int tile_ok = (xcr0 & 0x60000) == 0x60000; // XTILECFG (17) + XTILEDATA (18)
     f->avx = avx && ymm_ok;
     if (!f->avx) { f->fma = 0; f->f16c = 0; return; }
     unsigned max_leaf = __get_cpuid_max(0, 0);
@@ -34,6 +40,11 @@ void qb_cpu_detect(qb_cpu_features *f) {
         f->avx512bw = (b >> 30) & 1;
         f->avx512vl = (b >> 31) & 1;
         f->avx512_vnni = (c >> 11) & 1;
+    }
+    if (tile_ok) {
+        f->amx_bf16 = (d >> 22) & 1;
+        f->amx_tile = (d >> 24) & 1;
+        f->amx_int8 = (d >> 25) & 1;
     }
     __cpuid_count(7, 1, a, b, c, d);
     f->avx_vnni = (a >> 4) & 1;
@@ -52,7 +63,33 @@ void qb_cpu_brand(char *buf, int len) {
     memcpy(buf, regs, 48);
     buf[48] = 0;
 }
+
+static int qb_amx_perm = -1;
+static pthread_once_t qb_amx_perm_once = PTHREAD_ONCE_INIT;
+
+static void qb_amx_request(void) {
+    qb_cpu_features f;
+    qb_cpu_detect(&f);
+    if (!f.amx_tile) { qb_amx_perm = -1; return; }
+#if defined(__linux__) && defined(SYS_arch_prctl)
+    enum { ARCH_GET_XCOMP_PERM_ = 0x1022, ARCH_REQ_XCOMP_PERM_ = 0x1023, XFEATURE_XTILEDATA_ = 18 };
+    unsigned long bitmask = 0;
+    if (syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM_, XFEATURE_XTILEDATA_) == 0 &&
+        syscall(SYS_arch_prctl, ARCH_GET_XCOMP_PERM_, &bitmask) == 0 && (bitmask >> XFEATURE_XTILEDATA_) & 1)
+        qb_amx_perm = 1;
+    else
+        qb_amx_perm = 0;
+#else
+    qb_amx_perm = 0;
+#endif
+}
+
+int qb_cpu_amx_permission(void) {
+    pthread_once(&qb_amx_perm_once, qb_amx_request);
+    return qb_amx_perm;
+}
 #else
 void qb_cpu_detect(qb_cpu_features *f) { memset(f, 0, sizeof(*f)); }
+int qb_cpu_amx_permission(void) { return -1; }
 void qb_cpu_brand(char *buf, int len) { if (len > 0) buf[0] = 0; }
 #endif

@@ -5,13 +5,19 @@
 // qb_qgemm_force_kernel for tests, which then switches every kernel of the row at once. Packed GEMMs run the
 // family that made the pack.
 //
-// Families: "avx512vnni" (AVX512F/BW/VL/DQ + VNNI, plus AVX2/FMA/F16C for the non-GEMM kernels),
-//           "avx2" (AVX2 + FMA + F16C), "ref" (portable C, the scalar references).
+// Families: "amx" (AMX-TILE + AMX-INT8 GEMMs, with the OS permission for tile data granted; AVX2 for the rest),
+//           "avx512vnni" (AVX512F/BW/VL/DQ + VNNI, plus AVX2/FMA/F16C for the non-GEMM kernels),
+//           "avx2" (AVX2 + FMA + F16C), "ref" (portable C, the scalar references), and
+//           "amx_emu" (the AMX GEMM source on portable emulated intrinsics, the rest ref): never chosen by default,
+//           only forced (tests, or QBENCH_KERNEL=amx_emu to run a whole model through the AMX kernel's logic).
+// Default: the first supported of amx, avx512vnni, avx2, ref. The environment variable QBENCH_KERNEL, read once
+// here, forces a family by name; an unknown or unsupported name keeps the default (qb_qgemm_env_status says so).
 #include "qb_kernels_internal.h"
 #include "qb_cpu.h"
 #include "qb_vmath.h"
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct qb_family {
@@ -47,6 +53,38 @@ static void qb_qgemm_s8s8_packed_f32_avx512vnni(int M, const int8_t *A, int lda,
                                  qb_qgemm_u8s8_packed_avx512vnni, qb_qgemm_s8s8_packed_avx512vnni,
                                  qb_requant_f32_avx2);
 }
+
+// AMX: no fused kernel either; its GEMM into an int32 buffer, then the AVX2 requantization (amx_emu: the ref one).
+// Without compiler support for AMX the "amx" row points at the emulated kernel and is never supported.
+#if QB_HAVE_AMX
+#define QB_AMX_U8S8 qb_qgemm_u8s8_packed_amx
+#define QB_AMX_S8S8 qb_qgemm_s8s8_packed_amx
+#else
+#define QB_AMX_U8S8 qb_qgemm_u8s8_packed_amx_emu
+#define QB_AMX_S8S8 qb_qgemm_s8s8_packed_amx_emu
+#endif
+static void qb_qgemm_u8s8_packed_f32_amx(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                         const qb_requant_args *rq, float *out, int ldo) {
+    qb_qgemm_packed_f32_composed(M, A, lda, 0, B, n0, n1, rq, out, ldo, QB_AMX_U8S8, QB_AMX_S8S8, qb_requant_f32_avx2);
+}
+
+static void qb_qgemm_s8s8_packed_f32_amx(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                         const qb_requant_args *rq, float *out, int ldo) {
+    qb_qgemm_packed_f32_composed(M, (const uint8_t *)A, lda, 1, B, n0, n1, rq, out, ldo, QB_AMX_U8S8, QB_AMX_S8S8,
+                                 qb_requant_f32_avx2);
+}
+
+static void qb_qgemm_u8s8_packed_f32_amx_emu(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                             const qb_requant_args *rq, float *out, int ldo) {
+    qb_qgemm_packed_f32_composed(M, A, lda, 0, B, n0, n1, rq, out, ldo, qb_qgemm_u8s8_packed_amx_emu,
+                                 qb_qgemm_s8s8_packed_amx_emu, qb_requant_f32_ref);
+}
+
+static void qb_qgemm_s8s8_packed_f32_amx_emu(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                             const qb_requant_args *rq, float *out, int ldo) {
+    qb_qgemm_packed_f32_composed(M, (const uint8_t *)A, lda, 1, B, n0, n1, rq, out, ldo,
+                                 qb_qgemm_u8s8_packed_amx_emu, qb_qgemm_s8s8_packed_amx_emu, qb_requant_f32_ref);
+}
 #endif
 
 // Indexed by enum qb_family_id.
@@ -65,6 +103,14 @@ static const qb_family qb_families[] = {
      qb_quantize_u8_avx2, qb_quantize_s8_avx2, qb_minmax_f32_avx2, qb_requant_f32_avx2, qb_f32_to_f16_avx2,
      qb_f16_to_f32_avx2,
      "avx2", qb_gelu_erf_f32_avx2, qb_softmax_masked_f32_avx2, qb_add_layernorm_f32_avx2},
+    {"amx", QB_AMX_U8S8, QB_AMX_S8S8, qb_qgemm_u8s8_packed_f32_amx, qb_qgemm_s8s8_packed_f32_amx,
+     qb_quantize_u8_avx2, qb_quantize_s8_avx2, qb_minmax_f32_avx2, qb_requant_f32_avx2, qb_f32_to_f16_avx2,
+     qb_f16_to_f32_avx2,
+     "avx2", qb_gelu_erf_f32_avx2, qb_softmax_masked_f32_avx2, qb_add_layernorm_f32_avx2},
+    {"amx_emu", qb_qgemm_u8s8_packed_amx_emu, qb_qgemm_s8s8_packed_amx_emu, qb_qgemm_u8s8_packed_f32_amx_emu,
+     qb_qgemm_s8s8_packed_f32_amx_emu, qb_quantize_u8_ref, qb_quantize_s8_ref,
+     qb_minmax_f32_ref, qb_requant_f32_ref, qb_f32_to_f16_ref, qb_f16_to_f32_ref,
+     "ref", qb_gelu_erf_f32_ref, qb_softmax_masked_f32_ref, qb_add_layernorm_f32_ref},
 #endif
 };
 #define QB_NFAMILIES ((int)(sizeof(qb_families) / sizeof(qb_families[0])))
@@ -74,6 +120,9 @@ static int qb_family_supported(int i, const qb_cpu_features *f) {
     int avx2 = f->avx2 && f->fma && f->f16c;
     if (i == QB_FAMILY_AVX2) return avx2;
     if (i == QB_FAMILY_AVX512VNNI) return avx2 && f->avx512f && f->avx512bw && f->avx512vl && f->avx512dq && f->avx512_vnni;
+    // The OS permission is asked for only here, and only on a CPU with AMX (qb_cpu_amx_permission).
+    if (i == QB_FAMILY_AMX) return QB_HAVE_AMX && avx2 && f->amx_tile && f->amx_int8 && qb_cpu_amx_permission() == 1;
+    if (i == QB_FAMILY_AMX_EMU) return 1;
     return 0;
 }
 
@@ -81,11 +130,30 @@ static _Atomic(const qb_family *) qb_active;
 static pthread_once_t qb_once = PTHREAD_ONCE_INIT;
 static qb_cpu_features qb_features;
 
+static int qb_env_status; // QBENCH_KERNEL: 0 unset, 1 applied, -1 unknown name, -2 unsupported here
+
+static int qb_family_index(const char *name) {
+    for (int i = 0; i < QB_NFAMILIES; i++)
+        if (strcmp(name, qb_families[i].name) == 0) return i;
+    return -1;
+}
+
 static void qb_dispatch_init(void) {
     qb_cpu_detect(&qb_features);
+    static const int preference[] = {QB_FAMILY_AMX, QB_FAMILY_AVX512VNNI, QB_FAMILY_AVX2, QB_FAMILY_REF};
     const qb_family *best = &qb_families[QB_FAMILY_REF];
-    for (int i = 0; i < QB_NFAMILIES; i++)
-        if (qb_family_supported(i, &qb_features)) best = &qb_families[i];
+    for (size_t j = 0; j < sizeof(preference) / sizeof(preference[0]); j++)
+        if (preference[j] < QB_NFAMILIES && qb_family_supported(preference[j], &qb_features)) {
+            best = &qb_families[preference[j]];
+            break;
+        }
+    const char *env = getenv("QBENCH_KERNEL");
+    if (env && *env) {
+        int i = qb_family_index(env);
+        if (i < 0) qb_env_status = -1;
+        else if (!qb_family_supported(i, &qb_features)) qb_env_status = -2;
+        else { best = &qb_families[i]; qb_env_status = 1; }
+    }
     atomic_store(&qb_active, best);
 }
 
@@ -102,13 +170,15 @@ const char *qb_qgemm_kernel_name(void) { return qb_family_active()->name; }
 
 int qb_qgemm_force_kernel(const char *name) {
     qb_family_active();
-    for (int i = 0; i < QB_NFAMILIES; i++) {
-        if (strcmp(name, qb_families[i].name) != 0) continue;
-        if (!qb_family_supported(i, &qb_features)) return 0;
-        atomic_store(&qb_active, &qb_families[i]);
-        return 1;
-    }
-    return 0;
+    int i = qb_family_index(name);
+    if (i < 0 || !qb_family_supported(i, &qb_features)) return 0;
+    atomic_store(&qb_active, &qb_families[i]);
+    return 1;
+}
+
+int qb_qgemm_env_status(void) {
+    qb_family_active();
+    return qb_env_status;
 }
 
 qb_packed_s8 *qb_pack_s8(const int8_t *B, int N, int K, int ldb) {

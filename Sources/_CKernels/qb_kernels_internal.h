@@ -16,19 +16,31 @@
 #define QB_X86 1
 #define QB_TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
 #define QB_TARGET_AVX512VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
+// AMX intrinsics need clang ≥ 12 or GCC ≥ 11; per-function target, so no global -mamx flags.
+#if (defined(__clang__) && __clang_major__ >= 12) || (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 11)
+#define QB_HAVE_AMX 1
+#define QB_TARGET_AMX __attribute__((target("amx-tile,amx-int8")))
+#endif
 #else
 #define QB_X86 0
 #endif
+#ifndef QB_HAVE_AMX
+#define QB_HAVE_AMX 0
+#endif
 
 // ---- Packed weights ------------------------------------------------------------------------------------------
-// Two layouts: the reference keeps B as is; the AVX2 and AVX512-VNNI kernels share one int8 layout (so a pack
-// made on either machine type runs on the other). A pack also remembers the family that made it, and the packed
+// Two layouts: the reference keeps B as is; the AVX2, AVX512-VNNI and AMX kernels share one int8 layout (so a pack
+// made on one machine type runs on the others; for AMX it is the tile "B" layout as it stands). A pack also
+// remembers the family that made it, and the packed
 // GEMM always runs that family's kernel (forcing another family afterwards cannot mis-read the data).
 enum qb_layout {
     QB_LAYOUT_REF = 0, // plain copy of B: [N][K] int8, row stride K
     QB_LAYOUT_Q4 = 1,  // [ceil(N/16)][ceil(K/4)][16][4] int8: see qb_pack.c
 };
-enum qb_family_id { QB_FAMILY_REF = 0, QB_FAMILY_AVX2 = 1, QB_FAMILY_AVX512VNNI = 2 };
+// amx_emu: the AMX kernel source on emulated intrinsics (qb_amx_emu.h); never chosen automatically.
+enum qb_family_id {
+    QB_FAMILY_REF = 0, QB_FAMILY_AVX2 = 1, QB_FAMILY_AVX512VNNI = 2, QB_FAMILY_AMX = 3, QB_FAMILY_AMX_EMU = 4
+};
 
 struct qb_packed_s8 {
     int n, k;
@@ -55,6 +67,10 @@ void qb_qgemm_u8s8_packed_avx2(int M, const uint8_t *A, int lda, const qb_packed
 void qb_qgemm_s8s8_packed_avx2(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
 void qb_qgemm_u8s8_packed_avx512vnni(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
 void qb_qgemm_s8s8_packed_avx512vnni(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
+void qb_qgemm_u8s8_packed_amx(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
+void qb_qgemm_s8s8_packed_amx(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
+void qb_qgemm_u8s8_packed_amx_emu(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
+void qb_qgemm_s8s8_packed_amx_emu(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
 
 typedef void (*qb_gemm_u8s8_packed_f32_fn)(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
                                            const qb_requant_args *rq, float *out, int ldo);

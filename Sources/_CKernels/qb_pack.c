@@ -1,11 +1,12 @@
 // Weight packing. Two layouts (qb_kernels_internal.h):
 //
 //   QB_LAYOUT_REF  int8 [N][K]                (a copy of B with row stride K; the reference family)
-//   QB_LAYOUT_Q4   int8 [P][KQ][16][4]        P = ceil(N/16), KQ = ceil(K/4); AVX2 and AVX512-VNNI families
+//   QB_LAYOUT_Q4   int8 [P][KQ][16][4]        P = ceil(N/16), KQ = ceil(K/4); AVX2, AVX512-VNNI and AMX
 //       element (p, kq, j, t) = B[16p + j, 4kq + t]. For each k-quad, a 64-byte row holds 16 output columns × 4
 //       consecutive k: one zmm is the vpdpbusd weight operand for 16 columns, and each 32-byte half is the
 //       vpmaddubsw operand (or, sign-extended 16 bytes at a time, the vpmaddwd operand) for 8 columns on AVX2.
-//       Panels are contiguous in K, so a kernel streams one 16-column panel from one pointer.
+//       Panels are contiguous in K, so a kernel streams one 16-column panel from one pointer. 16 consecutive
+//       k-quads of a panel (1024 bytes) are one AMX B tile (16 rows × 64 bytes, stride 64) for TDPBUSD/TDPBSSD.
 // Rows n ≥ N and columns k ≥ K are zero, so padded products contribute nothing. Row sums Σ_k B[n, k] are
 // computed once here (int32; |sum| ≤ 128·K).
 #include "qb_kernels_internal.h"
@@ -78,6 +79,8 @@ const char *qb_packed_kernel_name(const qb_packed_s8 *p) {
     switch (p->family) {
     case QB_FAMILY_AVX2: return "avx2";
     case QB_FAMILY_AVX512VNNI: return "avx512vnni";
+    case QB_FAMILY_AMX: return "amx";
+    case QB_FAMILY_AMX_EMU: return "amx_emu";
     default: return "ref";
     }
 }

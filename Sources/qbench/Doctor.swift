@@ -4,7 +4,13 @@ import TensorCore
 /// `qbench doctor`: the machine facts a benchmark or a run manifest depends on.
 struct Doctor: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print CPU model and features, the BLAS library and core in use, and the thread count.")
+        abstract: "Print CPU model and features, the int8 kernel family in use, the BLAS library and core in use, "
+            + "and the thread count.",
+        discussion: """
+            The int8 kernel family is the best this CPU supports (amx with the OS permission for AMX tiles, else \
+            avx512vnni, avx2, ref); set QBENCH_KERNEL=ref|avx2|avx512vnni|amx|amx_emu to force one. An unknown or \
+            unsupported value keeps the default and is reported here.
+            """)
 
     @Flag(help: "Also time a 1024×768×768 sgemm on one thread and print GFLOPS.")
     var sgemm = false
@@ -13,6 +19,10 @@ struct Doctor: ParsableCommand {
         let cpu = CPUInfo.current
         print("cpu:          \(cpu.brand)")
         print("features:     \(cpu.features.joined(separator: " "))")
+        let amx = ["amx_tile", "amx_int8", "amx_bf16"].map { "\($0)=\(cpu.features.contains($0) ? "yes" : "no")" }
+        print("amx:          \(amx.joined(separator: " ")); XTILEDATA permission: \(KernelDispatch.amxPermission.rawValue)")
+        print("int8 kernels: \(KernelDispatch.family)")
+        print("\(KernelDispatch.environmentVariable): \(KernelDispatch.environmentRequest)")
         print("blas:         \(BLASRuntime.config)")
         print("blas core:    \(BLASRuntime.coreName) (\(BLASRuntime.selection.rawValue))")
         print("blas threads: \(BLASRuntime.threads)")

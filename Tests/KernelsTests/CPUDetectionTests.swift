@@ -17,5 +17,8 @@ final class CPUDetectionTests: XCTestCase {
         XCTAssertEqual(f.f16c != 0, flags.contains("f16c"))
         XCTAssertEqual(f.avx512f != 0, flags.contains("avx512f"))
         XCTAssertEqual(f.avx512_vnni != 0, flags.contains("avx512_vnni"))
+        XCTAssertEqual(f.amx_tile != 0, flags.contains("amx_tile"))
+        XCTAssertEqual(f.amx_int8 != 0, flags.contains("amx_int8"))
+        XCTAssertEqual(f.amx_bf16 != 0, flags.contains("amx_bf16"))
     }
 }

@@ -1,13 +1,20 @@
-import XCTest
 import _CKernels
+import Foundation
+import XCTest
 
 /// The single dispatch point: what it picks here, and what forcing does.
 final class DispatchTests: XCTestCase {
+    /// Without QBENCH_KERNEL: amx (CPU + OS permission), else avx512vnni, avx2, ref. With it applied: that family.
     func testDefaultIsBestSupported() {
         var f = qb_cpu_features()
         qb_cpu_detect(&f)
         let expected: String
-        if f.avx2 != 0 && f.fma != 0 && f.f16c != 0 && f.avx512f != 0 && f.avx512bw != 0 && f.avx512vl != 0
+        let avx2 = f.avx2 != 0 && f.fma != 0 && f.f16c != 0
+        if qb_qgemm_env_status() == 1, let forced = ProcessInfo.processInfo.environment["QBENCH_KERNEL"] {
+            expected = forced
+        } else if avx2 && f.amx_tile != 0 && f.amx_int8 != 0 && qb_cpu_amx_permission() == 1 {
+            expected = "amx"
+        } else if avx2 && f.avx512f != 0 && f.avx512bw != 0 && f.avx512vl != 0
             && f.avx512dq != 0 && f.avx512_vnni != 0 {
             expected = "avx512vnni"
         } else if f.avx2 != 0 && f.fma != 0 && f.f16c != 0 {
@@ -24,6 +31,40 @@ final class DispatchTests: XCTestCase {
         XCTAssertEqual(qb_qgemm_force_kernel("ref"), 1)
         XCTAssertEqual(String(cString: qb_qgemm_kernel_name()), "ref")
         XCTAssertEqual(qb_qgemm_force_kernel(defaultKernelName), 1)
+    }
+
+    /// AMX is chosen only with the CPU flags and the OS permission; without them forcing it fails and changes
+    /// nothing, while the emulated family is always available and never the default.
+    func testAMXAvailabilityAndFallback() {
+        var f = qb_cpu_features()
+        qb_cpu_detect(&f)
+        let permission = qb_cpu_amx_permission()
+        XCTAssertEqual(permission, qb_cpu_amx_permission(), "asked once, same answer")
+        if f.amx_tile == 0 {
+            XCTAssertEqual(permission, -1, "no AMX-TILE: permission is not asked for")
+        }
+        let amxUsable = f.amx_tile != 0 && f.amx_int8 != 0 && permission == 1 && f.avx2 != 0
+        XCTAssertEqual(qb_qgemm_force_kernel("amx"), amxUsable ? 1 : 0)
+        if !amxUsable {
+            XCTAssertEqual(String(cString: qb_qgemm_kernel_name()), defaultKernelName)
+            XCTAssertNotEqual(defaultKernelName, "amx")
+        }
+        XCTAssertNotEqual(defaultKernelName, "amx_emu")
+        XCTAssertEqual(qb_qgemm_force_kernel("amx_emu"), 1)
+        XCTAssertEqual(String(cString: qb_qgemm_kernel_name()), "amx_emu")
+        XCTAssertEqual(qb_qgemm_force_kernel(defaultKernelName), 1)
+        XCTAssertEqual(String(cString: qb_qgemm_kernel_name()), defaultKernelName)
+    }
+
+    /// This test process normally runs without QBENCH_KERNEL; the variable itself is tested through `qbench doctor`.
+    func testEnvironmentStatusMatchesEnvironment() {
+        let env = ProcessInfo.processInfo.environment["QBENCH_KERNEL"] ?? ""
+        let status = qb_qgemm_env_status()
+        if env.isEmpty {
+            XCTAssertEqual(status, 0)
+        } else {
+            XCTAssertTrue([1, -1, -2].contains(status), "QBENCH_KERNEL=\(env): status \(status)")
+        }
     }
 
     /// A pack keeps its layout's kernel even if another family is forced afterwards.

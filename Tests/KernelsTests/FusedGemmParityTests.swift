@@ -123,4 +123,6 @@ final class FusedGemmParityTests: XCTestCase {
     func testFusedParityRef() throws { try runTable(.ref) }
     func testFusedParityAVX2() throws { try runTable(.avx2) }
     func testFusedParityAVX512VNNI() throws { try runTable(.avx512vnni) }
+    func testFusedParityAMX() throws { try runTable(.amx) }
+    func testFusedParityAMXEmulated() throws { try runTable(.amxEmulated) }
 }

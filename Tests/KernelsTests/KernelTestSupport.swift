@@ -16,9 +16,14 @@ struct XorShift32 {
     mutating func float(_ lo: Float, _ hi: Float) -> Float { lo + (hi - lo) * Float(next() >> 8) / Float(1 << 24) }
 }
 
-/// Kernel families the dispatcher knows, best last. Every parity test runs once per family.
+/// Kernel families the dispatcher knows. Every parity test runs once per family. `amxEmulated` is the AMX kernel
+/// source on the portable intrinsics of qb_amx_emu.h: supported everywhere, so the AMX logic is always tested.
 enum KernelFamily: String, CaseIterable {
-    case ref, avx2, avx512vnni
+    case ref, avx2, avx512vnni, amx
+    case amxEmulated = "amx_emu"
+
+    /// Suffix of the vector-math kernels the family runs (qb_vmath_kernel_name).
+    var vmathSuffix: String { self == .ref || self == .amxEmulated ? "ref" : "avx2" }
 }
 
 /// The family the dispatcher picked before any test forced another one.

@@ -49,6 +49,14 @@ final class QGemmParityTests: XCTestCase {
         s.append(Shape(m: 128, n: 768, k: 768))   // one BERT-base sequence, attention projection
         s.append(Shape(m: 70, n: 1536, k: 390))   // "384 × 1536"-ish, every dimension off the blocking grid
         s.append(Shape(m: 384, n: 200, k: 1536))
+        // Around the AMX tile grid (16 rows, 16 columns, 64 bytes of K per tile; 2 × 2 tiles per block): M below,
+        // at and past one tile and a tile pair, N at and off a panel, K with a short last tile (61 and 63 bytes still
+        // fill 16 k-quads), plus long K with few rows (A staged in one zero-padded tile).
+        for m in [15, 16, 33, 48] { for n in [16, 31, 33] { for k in [60, 61, 64, 125, 129] {
+            s.append(Shape(m: m, n: n, k: k))
+        } } }
+        s.append(Shape(m: 5, n: 70, k: 3072))
+        s.append(Shape(m: 47, n: 64, k: 63))
         return s
     }()
 
@@ -111,6 +119,9 @@ final class QGemmParityTests: XCTestCase {
     func testPackedParityRef() throws { try runTable(.ref) }
     func testPackedParityAVX2() throws { try runTable(.avx2) }
     func testPackedParityAVX512VNNI() throws { try runTable(.avx512vnni) }
+    func testPackedParityAMX() throws { try runTable(.amx) }
+    /// The AMX kernel on emulated intrinsics: runs on every machine, so this one never skips.
+    func testPackedParityAMXEmulated() throws { try runTable(.amxEmulated) }
 
     /// The reference against the definition, once: a plain Swift triple loop in Int64.
     func testReferenceMatchesNaiveLoop() {

@@ -18,22 +18,22 @@ final class VectorMathParityTests: XCTestCase {
         var keep: [Float] = (0..<width).map { i in i % 5 == 3 ? 0 : 1 }
         keep[width - 1] = 1
         let ran = try forEachFamily { family in
-            let suffix = family == .ref ? "ref" : "avx2"
+            let suffix = family.vmathSuffix
             XCTAssertEqual(String(cString: qb_vmath_kernel_name()), suffix, "\(family)")
             var got = x, want = x
             qb_gelu_erf_f32(&got, got.count)
-            if family == .ref { qb_gelu_erf_f32_ref(&want, want.count) } else { qb_gelu_erf_f32_avx2(&want, want.count) }
+            if suffix == "ref" { qb_gelu_erf_f32_ref(&want, want.count) } else { qb_gelu_erf_f32_avx2(&want, want.count) }
             XCTAssertEqual(bits(got), bits(want), "GELU under \(family)")
 
             got = Array(x.prefix(width)); want = got
             qb_softmax_masked_f32(&got, width, 0.125, keep)
-            if family == .ref { qb_softmax_masked_f32_ref(&want, width, 0.125, keep) }
+            if suffix == "ref" { qb_softmax_masked_f32_ref(&want, width, 0.125, keep) }
             else { qb_softmax_masked_f32_avx2(&want, width, 0.125, keep) }
             XCTAssertEqual(bits(got), bits(want), "masked softmax under \(family)")
 
             got = x; want = x
             qb_add_layernorm_f32(&got, res, rows, width, gamma, beta, 1e-12)
-            if family == .ref { qb_add_layernorm_f32_ref(&want, res, rows, width, gamma, beta, 1e-12) }
+            if suffix == "ref" { qb_add_layernorm_f32_ref(&want, res, rows, width, gamma, beta, 1e-12) }
             else { qb_add_layernorm_f32_avx2(&want, res, rows, width, gamma, beta, 1e-12) }
             XCTAssertEqual(bits(got), bits(want), "LayerNorm under \(family)")
         }

@@ -11,6 +11,42 @@ final class DoctorCLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("features:"), r.stdout)
     }
 
+    /// The kernel family and AMX state are printed; QBENCH_KERNEL forces a family, and a value the dispatcher cannot
+    /// use keeps the default and is reported as such.
+    func testDoctorReportsKernelFamilyAndQBENCHKERNEL() throws {
+        let plain = try CLI.run(["doctor"], env: ["QBENCH_KERNEL": ""])
+        XCTAssertEqual(plain.status, 0, plain.stderr)
+        XCTAssertTrue(plain.stdout.contains("XTILEDATA permission:"), plain.stdout)
+        XCTAssertTrue(plain.stdout.contains("QBENCH_KERNEL: not set"), plain.stdout)
+        let line = try XCTUnwrap(plain.stdout.split(separator: "\n").first { $0.hasPrefix("int8 kernels:") })
+        let defaultFamily = String(line.dropFirst("int8 kernels:".count).trimmingCharacters(in: .whitespaces))
+        XCTAssertTrue(["ref", "avx2", "avx512vnni", "amx"].contains(defaultFamily), plain.stdout)
+
+        let ref = try CLI.run(["doctor"], env: ["QBENCH_KERNEL": "ref"])
+        XCTAssertEqual(ref.status, 0, ref.stderr)
+        XCTAssertTrue(ref.stdout.contains("int8 kernels: ref\n"), ref.stdout)
+        XCTAssertTrue(ref.stdout.contains("QBENCH_KERNEL: ref (applied)"), ref.stdout)
+
+        let emu = try CLI.run(["doctor"], env: ["QBENCH_KERNEL": "amx_emu"])
+        XCTAssertTrue(emu.stdout.contains("int8 kernels: amx_emu\n"), emu.stdout)
+
+        let bogus = try CLI.run(["doctor"], env: ["QBENCH_KERNEL": "avx9000"])
+        XCTAssertEqual(bogus.status, 0, bogus.stderr)
+        XCTAssertTrue(bogus.stdout.contains("int8 kernels: \(defaultFamily)\n"), bogus.stdout)
+        XCTAssertTrue(bogus.stdout.contains("QBENCH_KERNEL: avx9000 is not a kernel family"), bogus.stdout)
+
+        let amx = try CLI.run(["doctor"], env: ["QBENCH_KERNEL": "amx"])
+        XCTAssertEqual(amx.status, 0, amx.stderr)
+        if defaultFamily == "amx" {
+            XCTAssertTrue(amx.stdout.contains("QBENCH_KERNEL: amx (applied)"), amx.stdout)
+        } else {
+            // No AMX here (or no permission): the default stays and the request is reported.
+            XCTAssertTrue(amx.stdout.contains("int8 kernels: \(defaultFamily)\n"), amx.stdout)
+            XCTAssertTrue(amx.stdout.contains("QBENCH_KERNEL: amx is not supported on this CPU/OS; default kept"),
+                          amx.stdout)
+        }
+    }
+
     func testUserCoreTypeWins() throws {
         let r = try CLI.run(["doctor"], env: ["OPENBLAS_CORETYPE": "Prescott"])
         XCTAssertEqual(r.status, 0, r.stderr)

@@ -5,7 +5,7 @@
 //   B: weights,     [N, K], int8 — PyTorch nn.Linear layout (row n = output channel n), leading dimension ldb
 //   C: int32 accumulators, [M, N], leading dimension ldc:   C[m, n] = Σ_k A[m, k] · B[n, k]
 //
-// Every kernel has a scalar reference (`_ref`) that defines correct; fast paths (`_avx2`, `_avx512vnni`) must be
+// Every kernel has a scalar reference (`_ref`) that defines correct; fast paths (`_avx2`, `_avx512vnni`, `_amx`) must be
 // bit-exact with it for every input (no int16 saturation allowed, whatever the value range). Exactly one place
 // (qb_dispatch.c) chooses the implementation from qb_cpu_detect(); the public un-suffixed names go through it.
 #ifndef QB_QGEMM_H
@@ -34,7 +34,8 @@ const int32_t *qb_packed_row_sums(const qb_packed_s8 *p);
 /// Bytes held by the pack (packed data + row sums + header). The AVX2 layout stores int16 (2 bytes per weight) so
 /// that its kernel is exact for full-range u8 activations; the VNNI and ref layouts store int8.
 size_t qb_packed_bytes(const qb_packed_s8 *p);
-/// Kernel family the pack was made for ("avx512vnni", "avx2" or "ref"): the family active when it was packed.
+/// Kernel family the pack was made for ("amx", "avx512vnni", "avx2", "ref" or "amx_emu"): the family active when
+/// it was packed.
 /// qb_qgemm_*_packed always run that family's kernel on it, whatever qb_qgemm_force_kernel said since.
 const char *qb_packed_kernel_name(const qb_packed_s8 *p);
 
@@ -109,11 +110,20 @@ void qb_f16_to_f32_ref(const uint16_t *h, size_t n, float *x);
 void qb_f16_to_f32(const uint16_t *h, size_t n, float *x);
 
 // ---- Introspection ------------------------------------------------------------------------------------------
-/// Name of the kernel family the dispatcher chose: "avx512vnni", "avx2" or "ref".
+/// Name of the kernel family in use: "amx", "avx512vnni", "avx2" or "ref" (the first this CPU supports, "amx" only
+/// with the OS permission granted), unless QBENCH_KERNEL or qb_qgemm_force_kernel chose another ("amx_emu" too).
 const char *qb_qgemm_kernel_name(void);
-/// Test hook: force a kernel family ("ref", "avx2", "avx512vnni"); returns 0 if unsupported on this CPU. The
-/// family covers every dispatched kernel: the GEMMs and helpers here and the vector math of qb_vmath.h.
+/// Test hook: force a kernel family ("ref", "avx2", "avx512vnni", "amx", "amx_emu"); returns 0 if unknown or
+/// unsupported on this CPU ("amx_emu", the AMX kernel on emulated intrinsics, runs everywhere). The family covers
+/// every dispatched kernel: the GEMMs and helpers here and the vector math of qb_vmath.h.
 int qb_qgemm_force_kernel(const char *name);
+/// What the dispatcher did with the environment variable QBENCH_KERNEL (read once, at the first kernel call):
+/// 0 not set, 1 applied, -1 not a family name, -2 a family this CPU (or OS) does not support; default kept then.
+int qb_qgemm_env_status(void);
+/// Test hook of the AMX emulation (qb_amx_emu.h): one TDPBUSD (a_signed = 0) or TDPBSSD (1) on tiles C
+/// [rows][colsb/4] int32 (in/out), A [rows][4·kquads] bytes, B [kquads][colsb] int8, all densely packed.
+/// Returns 0 (and does nothing) unless 1 ≤ rows ≤ 16, 4 ≤ colsb ≤ 64 with colsb % 4 = 0, 1 ≤ kquads ≤ 16.
+int qb_amx_emu_tile_dp(int a_signed, int rows, int colsb, int kquads, const uint8_t *a, const int8_t *b, int32_t *c);
 
 #ifdef __cplusplus
 }
