@@ -187,7 +187,7 @@ final class ExperimentConfigTests: XCTestCase {
             let path = Fixtures.projectRoot.appendingPathComponent("experiments/\(name).yaml").path
             let text = try String(contentsOfFile: path, encoding: .utf8)
             XCTAssertTrue(text.contains("\nmodel: models/minilm-l6-mrpc"), "\(name): model is not the project's path")
-            XCTAssertFalse(text.contains("shared/"), "\(name) names ../shared, which users do not have")
+            XCTAssertFalse(text.contains("shared/"), "\(name) names the developers' shared folder, which users do not have")
             let e = try Experiment.load(file: path, model: Fixtures.tinyBert.path, workingDirectory: Fixtures.projectRoot)
             XCTAssertEqual(e.config.name, name)
             XCTAssertEqual(e.modelPath, Fixtures.tinyBert.standardizedFileURL.path)
