@@ -20,6 +20,8 @@ indirect enum ConfigShape {
     case choice([String])
     /// A sequence whose elements all have the element shape; `nonEmpty` rejects `[]`.
     case list(ConfigShape, nonEmpty: Bool)
+    /// A non-empty sequence of scalars of the element shape, none repeated (the levels of a sweep axis).
+    case distinctList(ConfigShape)
     /// A mapping with exactly these keys (required ones must be present); `name` describes it in messages.
     case mapping(name: String, fields: [(key: String, shape: ConfigShape, required: Bool)])
     /// The first alternative whose node kind (scalar / mapping / sequence) matches; `expected` describes them all.
@@ -47,6 +49,7 @@ indirect enum ConfigShape {
         case let .choice(values): return "one of " + values.joined(separator: ", ")
         case let .list(element, nonEmpty):
             return (nonEmpty ? "a non-empty list of " : "a list of ") + element.plural
+        case let .distinctList(element): return "a non-empty list of distinct " + element.plural
         case let .mapping(name, fields):
             return "\(name) (a mapping with keys \(fields.map(\.key).joined(separator: ", ")))"
         case let .oneOf(_, expected): return expected
@@ -73,7 +76,7 @@ indirect enum ConfigShape {
     private var kinds: Set<Kind> {
         switch self {
         case .string, .integer, .number, .boolean, .choice: return [.scalar]
-        case .list: return [.sequence]
+        case .list, .distinctList: return [.sequence]
         case .mapping: return [.mapping]
         case let .oneOf(alternatives, _): return alternatives.reduce(into: []) { $0.formUnion($1.kinds) }
         case let .nullable(shape): return shape.kinds.union([.scalar])
@@ -113,6 +116,20 @@ indirect enum ConfigShape {
             guard let seq = node.sequence else { throw fail(node.describe) }
             if nonEmpty, seq.isEmpty { throw fail("an empty list") }
             for (i, item) in seq.enumerated() { try element.check(item, path: "\(path)[\(i)]") }
+        case let .distinctList(element):
+            guard let seq = node.sequence else { throw fail(node.describe) }
+            if seq.isEmpty { throw fail("an empty list") }
+            var seen: [String: Int] = [:]
+            for (i, item) in seq.enumerated() {
+                try element.check(item, path: "\(path)[\(i)]")
+                let text = item.scalar?.string ?? ""
+                let value = element.canonical(item) ?? text
+                if let first = seen[value] {
+                    throw Issue(keyPath: "\(path)[\(i)]", line: item.mark?.line,
+                                message: "level '\(text)' repeats \(path)[\(first)]; expected each level once")
+                }
+                seen[value] = i
+            }
         case let .mapping(_, fields):
             guard let map = node.mapping else { throw fail(node.describe) }
             var seen: Set<String> = []
@@ -142,6 +159,19 @@ indirect enum ConfigShape {
                 issue.message = "expected \(expected)" + (issue.message.range(of: ", found").map { String(issue.message[$0.lowerBound...]) } ?? "")
                 throw issue
             }
+        }
+    }
+}
+
+extension ConfigShape {
+    /// The value of a checked scalar for duplicate detection (`yes` and `true` are the same boolean, `08` and `8`
+    /// the same integer).
+    fileprivate func canonical(_ node: Node) -> String? {
+        switch self {
+        case .integer: return node.int.map { "\($0)" }
+        case .boolean: return node.bool.map { "\($0)" }
+        case .number: return node.float.map { "\($0)" }
+        default: return node.scalar?.string
         }
     }
 }

@@ -96,6 +96,33 @@ public struct Experiment: Sendable {
             throw fail("name", "'\(config.name)' is not a valid run name; expected letters, digits, '.', '_' or '-'")
         }
 
+        // The bounds of the experiment shape, again: a manifest's config is decoded without it.
+        if config.batching.batchSize < 1 {
+            throw fail("batching.batch_size", "\(config.batching.batchSize); expected an integer ≥ 1")
+        }
+        if config.batching.maxSeqLength < 3 {
+            throw fail("batching.max_seq_length", "\(config.batching.maxSeqLength); expected an integer ≥ 3")
+        }
+        if config.data.limit < 0 { throw fail("data.limit", "\(config.data.limit); expected an integer ≥ 0") }
+        if config.threads.isEmpty { throw fail("threads", "an empty list; expected a non-empty list of integers ≥ 1") }
+        for (i, n) in config.threads.enumerated() {
+            if let problem = Limits.threadsProblem(n) { throw fail("threads[\(i)]", problem) }
+        }
+        if Set(config.threads).count != config.threads.count {
+            throw fail("threads", "\(config.threads) lists a thread count twice; expected distinct thread counts")
+        }
+        if config.repeats < 1 { throw fail("repeats", "\(config.repeats); expected an integer ≥ 1") }
+        if config.calibration.examples < 1 {
+            throw fail("calibration.examples", "\(config.calibration.examples); expected an integer ≥ 1")
+        }
+        if let s = config.statistics, s.examples < 0 {
+            throw fail("statistics.examples", "\(s.examples); expected an integer ≥ 0")
+        }
+        for (i, q) in config.qat.enumerated() {
+            if q.epochs < 1 { throw fail("qat[\(i)].epochs", "\(q.epochs); expected an integer ≥ 1") }
+            if q.batchSize < 1 { throw fail("qat[\(i)].batch_size", "\(q.batchSize); expected an integer ≥ 1") }
+        }
+
         // Schemes: fp32 baseline, listed schemes, sweep variants.
         var schemes: [ModelScheme] = [.fp32]
         var variants: [SweepVariant] = []
@@ -112,7 +139,9 @@ public struct Experiment: Sendable {
             }
             if let sweep = config.sweep {
                 let base = try scheme(sweep.base, key: "sweep.base", fail: fail)
-                do { variants = try sweep.expand(base: base) } catch let e as ExperimentError {
+                do { variants = try sweep.expand(base: base) } catch let ExperimentError.config(_, keyPath, _, message) {
+                    throw fail(keyPath, message)
+                } catch let e as ExperimentError {
                     throw fail("sweep.base", "\(e)")
                 } catch let e as QuantizationError {
                     throw fail("sweep", "a generated scheme is invalid: \(e)")

@@ -25,10 +25,10 @@ extension ExperimentConfig {
                 ("name", .string, false),
                 ("base", schemeEntry, true),
                 ("axes", .mapping(name: "sweep.axes", fields: [
-                    ("activation_symmetry", .list(.choice(SweepAxes.ActivationSymmetry.allCases.map(\.rawValue)), nonEmpty: true), false),
-                    ("activation_bits", .list(.integer(2...8), nonEmpty: true), false),
-                    ("weight_granularity", .list(.choice(SweepAxes.WeightGranularity.allCases.map(\.rawValue)), nonEmpty: true), false),
-                    ("requantize_output", .list(.boolean, nonEmpty: true), false),
+                    ("activation_symmetry", .distinctList(.choice(SweepAxes.ActivationSymmetry.allCases.map(\.rawValue))), false),
+                    ("activation_bits", .distinctList(.integer(2...8)), false),
+                    ("weight_granularity", .distinctList(.choice(SweepAxes.WeightGranularity.allCases.map(\.rawValue))), false),
+                    ("requantize_output", .distinctList(.boolean), false),
                 ]), true),
             ]), false),
             ("qat", .list(.mapping(name: "a qat entry", fields: [

@@ -1,5 +1,6 @@
 import Foundation
 import Quantization
+import RunRecords
 import Yams
 import _Support
 
@@ -14,6 +15,7 @@ public enum SchemeResolver {
         guard let data = FileManager.default.contents(atPath: nameOrPath) else {
             throw ExperimentError.badPath(path: nameOrPath, reason: "cannot read scheme file")
         }
+        try checkShape(data, file: nameOrPath)
         let scheme: ModelScheme
         do {
             if lower.hasSuffix(".json") {
@@ -30,5 +32,27 @@ public enum SchemeResolver {
             throw ExperimentError.badPath(path: nameOrPath, reason: "\(error)")
         }
         return scheme
+    }
+
+    /// Strict keys, as for inline schemes in experiment files: an unknown or misspelt key at any depth is an
+    /// error naming the file, line and key path (JSON is read as the YAML it is a subset of).
+    /// - Throws: `ExperimentError.config`.
+    static func checkShape(_ data: Data, file: String) throws {
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ExperimentError.config(file: file, keyPath: "(top level)", line: nil, message: "not UTF-8 text")
+        }
+        let root: Node?
+        do { root = try Yams.compose(yaml: text) } catch let YamlError.scanner(_, problem, mark, _), let YamlError.parser(_, problem, mark, _) {
+            throw ExperimentError.config(file: file, keyPath: "(syntax)", line: mark.line, message: "syntax error: \(problem)")
+        } catch {
+            throw ExperimentError.config(file: file, keyPath: "(syntax)", line: nil, message: "\(error)")
+        }
+        guard let root else {
+            throw ExperimentError.config(file: file, keyPath: "(top level)", line: nil,
+                                         message: "empty file; expected \(ExperimentConfig.modelScheme.expected)")
+        }
+        do { try ExperimentConfig.modelScheme.check(root, path: "") } catch let issue as ConfigShape.Issue {
+            throw ExperimentError.config(file: file, keyPath: issue.keyPath, line: issue.line, message: issue.message)
+        }
     }
 }

@@ -5,6 +5,7 @@ extension SweepSpec {
     /// Every combination of the listed levels applied to `base`, in nested-loop order (first factor outermost).
     /// - Throws: `ExperimentError.invalid` when the base has no activation scheme to vary or a level is invalid.
     public func expand(base: ModelScheme) throws -> [SweepVariant] {
+        try checkCells()
         var combos: [[(SweepFactor, String)]] = [[]]
         func axis(_ f: SweepFactor, _ tokens: [String]?) {
             guard let tokens else { return }
@@ -31,6 +32,33 @@ extension SweepSpec {
             }
             try scheme.validate()
             return SweepVariant(scheme: scheme, levels: levels)
+        }
+    }
+
+    /// Refuses an axis that repeats a level and more than `Limits.maxSweepCells` cells, counting the product of
+    /// the axes' level counts before anything is expanded.
+    /// - Throws: `ExperimentError.config` naming `sweep.axes.<axis>` (file and line are added by the caller).
+    public func checkCells() throws {
+        let counts: [(String, [String]?)] = [
+            ("activation_symmetry", axes.activationSymmetry?.map(\.rawValue)),
+            ("activation_bits", axes.activationBits?.map { "\($0)" }),
+            ("weight_granularity", axes.weightGranularity?.map(\.rawValue)),
+            ("requantize_output", axes.requantizeOutput?.map { "\($0)" }),
+        ]
+        var cells = 1
+        for (key, levels) in counts {
+            guard let levels else { continue }
+            var seen: Set<String> = []
+            for (i, l) in levels.enumerated() where !seen.insert(l).inserted {
+                throw ExperimentError.config(file: "", keyPath: "sweep.axes.\(key)[\(i)]", line: nil,
+                                             message: "level '\(l)' is listed twice; expected each level once")
+            }
+            let (product, overflow) = cells.multipliedReportingOverflow(by: levels.count)
+            guard !overflow, product <= Limits.maxSweepCells else {
+                throw ExperimentError.config(file: "", keyPath: "sweep.axes.\(key)", line: nil,
+                                             message: "the sweep would have more than \(Limits.maxSweepCells) cells")
+            }
+            cells = product
         }
     }
 

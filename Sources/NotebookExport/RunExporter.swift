@@ -34,6 +34,7 @@ public enum RunExporter {
             throw ExportError.usage("nothing to write: give --notebook OUT.ipynb and/or --markdown OUT.md")
         }
         let outputs = [options.notebook, options.markdown].compactMap { $0 }.map { URL(fileURLWithPath: $0).standardizedFileURL }
+        try checkDistinct(notebook: options.notebook, markdown: options.markdown)
         for o in outputs {
             do { try AtomicFile.checkWritable(o.path) } catch {
                 throw ExportError.output(path: o.path, reason: "its folder does not exist or is not writable")
@@ -107,6 +108,26 @@ public enum RunExporter {
             }
         } catch {
             throw ExportError.output(path: target.path, reason: "copying the run's files: \(error)")
+        }
+    }
+
+    /// Keys of the figures a Markdown export may write beside it (`<stem>-<key>.svg`).
+    static let figureKeys = ["a-f1-vs-size", "b-layer-sqnr", "c-depth-sqnr", "d-worst-layer-ranges"]
+
+    /// Refuses a notebook and a Markdown file at the same path, or a notebook where one of the Markdown's SVGs goes.
+    /// - Throws: `ExportError.usage`.
+    static func checkDistinct(notebook: String?, markdown: String?) throws {
+        guard let notebook, let markdown else { return }
+        let nb = resolved(URL(fileURLWithPath: notebook)), md = resolved(URL(fileURLWithPath: markdown))
+        guard nb != md else {
+            throw ExportError.usage("--notebook and --markdown are the same file \(nb.path); give two different paths")
+        }
+        let stem = md.deletingPathExtension().lastPathComponent
+        for key in figureKeys {
+            let svg = md.deletingLastPathComponent().appendingPathComponent(ExportDocument.svgFileName(stem: stem, key: key))
+            if svg == nb {
+                throw ExportError.usage("--notebook \(nb.path) is where --markdown writes its figure \(key); give another path")
+            }
         }
     }
 

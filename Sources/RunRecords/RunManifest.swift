@@ -128,6 +128,7 @@ public struct RunManifest: Codable, Sendable {
                 throw RunRecordError.malformed(file: url.path, keyPath: "schema_version",
                                                message: "unsupported manifest \(m.kind) v\(m.schemaVersion); expected quantbench.sweep v1")
             }
+            try PathComponent.check(m.run, file: url.path, keyPath: "run")
             return m
         } catch let e as RunRecordError {
             throw e

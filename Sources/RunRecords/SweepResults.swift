@@ -47,9 +47,12 @@ public struct SweepResults: Codable, Sendable {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw RunRecordError.badPath(path: url.path, reason: "missing results.json")
         }
-        do { return try JSONDecoder().decode(SweepResults.self, from: data) } catch {
+        let results: SweepResults
+        do { results = try JSONDecoder().decode(SweepResults.self, from: data) } catch {
             throw RunRecordError.decoding(error, file: url.path)
         }
+        try PathComponent.check(results.run, file: url.path, keyPath: "run")
+        return results
     }
 }
 

@@ -61,6 +61,11 @@ public enum Reproduction {
                                                 reportAs: runFolder.appendingPathComponent("manifest.json").path,
                                                 keyPrefix: "config.", schemes: manifest.schemes, paths: paths)
         experiment.variants = manifest.variants
+        if let repeats, repeats < 1 { throw ExperimentError.invalid("--repeats must be at least 1, got \(repeats)") }
+        if repeats == nil, manifest.repeats < 1 {
+            throw ExperimentError.config(file: runFolder.appendingPathComponent("manifest.json").path, keyPath: "repeats",
+                                         line: nil, message: "\(manifest.repeats); expected an integer ≥ 1")
+        }
         let now = try SweepRunner.hashInputs(experiment)
         try compareHashes(recorded: manifest.files, now: now)
 

@@ -79,10 +79,21 @@ public enum ClassifierFolder {
                 throw TrainingError.badModel(path: folder.path, reason: "missing tensor \(name) (also looked for bert.\(name))")
             }
         }
-        func prob(_ key: String) -> Double { (raw[key] as? NSNumber)?.doubleValue ?? 0.1 }
+        // Dropout probabilities come from the file: a value outside [0, 1) is the user's, so it throws (the
+        // dropout mask would otherwise stop on a precondition).
+        let configPath = folder.appendingPathComponent("config.json").path
+        func prob(_ key: String, default value: Double?) throws -> Double? {
+            guard let v = raw[key], !(v is NSNull) else { return value }
+            guard let n = v as? NSNumber, n.doubleValue.isFinite,
+                  n.doubleValue >= 0, n.doubleValue < 1 else {
+                throw TrainingError.badModel(path: configPath, reason: "key \(key): \(v); expected a number in [0, 1)")
+            }
+            return n.doubleValue
+        }
+        let hidden = try prob("hidden_dropout_prob", default: 0.1)!
         return BaseModel(config: config, tensors: tensors, freshlyInitialized: fresh,
-                         hiddenDropout: (raw["classifier_dropout"] as? NSNumber)?.doubleValue ?? prob("hidden_dropout_prob"),
-                         attentionDropout: prob("attention_probs_dropout_prob"), rawConfig: raw)
+                         hiddenDropout: try prob("classifier_dropout", default: nil) ?? hidden,
+                         attentionDropout: try prob("attention_probs_dropout_prob", default: 0.1)!, rawConfig: raw)
     }
 
     /// The `config.json` of the fine-tuned classifier: the base's keys, with `architectures`

@@ -39,7 +39,7 @@ struct BatchingArguments: ParsableArguments {
     @OptionGroup var shape: BatchShapeArguments
 
     func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        if let problem = Limits.threadsProblem(threads) { throw ValidationError("--threads \(problem)") }
     }
 
     var batchSize: Int { shape.batchSize }

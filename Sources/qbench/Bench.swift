@@ -2,6 +2,7 @@ import ArgumentParser
 import Benchmark
 import Experiments
 import Foundation
+import RunRecords
 
 /// `qbench bench`: time schemes side by side (alternating A B A B, optionally with PyTorch and ONNX Runtime peers)
 /// and print medians and ratios.
@@ -58,6 +59,9 @@ struct Bench: ParsableCommand {
             .map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) >= 1 }) else {
             throw ValidationError("--threads must be a comma-separated list of positive integers, got \(threads)")
+        }
+        for n in parts.map({ $0! }) {
+            if let problem = Limits.threadsProblem(n) { throw ValidationError("--threads \(problem)") }
         }
         return parts.map { $0! }
     }

@@ -29,8 +29,13 @@ struct Export: ParsableCommand {
     var bundle = true
 
     func run() throws {
-        let written = try RunExporter.export(runFolder: runDir,
+        let written: [String]
+        do {
+            written = try RunExporter.export(runFolder: runDir,
                                              options: .init(notebook: notebook, markdown: markdown, bundle: bundle))
+        } catch ExportError.usage(let message) {
+            throw ValidationError(message)
+        }
         for path in written { print("wrote \(path)") }
     }
 }

@@ -23,6 +23,10 @@ struct Reproduce: ParsableCommand {
     @Option(help: "Timing passes per scheme and thread count (default: as recorded; metrics do not depend on it).")
     var repeats: Int?
 
+    func validate() throws {
+        if let repeats, repeats < 1 { throw ValidationError("--repeats must be at least 1") }
+    }
+
     func run() throws {
         let bar = ProgressBar(label: "reproduce")
         let report = try Reproduction.run(runFolder: URL(fileURLWithPath: runDir), model: model, data: data,

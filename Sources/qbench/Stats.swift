@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Experiments
 import Foundation
+import RunRecords
 import LayerStats
 import TensorCore
 import _Support
@@ -38,6 +39,9 @@ struct Stats: ParsableCommand {
         guard !schemes.isEmpty else { throw ValidationError("give at least one --scheme") }
         guard Set(schemes).count == schemes.count else { throw ValidationError("a --scheme is given twice") }
         guard bins >= 4, bins % 4 == 0 else { throw ValidationError("--bins must be a positive multiple of 4") }
+        guard bins <= Limits.maxHistogramBins else {
+            throw ValidationError("--bins \(bins) exceeds the maximum \(Limits.maxHistogramBins)")
+        }
         if let limit { guard limit >= 1 else { throw ValidationError("--limit must be at least 1") } }
     }
 

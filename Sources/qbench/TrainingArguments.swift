@@ -50,7 +50,7 @@ struct TrainingArguments: ParsableArguments {
     }
 
     func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        if let problem = Limits.threadsProblem(threads) { throw ValidationError("--threads \(problem)") }
         if let n = trainExamples, n < 1 { throw ValidationError("--train-examples must be at least 1") }
         try options(defaultEpochs: 1, defaultLR: 1e-5).validate()
     }

@@ -1,6 +1,7 @@
 import _TestSupport
 import Experiments
 import Foundation
+import Quantization
 import RunRecords
 import Sweep
 import XCTest
@@ -211,5 +212,32 @@ final class ExperimentConfigTests: XCTestCase {
         } catch let ExperimentError.config(_, keyPath, _, _) {
             XCTAssertEqual(keyPath, "model")
         }
+    }
+
+    /// A sweep axis that repeats a level fails at its line and key before anything expands (a file of a few
+    /// hundred repeated levels would otherwise expand to millions of cells, even with `--dry-run`).
+    func testRepeatedSweepLevelIsRejectedBeforeExpanding() throws {
+        let bits = Array(repeating: "8", count: 400).joined(separator: ", ")
+        let m = try failure(yaml("sweep:\n  base: q8bert-dynamic\n  axes:\n    activation_symmetry: [symmetric, affine]\n"
+                                 + "    activation_bits: [\(bits)]\n    requantize_output: [true, yes]"))
+        XCTAssertTrue(m.contains("experiment.yaml:9: key sweep.axes.activation_bits[1]: level '8' repeats"), m)
+        let b = try failure(yaml("sweep:\n  base: q8bert-dynamic\n  axes:\n    requantize_output: [true, yes]"))
+        XCTAssertTrue(b.contains("key sweep.axes.requantize_output[1]"), b)
+    }
+
+    /// The same rule in code (a manifest's sweep, or a spec built in Swift): checked before expanding.
+    func testSweepCellsAreCheckedBeforeExpanding() throws {
+        let spec = SweepSpec(base: .named("q8bert-dynamic"),
+                             axes: SweepAxes(activationBits: Array(repeating: 8, count: 100_000),
+                                             requantizeOutput: Array(repeating: true, count: 100_000)))
+        XCTAssertThrowsError(try spec.expand(base: try SchemeRegistry.scheme(named: "q8bert-dynamic"))) { error in
+            XCTAssertTrue("\(error)".contains("sweep.axes.activation_bits[1]"), "\(error)")
+        }
+    }
+
+    /// `threads:` far beyond the machine is refused with the key (every OpenBLAS worker reserves a buffer).
+    func testThreadsBeyondTheMaximumAreRejected() throws {
+        let m = try failure(yaml("threads: [1, 100000]"))
+        XCTAssertTrue(m.contains("key threads[1]: 100000 exceeds the maximum \(Limits.maxThreads)"), m)
     }
 }

@@ -273,4 +273,40 @@ final class ExportCLITests: XCTestCase {
         p.waitUntilExit()
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
+
+    /// A `run` field with `../` must not become the bundle's folder name (it would escape the output's folder).
+    func testRunNameFromFileCannotEscapeTheOutputFolder() throws {
+        let folder = try Self.sweep()
+        let root = try CLI.tempDir()
+        for file in ["manifest.json", "results.json"] {
+            let dir = root.appendingPathComponent("evil-\(file)")
+            try FileManager.default.copyItem(at: folder, to: dir)
+            let url = dir.appendingPathComponent(file)
+            var object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+            object["run"] = "../../escaped"
+            try JSONSerialization.data(withJSONObject: object).write(to: url)
+            let out = root.appendingPathComponent("out-\(file)/nb")
+            try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+            let r = try export(dir, into: out)
+            XCTAssertEqual(r.status, 1, r.stderr)
+            XCTAssertTrue(r.stderr.contains("\(file): key run:"), r.stderr)
+            XCTAssertEqual(r.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }.count, 1, r.stderr)
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), [])
+            XCTAssertFalse(FileManager.default.fileExists(atPath: root.appendingPathComponent("escaped").path))
+        }
+    }
+
+    /// The notebook and the Markdown (or one of its SVGs) at one path: a usage error, exit 64, nothing written.
+    func testCollidingOutputsAreAUsageError() throws {
+        let folder = try Self.sweep()
+        let out = try CLI.tempDir()
+        let same = out.appendingPathComponent("x.md").path
+        let svg = out.appendingPathComponent("x-b-layer-sqnr.svg").path
+        for notebook in [same, svg] {
+            let r = try CLI.run(["export", folder.path, "--notebook", notebook, "--markdown", same])
+            XCTAssertEqual(r.status, 64, r.stderr)
+            XCTAssertTrue(r.stderr.contains("--notebook"), r.stderr)
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), [])
+        }
+    }
 }

@@ -156,4 +156,23 @@ final class QatCLITests: XCTestCase {
         XCTAssertNotEqual(fp32.status, 0)
         XCTAssertTrue(fp32.stderr.contains("quantizes nothing"), fp32.stderr)
     }
+
+    /// A config.json whose dropout is out of range: one error naming the file and key, no crash, no output.
+    func testOutOfRangeDropoutIsAnErrorNamingTheKey() throws {
+        let model = try CLI.tinyModelCopy()
+        let url = model.appendingPathComponent("config.json")
+        var config = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        config["attention_probs_dropout_prob"] = 1.5
+        try JSONSerialization.data(withJSONObject: config).write(to: url)
+        let out = model.deletingLastPathComponent().appendingPathComponent("ft")
+        for command in ["finetune", "qat"] {
+            var args = [command, "--model", model.path, "--data", mrpc, "--out", out.path, "--train-examples", "16",
+                        "--threads", "1"]
+            if command == "qat" { args += ["--scheme", "pytorch-dynamic"] }
+            let r = try CLI.run(args)
+            XCTAssertEqual(r.status, 1, "\(command): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("config.json") && r.stderr.contains("attention_probs_dropout_prob"), "\(command): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+        }
+    }
 }

@@ -117,4 +117,33 @@ final class QuantizeCLITests: XCTestCase {
             if mode == "shape" { XCTAssertTrue(r.stderr.contains("[3]") && r.stderr.contains("[64]"), r.stderr) }
         }
     }
+
+    /// A scheme file with a misspelt key is refused, naming the file, line and key path (as inline schemes are).
+    func testSchemeFileWithMisspeltKeyIsRejected() throws {
+        let tmp = try CLI.tempDir()
+        let yaml = tmp.appendingPathComponent("typo.yaml")
+        try "name: typo\ndefault:\n  weight: {bits: 8, signed: true, symmetric: true}\n  activaton: {bits: 8, signed: false, symmetric: false}\n"
+            .write(to: yaml, atomically: true, encoding: .utf8)
+        let json = tmp.appendingPathComponent("typo.json")
+        try #"{"name": "typo", "default": {"weight": {"bits": 8, "signed": true, "symetric": true}}}"#
+            .write(to: json, atomically: true, encoding: .utf8)
+        for (file, key) in [(yaml, "default.activaton"), (json, "default.weight.symetric")] {
+            let out = tmp.appendingPathComponent("q-\(file.lastPathComponent)")
+            let r = try CLI.run(["quantize", "--model", tiny, "--scheme", file.path, "--out", out.path])
+            XCTAssertEqual(r.status, 1, r.stderr)
+            XCTAssertTrue(r.stderr.contains(file.path) && r.stderr.contains("key \(key): unknown key"), r.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+        }
+    }
+
+    /// A temporary folder a killed `quantize` left beside `--out` is removed by the next run.
+    func testAbandonedTemporaryOfAKilledRunIsRemoved() throws {
+        let tmp = try CLI.tempDir()
+        let stale = tmp.appendingPathComponent(".q.partial-2147483000-00000000-0000-0000-0000-000000000000")
+        try FileManager.default.createDirectory(at: stale, withIntermediateDirectories: true)
+        try Data("x".utf8).write(to: stale.appendingPathComponent("model.safetensors"))
+        let r = try CLI.run(["quantize", "--model", tiny, "--scheme", "pytorch-dynamic", "--out", tmp.appendingPathComponent("q").path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: tmp.path), ["q"])
+    }
 }

@@ -165,4 +165,15 @@ final class StatsCLITests: XCTestCase {
         p.waitUntilExit()
         return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
+
+    /// Hundreds of millions of bins, or threads far beyond the machine: usage errors naming the option.
+    func testHugeBinsAndThreadsAreUsageErrors() throws {
+        let out = try CLI.tempDir().appendingPathComponent("x.h5")
+        for (extra, option) in [(["--bins", "400000000"], "--bins"), (["--threads", "100000"], "--threads")] {
+            let r = try CLI.run(["stats", "--model", tiny, "--data", mrpc, "--scheme", "pytorch-dynamic", "--out", out.path] + extra)
+            XCTAssertEqual(r.status, 64, r.stderr)
+            XCTAssertTrue(r.stderr.contains("\(option) ") && r.stderr.contains("exceeds the maximum"), r.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.path))
+        }
+    }
 }

@@ -198,4 +198,33 @@ final class SweepCLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("bad.yaml:4: key thread: unknown key 'thread'"), r.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: root.appendingPathComponent("runs").path))
     }
+
+    /// `--repeats 0` is a usage error; a manifest whose config the YAML rules would refuse fails naming
+    /// manifest.json and the `config.` key, without running anything.
+    func testReproduceRefusesZeroRepeatsAndInvalidManifestConfig() throws {
+        let run = try Self.sweep()
+        let r0 = try CLI.run(["reproduce", run.folder.path, "--repeats", "0"])
+        XCTAssertEqual(r0.status, 64, r0.stdout + r0.stderr)
+        XCTAssertTrue(r0.stderr.contains("--repeats"), r0.stderr)
+        let root = try CLI.tempDir()
+        let cases: [(String, (inout [String: Any]) -> Void, String)] = [
+            ("threads", { $0["threads"] = [0] }, "key config.threads[0]"),
+            ("repeats", { $0["repeats"] = 0 }, "key config.repeats"),
+            ("batch", { c in var b = c["batching"] as! [String: Any]; b["batch_size"] = 0; c["batching"] = b }, "key config.batching.batch_size"),
+        ]
+        for (name, change, message) in cases {
+            let copy = root.appendingPathComponent(name)
+            try FileManager.default.copyItem(at: run.folder, to: copy)
+            let url = copy.appendingPathComponent("manifest.json")
+            var manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+            var config = manifest["config"] as! [String: Any]
+            change(&config)
+            manifest["config"] = config
+            try JSONSerialization.data(withJSONObject: manifest).write(to: url)
+            let r = try CLI.run(["reproduce", copy.path])
+            XCTAssertEqual(r.status, 1, "\(name): \(r.stdout) \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("manifest.json") && r.stderr.contains(message), "\(name): \(r.stderr)")
+            XCTAssertFalse(r.stdout.contains("match"), "\(name): nothing is run: \(r.stdout)")
+        }
+    }
 }
