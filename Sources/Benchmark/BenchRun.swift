@@ -33,12 +33,36 @@ public enum BenchRun {
         public var engines: String
         /// Where the peer caches its ONNX exports (nil: its default).
         public var cacheDirectory: String?
+        /// Seconds each peer process may run before its process group is killed (`--peer-timeout`); nil: the
+        /// environment's `QBENCH_PEER_TIMEOUT`, else the defaults: 300 s for the `--check` call and
+        /// `PeerProcess.defaultRunTimeout` (600 s + 2 s per example per engine) for each round.
+        public var timeout: Double?
 
-        public init(python: String, script: String, engines: String, cacheDirectory: String? = nil) {
+        public init(python: String, script: String, engines: String, cacheDirectory: String? = nil,
+                    timeout: Double? = nil) {
             self.python = python
             self.script = script
             self.engines = engines
             self.cacheDirectory = cacheDirectory
+            self.timeout = timeout
+        }
+
+        /// `timeout`, else `QBENCH_PEER_TIMEOUT`; both must be a positive, finite number of seconds.
+        public func resolvedTimeout(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Double? {
+            let given: Double?
+            if let timeout { given = timeout }
+            else if let text = environment["QBENCH_PEER_TIMEOUT"] {
+                guard let v = Double(text.trimmingCharacters(in: .whitespaces)) else {
+                    throw ExperimentError.invalid("the peer timeout must be a positive number of seconds "
+                                                  + "(QBENCH_PEER_TIMEOUT=\(text))")
+                }
+                given = v
+            } else { given = nil }
+            if let given, !(given > 0 && given.isFinite) {
+                throw ExperimentError.invalid("the peer timeout must be a positive number of seconds "
+                                              + "(--peer-timeout / QBENCH_PEER_TIMEOUT), got \(given)")
+            }
+            return given
         }
     }
 
@@ -81,6 +105,7 @@ public enum BenchRun {
     @discardableResult
     public static func run(_ request: Request, log: (String) -> Void, status: ((String) -> Void)? = nil) throws -> Benchmark.Session {
         let loadStart = Benchmark.loadAverage()
+        let peerTimeout = try request.peer?.resolvedTimeout()
         if let json = request.json { try AtomicFile.checkWritable(json) }
         let folder = try ModelFolder(path: request.model)
         let options = request.batching
@@ -100,7 +125,7 @@ public enum BenchRun {
                         options.padToMax ? "--pad-to-max" : "--no-pad-to-max", "--engines", p.engines]
             if request.limit > 0 { args += ["--limit", "\(request.limit)"] }
             if let dir = p.cacheDirectory { args += ["--cache-dir", dir] }
-            let process = PeerProcess(python: p.python, script: p.script, arguments: args)
+            let process = PeerProcess(python: p.python, script: p.script, arguments: args, timeout: peerTimeout)
             peerInfo = try process.check()
             peer = process
         }

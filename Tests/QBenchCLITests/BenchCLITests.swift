@@ -236,6 +236,156 @@ final class BenchCLITests: XCTestCase {
         XCTAssertTrue(gone, "peer \(pid) still running after qbench was terminated")
     }
 
+    /// Runs qbench like `CLI.run`, but kills it (and reports `timedOut`) when it has not finished within `seconds`,
+    /// so a test of a hanging peer fails instead of hanging.
+    func runWithin(_ seconds: Double, _ args: [String], env: [String: String] = [:]) throws
+        -> (status: Int32, stderr: String, timedOut: Bool) {
+        let tmp = try CLI.tempDir()
+        let errURL = tmp.appendingPathComponent("stderr")
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let p = Process()
+        p.executableURL = CLI.binary
+        p.arguments = args
+        p.currentDirectoryURL = Fixtures.projectRoot
+        var environment = ProcessInfo.processInfo.environment
+        for (k, v) in env { environment[k] = v }
+        p.environment = environment
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = try FileHandle(forWritingTo: errURL)
+        try p.run()
+        let end = Date().addingTimeInterval(seconds)
+        while p.isRunning && Date() < end { usleep(50_000) }
+        let timedOut = p.isRunning
+        if timedOut { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        let stderr = String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self)
+        return (p.terminationStatus, stderr, timedOut)
+    }
+
+    /// A peer that never answers: qbench kills it after the timeout (QBENCH_PEER_TIMEOUT, the override the CLI's
+    /// --peer-timeout maps to), with one error line naming the peer and the timeout, exit 1, no JSON.
+    func testPeerThatNeverAnswersTimesOut() throws {
+        let tmp = try CLI.tempDir()
+        let out = tmp.appendingPathComponent("bench.json").path
+        let pidFile = tmp.appendingPathComponent("pids").path
+        let peer = try script("#!/bin/sh\nsleep 300 &\necho $$ $! > '\(pidFile)'\nwait\n", in: tmp)
+        let r = try runWithin(60, benchArgs(peer: peer, json: out), env: ["QBENCH_PEER_TIMEOUT": "1"])
+        let pids = ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").split(separator: " ")
+            .compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        defer { for pid in pids { kill(pid, SIGKILL) } }
+        XCTAssertFalse(r.timedOut, "qbench still waiting on a silent peer after 60 s")
+        XCTAssertEqual(r.status, 1, r.stderr)
+        let lines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("Error") || $0.hasPrefix("error") }
+        XCTAssertEqual(lines.count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("\(peer) "), r.stderr)
+        XCTAssertTrue(r.stderr.contains("did not finish within 1 s"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        XCTAssertEqual(pids.count, 2)
+        for pid in pids { XCTAssertTrue(waitGone(pid), "peer process \(pid) survived the timeout") }
+    }
+
+    func testBadPeerTimeout() throws {
+        for bad in ["0", "-1", "x", "nan", "inf"] {
+            let r = try runWithin(60, benchArgs(peer: "python3", json: "/tmp/unused.json"), env: ["QBENCH_PEER_TIMEOUT": bad])
+            XCTAssertFalse(r.timedOut)
+            XCTAssertEqual(r.status, 1, bad)
+            XCTAssertTrue(r.stderr.contains("peer timeout must be a positive number of seconds"), r.stderr)
+        }
+    }
+
+    /// SIGTERM to qbench reaches the peer's whole process group: the peer and its grandchild are both gone.
+    func testTerminatingQBenchStopsThePeerAndItsGrandchild() throws {
+        let tmp = try CLI.tempDir()
+        let pidFile = tmp.appendingPathComponent("pids").path
+        let peer = try script("#!/bin/sh\nsleep 120 &\necho $$ $! > '\(pidFile).tmp'\nmv '\(pidFile).tmp' '\(pidFile)'\nwait\n",
+                              in: tmp)
+        let p = Process()
+        p.executableURL = CLI.binary
+        p.arguments = ["bench", "--model", tiny, "--data", dev, "--limit", "8", "--peers", peer]
+        p.currentDirectoryURL = Fixtures.projectRoot
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var pids: [Int32] = []
+        for _ in 0..<600 where pids.count < 2 {
+            pids = ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").split(separator: " ")
+                .compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            if pids.count < 2 { usleep(50_000) }
+        }
+        guard pids.count == 2 else {
+            kill(p.processIdentifier, SIGKILL)
+            return XCTFail("the fake peer never started")
+        }
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationReason, .uncaughtSignal)
+        XCTAssertEqual(p.terminationStatus, SIGTERM)
+        for pid in pids {
+            let gone = waitGone(pid)
+            if !gone { kill(pid, SIGKILL) }
+            XCTAssertTrue(gone, "peer process \(pid) still running after qbench was terminated")
+        }
+    }
+
+    /// Waits up to 5 s for `pid` to be gone (no such process, or a zombie waiting for init).
+    func waitGone(_ pid: Int32) -> Bool {
+        for _ in 0..<100 {
+            if kill(pid, 0) == -1 && errno == ESRCH { return true }
+            if !Self.isRunning(pid) { return true }
+            usleep(50_000)
+        }
+        return false
+    }
+
+    /// A peer flooding stdout is stopped at the bound (16 MB), not read into memory without end.
+    func testPeerFloodingStdoutIsAnError() throws {
+        let tmp = try CLI.tempDir()
+        let out = tmp.appendingPathComponent("bench.json").path
+        let peer = try script("#!/bin/sh\nexec yes '{\"schema_version\": 1, \"tool\": \"qbench-peers\"'\n", in: tmp)
+        let r = try runWithin(120, benchArgs(peer: peer, json: out))
+        XCTAssertFalse(r.timedOut, "qbench still reading a flooding peer after 120 s")
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("printed more than 16 MB on stdout"), r.stderr)
+        XCTAssertTrue(r.stderr.contains(peer), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
+    /// Multi-line or binary garbage: still one error line (the output's head is escaped), naming the peer.
+    func testPeerPrintingMultilineGarbageIsOneLine() throws {
+        let tmp = try CLI.tempDir()
+        let out = tmp.appendingPathComponent("bench.json").path
+        let peer = try script("#!/bin/sh\nprintf 'line one\\nline two\\033[31m\\n'\n", in: tmp)
+        let r = try runWithin(60, benchArgs(peer: peer, json: out))
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("did not print a peer JSON document"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("began: line one\\nline two\\u{1B}[31m"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
+
+    /// JSON with a wrong-typed or missing field: one error line naming the peer and the key.
+    func testPeerWithWrongTypedOrMissingFieldsNamesTheKey() throws {
+        let tmp = try CLI.tempDir()
+        let out = tmp.appendingPathComponent("bench.json").path
+        let head = #"{"schema_version": 1, "tool": "qbench-peers", "#
+        let cases: [(String, String)] = [
+            (#""versions": {"torch": 2}}"#, "key versions.torch: expected String"),
+            (#""check": true}"#, "key versions: required key is missing"),
+            (#""versions": {}, "results": [{"engine": "pytorch"}]}"#, "key results[0].scheme: required key is missing"),
+        ]
+        for (tail, want) in cases {
+            let doc = tmp.appendingPathComponent("doc.json")
+            try (head + tail).write(to: doc, atomically: true, encoding: .utf8)
+            let peer = try script("#!/bin/sh\ncat '\(doc.path)'\n", in: tmp)
+            let r = try runWithin(60, benchArgs(peer: peer, json: out))
+            XCTAssertEqual(r.status, 1, r.stderr)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+            XCTAssertTrue(r.stderr.contains("peer \(peer)"), r.stderr)
+            XCTAssertTrue(r.stderr.contains(want), "\(want) not in \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        }
+    }
+
     /// Alive and not a zombie (a dead child of a dead parent may wait to be reaped).
     static func isRunning(_ pid: Int32) -> Bool {
         guard kill(pid, 0) == 0 else { return false }
