@@ -40,6 +40,8 @@ struct Bench: ParsableCommand {
     var peerEngines: String = "pytorch,onnxruntime"
     @Option(help: "Where the peer caches its ONNX exports (default: ~/.cache/qbench-peers).")
     var peerCacheDir: String?
+    @Option(help: "Seconds each peer call may run before its process group is killed (default: 300 s for the check, 600 s + 2 s per example per engine per round; also QBENCH_PEER_TIMEOUT).")
+    var peerTimeout: Double?
     @Option(help: "Write everything (set-up, order of steps, rows, ratios, peer versions) as JSON to this file.")
     var json: String?
     @OptionGroup var calibration: CalibrationOptions
@@ -68,7 +70,8 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         let peer = try peers.map {
-            BenchRun.Peer(python: $0, script: try locatePeerScript(), engines: peerEngines, cacheDirectory: peerCacheDir)
+            BenchRun.Peer(python: $0, script: try locatePeerScript(), engines: peerEngines, cacheDirectory: peerCacheDir,
+                          timeout: peerTimeout)
         }
         let request = BenchRun.Request(
             model: model, data: data, split: split, schemes: try schemes.map(SchemeResolver.resolve),

@@ -291,6 +291,11 @@ final class BenchCLITests: XCTestCase {
             XCTAssertEqual(r.status, 1, bad)
             XCTAssertTrue(r.stderr.contains("peer timeout must be a positive number of seconds"), r.stderr)
         }
+        // The same through the option.
+        let r = try runWithin(60, benchArgs(peer: "python3", json: "/tmp/unused.json") + ["--peer-timeout", "0"], env: [:])
+        XCTAssertFalse(r.timedOut)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("peer timeout must be a positive number of seconds"), r.stderr)
     }
 
     /// SIGTERM to qbench reaches the peer's whole process group: the peer and its grandchild are both gone.
