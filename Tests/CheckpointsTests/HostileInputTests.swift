@@ -43,4 +43,38 @@ final class HostileInputTests: XCTestCase {
         let url = try dir.file("memo.bin", torchArchive(pickle: w.bytes, storages: [:]))
         assertCheckpointError(["memo.bin", "offset \(3 + 5 * (1 << 20))", "memo"]) { try PyTorchCheckpoint(url: url) }
     }
+
+    /// Two entries for the same tensor: JSON readers disagree on which wins (Foundation keeps the first, Python
+    /// and Rust the last), so the file is refused, naming the key.
+    func testDuplicateTensorKeyIsRefused() throws {
+        let header = #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"#
+            + #""w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#
+        let url = try dir.file("dup.safetensors", safetensorsBytes(header: header, data: floatBytes([1, 2])))
+        assertCheckpointError(["dup.safetensors", "'w'", "more than once"]) { try SafeTensorsFile(url: url) }
+    }
+
+    /// The same key spelled with an escape is still the same key.
+    func testDuplicateKeyThroughAnEscapeIsRefused() throws {
+        let header = #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"#
+            + #""\u0077":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#
+        let url = try dir.file("esc.safetensors", safetensorsBytes(header: header, data: floatBytes([1])))
+        assertCheckpointError(["esc.safetensors", "'w'", "more than once"]) { try SafeTensorsFile(url: url) }
+    }
+
+    /// Duplicate `__metadata__` keys (e.g. two `quantbench.format` values) are refused too.
+    func testDuplicateMetadataKeyIsRefused() throws {
+        let header = #"{"__metadata__":{"quantbench.format":"1","quantbench.format":"2"},"#
+            + #""w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#
+        let url = try dir.file("meta.safetensors", safetensorsBytes(header: header, data: floatBytes([1])))
+        assertCheckpointError(["meta.safetensors", "quantbench.format", "more than once"]) { try SafeTensorsFile(url: url) }
+    }
+
+    /// Same-named keys in different objects, and key-like text inside string values, are not duplicates.
+    func testKeysInDifferentObjectsAreNotDuplicates() throws {
+        let header = #"{"__metadata__":{"dtype":"{\"w\":1,\"w\":2}"},"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#
+        let url = try dir.file("ok.safetensors", safetensorsBytes(header: header, data: floatBytes([1])))
+        let f = try SafeTensorsFile(url: url)
+        XCTAssertEqual(f.names, ["w"])
+        XCTAssertEqual(f.metadata["dtype"], #"{"w":1,"w":2}"#)
+    }
 }
