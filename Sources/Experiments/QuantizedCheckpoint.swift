@@ -108,7 +108,8 @@ public enum QuantizedCheckpoint {
     /// and the scheme it was made with.
     /// - Throws: `ExperimentError` naming the file and tensor for missing tensors or parameters whose shape does
     ///   not match their weights.
-    public static func load(folder: URL) throws -> (BertModel, ModelScheme) {
+    ///   With `allowNonFinite` false (the default), stored floats holding NaN or ±Inf throw `BERTError.nonFiniteWeight`.
+    public static func load(folder: URL, allowNonFinite: Bool = false) throws -> (BertModel, ModelScheme) {
         let url = folder.appendingPathComponent("model.safetensors")
         let file = try SafeTensorsFile(url: url)
         let config = try BertConfiguration.load(folder.appendingPathComponent("config.json"))
@@ -221,7 +222,8 @@ public enum QuantizedCheckpoint {
             // Placeholder so the loader checks the stored shape; the operator is rebuilt from codes below.
             floats["\(name).weight"] = Tensor(zeros: try file.shape(of: "\(name).weight"))
         }
-        var model = try BertModel.load(config: config, weights: InMemoryTensors(floats), name: folder.path)
+        var model = try BertModel.load(config: config, weights: InMemoryTensors(floats), name: folder.path,
+                                       weightsFile: url.path, allowNonFinite: allowNonFinite)
         if scheme.quantizeEmbeddings, let es = scheme.embeddingScheme {
             model.embeddingBitsPerValue = es.format == .float16 ? 16 : es.bits
         }
