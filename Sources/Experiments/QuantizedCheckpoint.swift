@@ -212,7 +212,7 @@ public enum QuantizedCheckpoint {
             let base = String(name.dropLast(".weight".count))
             if name.hasSuffix(".weight"), layers[base] != nil { continue }
             if name.hasSuffix("_embeddings.weight"), name.hasPrefix("embeddings."), scheme.quantizeEmbeddings,
-               let es = scheme.embeddingScheme {
+               let es = scheme.embeddingScheme, es.format == .integer {  // as `write` stores them
                 floats[name] = try codes(base, scheme: es).dequantized()
                 continue
             }
