@@ -5,6 +5,10 @@ public enum BERTError: Error, CustomStringConvertible {
     case unsupportedConfig(path: String, key: String, value: String)
     case missingTensor(model: String, name: String)
     case wrongShape(model: String, name: String, expected: [Int], found: [Int])
+    /// A tensor's shape disagrees with what `config.json`'s `keys` (one per mismatched dimension) require.
+    case shapeDisagreesWithConfig(config: String, tensor: String, keys: [String], expected: [Int], found: [Int])
+    /// A weight holds NaN or ±Inf (`value` at flat `index`); `file` is the weights file.
+    case nonFiniteWeight(file: String, tensor: String, index: Int, value: Float)
     case checkpoint(String)
     case badInput(String)
 
@@ -20,6 +24,12 @@ public enum BERTError: Error, CustomStringConvertible {
             return "\(model): missing tensor \"\(name)\" (also looked for \"bert.\(name)\" and legacy gamma/beta names)"
         case let .wrongShape(model, name, expected, found):
             return "\(model): tensor \"\(name)\" has shape \(found), expected \(expected)"
+        case let .shapeDisagreesWithConfig(config, tensor, keys, expected, found):
+            return "\(config): key \(keys.map { "\"\($0)\"" }.joined(separator: ", ")) gives tensor \"\(tensor)\" "
+                + "shape \(expected), but the checkpoint's has shape \(found)"
+        case let .nonFiniteWeight(file, tensor, index, value):
+            return "\(file): tensor \"\(tensor)\" holds \(value) at index \(index) (non-finite weights; "
+                + "allowNonFinite / --allow-nonfinite loads them anyway)"
         case let .checkpoint(message):
             return message
         case let .badInput(message):

@@ -22,6 +22,12 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
     public var id2label: [String: String]?
     public var architectures: [String]?
     public var positionEmbeddingType: String
+    /// Dropout after embeddings and each sub-layer, in `[0, 1)` (HF `hidden_dropout_prob`).
+    public var hiddenDropoutProb: Float
+    /// Dropout on attention probabilities, in `[0, 1)` (HF `attention_probs_dropout_prob`).
+    public var attentionProbsDropoutProb: Float
+    /// Dropout before the classifier, in `[0, 1)`; nil means `hiddenDropoutProb` (HF `classifier_dropout`).
+    public var classifierDropout: Float?
 
     enum CodingKeys: String, CodingKey {
         case vocabSize = "vocab_size", hiddenSize = "hidden_size", numHiddenLayers = "num_hidden_layers"
@@ -30,6 +36,8 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
         case typeVocabSize = "type_vocab_size", layerNormEps = "layer_norm_eps", padTokenId = "pad_token_id"
         case numLabels = "num_labels", id2label, architectures
         case positionEmbeddingType = "position_embedding_type"
+        case hiddenDropoutProb = "hidden_dropout_prob", attentionProbsDropoutProb = "attention_probs_dropout_prob"
+        case classifierDropout = "classifier_dropout"
     }
 
     /// BERT-base defaults (HF `BertConfig()`), overridable member by member.
@@ -38,13 +46,16 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
                 maxPositionEmbeddings: Int = 512, typeVocabSize: Int = 2, layerNormEps: Float = 1e-12,
                 padTokenId: Int = 0, numLabels: Int = 2, id2label: [String: String]? = nil,
                 architectures: [String]? = ["BertForSequenceClassification"],
-                positionEmbeddingType: String = "absolute") {
+                positionEmbeddingType: String = "absolute", hiddenDropoutProb: Float = 0.1,
+                attentionProbsDropoutProb: Float = 0.1, classifierDropout: Float? = nil) {
         self.vocabSize = vocabSize; self.hiddenSize = hiddenSize; self.numHiddenLayers = numHiddenLayers
         self.numAttentionHeads = numAttentionHeads; self.intermediateSize = intermediateSize
         self.hiddenAct = hiddenAct; self.maxPositionEmbeddings = maxPositionEmbeddings
         self.typeVocabSize = typeVocabSize; self.layerNormEps = layerNormEps; self.padTokenId = padTokenId
         self.numLabels = numLabels; self.id2label = id2label; self.architectures = architectures
         self.positionEmbeddingType = positionEmbeddingType
+        self.hiddenDropoutProb = hiddenDropoutProb; self.attentionProbsDropoutProb = attentionProbsDropoutProb
+        self.classifierDropout = classifierDropout
     }
 
     public init(from decoder: Decoder) throws {
@@ -64,6 +75,10 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
         numLabels = try c.decodeIfPresent(Int.self, forKey: .numLabels) ?? id2label?.count ?? 2
         architectures = try c.decodeIfPresent([String].self, forKey: .architectures)
         positionEmbeddingType = try c.decodeIfPresent(String.self, forKey: .positionEmbeddingType) ?? "absolute"
+        hiddenDropoutProb = try c.decodeIfPresent(Float.self, forKey: .hiddenDropoutProb) ?? d.hiddenDropoutProb
+        attentionProbsDropoutProb = try c.decodeIfPresent(Float.self, forKey: .attentionProbsDropoutProb)
+            ?? d.attentionProbsDropoutProb
+        classifierDropout = try c.decodeIfPresent(Float.self, forKey: .classifierDropout)
     }
 
     /// Per-head width `hidden / heads`.
@@ -94,7 +109,8 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
         return config
     }
 
-    /// Checks sizes are positive and consistent and the activation is one we implement.
+    /// Checks sizes are positive and consistent, `layer_norm_eps` finite and positive, `pad_token_id` inside the
+    /// vocabulary, dropout probabilities in `[0, 1)`, and the activation one we implement.
     public func validate(path: String) throws {
         let positives: [(String, Int)] = [
             ("vocab_size", vocabSize), ("hidden_size", hiddenSize), ("num_hidden_layers", numHiddenLayers),
@@ -108,6 +124,20 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
         if hiddenSize % numAttentionHeads != 0 {
             throw BERTError.invalidConfig(path: path, key: "num_attention_heads",
                                           expected: "a divisor of hidden_size \(hiddenSize), found \(numAttentionHeads)")
+        }
+        guard layerNormEps.isFinite, layerNormEps > 0 else {
+            throw BERTError.invalidConfig(path: path, key: "layer_norm_eps",
+                                          expected: "a finite positive number, found \(layerNormEps)")
+        }
+        guard (0..<vocabSize).contains(padTokenId) else {
+            throw BERTError.invalidConfig(path: path, key: "pad_token_id",
+                                          expected: "an id in 0..<vocab_size \(vocabSize), found \(padTokenId)")
+        }
+        let dropouts: [(String, Float?)] = [("hidden_dropout_prob", hiddenDropoutProb),
+                                            ("attention_probs_dropout_prob", attentionProbsDropoutProb),
+                                            ("classifier_dropout", classifierDropout)]
+        for case let (key, p?) in dropouts where !(p >= 0 && p < 1) {
+            throw BERTError.invalidConfig(path: path, key: key, expected: "a probability in [0, 1), found \(p)")
         }
         if !["gelu", "gelu_new", "gelu_pytorch_tanh", "relu"].contains(hiddenAct) {
             throw BERTError.unsupportedConfig(path: path, key: "hidden_act", value: hiddenAct)

@@ -40,4 +40,12 @@ public enum BertWeightNames {
         if name.hasSuffix(".output.dense") && !name.contains("attention") { return [c.hiddenSize, c.intermediateSize] }
         return [c.hiddenSize, c.hiddenSize]
     }
+
+    /// The `config.json` keys that give each dimension of `linearShape(name, config:)`.
+    public static func linearShapeKeys(_ name: String) -> [String] {
+        if name == "classifier" { return ["num_labels", "hidden_size"] }
+        if name.hasSuffix("intermediate.dense") { return ["intermediate_size", "hidden_size"] }
+        if name.hasSuffix(".output.dense") && !name.contains("attention") { return ["hidden_size", "intermediate_size"] }
+        return ["hidden_size", "hidden_size"]
+    }
 }

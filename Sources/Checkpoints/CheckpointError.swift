@@ -17,6 +17,9 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case headerPastEndOfFile(file: String, headerLength: UInt64, fileSize: Int)
     /// The header is not a UTF-8 JSON object of the expected form.
     case invalidHeader(file: String, reason: String)
+    /// A key appears twice in one header object (`key` is its path, e.g. `__metadata__.quantbench.format`);
+    /// readers disagree on which copy wins, so neither is used.
+    case duplicateKey(file: String, key: String)
     /// One header entry is malformed (missing `dtype`, negative shape, …).
     case invalidTensorEntry(file: String, tensor: String, reason: String)
     /// A dtype string that this reader does not know.
@@ -68,6 +71,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
                 + "(truncated or not a safetensors file)"
         case let .invalidHeader(file, reason):
             return "\(file): invalid header: \(reason)"
+        case let .duplicateKey(file, key):
+            return "\(file): header key '\(key)' appears more than once"
         case let .invalidTensorEntry(file, tensor, reason):
             return "\(file): tensor '\(tensor)': \(reason)"
         case let .unknownDType(file, tensor, dtype):

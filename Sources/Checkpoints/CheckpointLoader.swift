@@ -12,16 +12,21 @@ public enum CheckpointLoader {
     ///   exists, or whatever opening the chosen file throws (a damaged `model.safetensors` is an
     ///   error, not a reason to fall back silently).
     public static func open(folder: URL) throws -> TensorSource {
+        guard let url = locate(folder: folder) else {
+            throw CheckpointError.noCheckpointFound(
+                folder: folder.path, lookedFor: candidates.map { folder.appendingPathComponent($0).path })
+        }
+        return url.pathExtension == "safetensors" ? try SafeTensorsFile(url: url) : try PyTorchCheckpoint(url: url)
+    }
+
+    /// The weights file `open(folder:)` reads: the first of `candidates` that exists as a file, or nil.
+    public static func locate(folder: URL) -> URL? {
         let manager = FileManager.default
         for name in candidates {
             let url = folder.appendingPathComponent(name)
             var isDirectory: ObjCBool = false
-            guard manager.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-                continue
-            }
-            return name.hasSuffix(".safetensors") ? try SafeTensorsFile(url: url) : try PyTorchCheckpoint(url: url)
+            if manager.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue { return url }
         }
-        throw CheckpointError.noCheckpointFound(
-            folder: folder.path, lookedFor: candidates.map { folder.appendingPathComponent($0).path })
+        return nil
     }
 }

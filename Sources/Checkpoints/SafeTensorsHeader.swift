@@ -53,6 +53,9 @@ struct SafeTensorsHeader: Sendable {
         } catch {
             throw CheckpointError.invalidHeader(file: file, reason: "not a JSON object: \(describe(error))")
         }
+        if let key = JSONDuplicateKeys.first(in: json) {
+            throw CheckpointError.duplicateKey(file: file, key: key)
+        }
 
         let dataSize = bytes.count - 8 - n
         var tensors: [String: TensorInfo] = [:]

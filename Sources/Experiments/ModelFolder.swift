@@ -15,16 +15,20 @@ public struct ModelFolder {
     public let storedScheme: ModelScheme?
 
     /// Loads `config.json`, the weights and `vocab.txt` from `path`.
-    public init(path: String) throws {
+    ///
+    /// Weights holding NaN or ±Inf are refused, naming the file and the first such tensor, unless
+    /// `allowNonFinite` is true; a `vocab.txt` whose line count differs from `config.json`'s `vocab_size` is
+    /// refused (it would shift token ids).
+    public init(path: String, allowNonFinite: Bool = false) throws {
         url = URL(fileURLWithPath: path)
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue else {
             throw ExperimentError.badPath(path: path, reason: "not a model folder (expected a directory with config.json)")
         }
         if QuantizedCheckpoint.isQuantized(folder: url) {
-            (model, storedScheme) = try QuantizedCheckpoint.load(folder: url)
+            (model, storedScheme) = try QuantizedCheckpoint.load(folder: url, allowNonFinite: allowNonFinite)
         } else {
-            model = try BertModel.load(folder: url)
+            model = try BertModel.load(folder: url, allowNonFinite: allowNonFinite)
             storedScheme = nil
         }
         let vocab = url.appendingPathComponent("vocab.txt")
@@ -32,6 +36,12 @@ public struct ModelFolder {
             throw ExperimentError.badPath(path: vocab.path, reason: "the model folder has no vocab.txt")
         }
         tokenizer = try BertTokenizer(vocabularyURL: vocab, doLowerCase: true)
+        let lines = tokenizer.vocabulary.count, vocabSize = model.config.vocabSize
+        guard lines == vocabSize else {
+            throw ExperimentError.badPath(path: vocab.path, reason: "has \(lines) lines, but "
+                + "\(url.appendingPathComponent("config.json").path) key \"vocab_size\" is \(vocabSize) "
+                + "(token ids would not match the embedding rows)")
+        }
     }
 }
 

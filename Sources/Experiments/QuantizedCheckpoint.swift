@@ -108,7 +108,8 @@ public enum QuantizedCheckpoint {
     /// and the scheme it was made with.
     /// - Throws: `ExperimentError` naming the file and tensor for missing tensors or parameters whose shape does
     ///   not match their weights.
-    public static func load(folder: URL) throws -> (BertModel, ModelScheme) {
+    ///   With `allowNonFinite` false (the default), stored floats holding NaN or ±Inf throw `BERTError.nonFiniteWeight`.
+    public static func load(folder: URL, allowNonFinite: Bool = false) throws -> (BertModel, ModelScheme) {
         let url = folder.appendingPathComponent("model.safetensors")
         let file = try SafeTensorsFile(url: url)
         let config = try BertConfiguration.load(folder.appendingPathComponent("config.json"))
@@ -120,19 +121,66 @@ public enum QuantizedCheckpoint {
                 throw ExperimentError.badPath(path: url.path, reason: "metadata \(key): \(DecodingErrorText.describe(error))")
             }
         }
+        func bad(_ key: String, _ reason: String) -> ExperimentError {
+            ExperimentError.badPath(path: url.path, reason: "\(key): \(reason)")
+        }
+        let format = file.metadata["quantbench.format"] ?? ""
+        guard format == formatVersion else {
+            throw bad("metadata quantbench.format", "format version '\(format)' is not the one this build writes "
+                      + "and reads ('\(formatVersion)')")
+        }
         let scheme = try meta("quantbench.scheme", ModelScheme.self)
+        do { try scheme.validate() } catch { throw bad("metadata quantbench.scheme", "\(error)") }
         let layers = try meta("quantbench.layers", [String: String].self)
+        for (name, kind) in layers.sorted(by: { $0.key < $1.key }) {
+            guard let ls = scheme.layerScheme(for: name) else {
+                throw bad("metadata quantbench.layers", "layer \(name) is stored quantized but the scheme keeps it FP32")
+            }
+            let expected = ls.weight.format == .float16 ? "float16" : "integer"
+            guard kind == expected else {
+                throw bad("metadata quantbench.layers", "layer \(name) is stored as '\(kind)', but its scheme "
+                          + "\(scheme.name) stores '\(expected)'")
+            }
+        }
         let calibrations = try meta("quantbench.calibration", [String: Calibration].self)
+        for (name, calibration) in calibrations.sorted(by: { $0.key < $1.key }) {
+            for (which, params) in [("input", calibration.input), ("output", calibration.output)] {
+                guard let params else { continue }
+                if let reason = Self.problem(params, expectedCount: 1, symmetric: false) {
+                    throw bad("metadata quantbench.calibration", "layer \(name) \(which): \(reason)")
+                }
+            }
+        }
 
         func codes(_ name: String, scheme qs: QuantScheme) throws -> QuantizedTensor {
             let info = try file.info("\(name).weight")
+            guard info.shape.count == 2, qs.format == .integer else {
+                throw bad("tensor \(name).weight", "expected \(qs.format) codes [out, in], found \(info.dtype) \(info.shape)")
+            }
+            if case let .perGroup(size) = qs.granularity, size <= 0 || info.shape[1] % size != 0 {
+                throw bad("tensor \(name).weight", "group size \(size) does not divide the \(info.shape[1]) columns")
+            }
             let raw = try file.rawBytes("\(name).weight")
             let values: QuantizedTensor.Values
+            let outside: Int32?
             switch info.dtype {
-            case .i8: values = .int8(raw.withUnsafeBytes { Array($0.bindMemory(to: Int8.self)) })
-            case .i32: values = .int32(raw.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) })
+            case .i8:
+                let v = raw.withUnsafeBytes { Array($0.bindMemory(to: Int8.self)) }
+                outside = v.first(where: { Int32($0) < qs.qmin || Int32($0) > qs.qmax }).map(Int32.init)
+                values = .int8(v)
+            case .i32:
+                let v = raw.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
+                outside = v.first(where: { $0 < qs.qmin || $0 > qs.qmax })
+                values = .int32(v)
             default:
-                throw ExperimentError.badPath(path: url.path, reason: "tensor \(name).weight: expected I8 or I32 codes, found \(info.dtype)")
+                throw bad("tensor \(name).weight", "expected I8 or I32 codes, found \(info.dtype)")
+            }
+            if let outside {
+                throw bad("tensor \(name).weight", "code \(outside) is outside the scheme's range [\(qs.qmin), \(qs.qmax)]")
+            }
+            let zpInfo = try file.info("\(name).weight_zero_point")
+            guard zpInfo.dtype == .i32 else {
+                throw bad("tensor \(name).weight_zero_point", "expected I32 zero points, found \(zpInfo.dtype)")
             }
             let scales = try file.floatTensor("\(name).weight_scale").data
             let inverse = try file.floatTensor("\(name).weight_inverse_scale").data
@@ -142,9 +190,17 @@ public enum QuantizedCheckpoint {
                 throw ExperimentError.badPath(path: url.path, reason: "tensor \(name).weight_scale has \(scales.count) values "
                     + "and weight_zero_point \(zps.count), but weight \(info.shape) with \(qs.granularity) needs \(expected)")
             }
-            return QuantizedTensor(values: values, shape: info.shape,
-                                   params: QuantParams(scales: scales, inverseScales: inverse, zeroPoints: zps,
-                                                       qmin: qs.qmin, qmax: qs.qmax),
+            let params = QuantParams(scales: scales, inverseScales: inverse, zeroPoints: zps, qmin: qs.qmin, qmax: qs.qmax)
+            if let i = scales.firstIndex(where: { !($0.isFinite && $0 > 0) }) {
+                throw bad("tensor \(name).weight_scale", "scale \(scales[i]) at index \(i) is not finite and positive")
+            }
+            if let i = inverse.firstIndex(where: { !($0.isFinite && $0 > 0) }) {
+                throw bad("tensor \(name).weight_inverse_scale", "inverse scale \(inverse[i]) at index \(i) is not finite and positive")
+            }
+            if let reason = Self.problem(params, expectedCount: expected, symmetric: qs.symmetric) {
+                throw bad("tensor \(name).weight_zero_point", reason)
+            }
+            return QuantizedTensor(values: values, shape: info.shape, params: params,
                                    granularity: qs.granularity, bits: qs.bits)
         }
 
@@ -156,7 +212,7 @@ public enum QuantizedCheckpoint {
             let base = String(name.dropLast(".weight".count))
             if name.hasSuffix(".weight"), layers[base] != nil { continue }
             if name.hasSuffix("_embeddings.weight"), name.hasPrefix("embeddings."), scheme.quantizeEmbeddings,
-               let es = scheme.embeddingScheme {
+               let es = scheme.embeddingScheme, es.format == .integer {  // as `write` stores them
                 floats[name] = try codes(base, scheme: es).dequantized()
                 continue
             }
@@ -166,7 +222,8 @@ public enum QuantizedCheckpoint {
             // Placeholder so the loader checks the stored shape; the operator is rebuilt from codes below.
             floats["\(name).weight"] = Tensor(zeros: try file.shape(of: "\(name).weight"))
         }
-        var model = try BertModel.load(config: config, weights: InMemoryTensors(floats), name: folder.path)
+        var model = try BertModel.load(config: config, weights: InMemoryTensors(floats), name: folder.path,
+                                       weightsFile: url.path, allowNonFinite: allowNonFinite)
         if scheme.quantizeEmbeddings, let es = scheme.embeddingScheme {
             model.embeddingBitsPerValue = es.format == .float16 ? 16 : es.bits
         }
@@ -182,6 +239,31 @@ public enum QuantizedCheckpoint {
                                                             name: name, calibration: calibrations[name])
         }
         return (model, scheme)
+    }
+}
+
+extension QuantizedCheckpoint {
+    /// What is wrong with stored parameters `p`, or nil: `expectedCount` entries in each array, scales and inverse
+    /// scales finite and positive, `qmin < qmax`, zero points inside `[qmin, qmax]` (and 0 when `symmetric`).
+    static func problem(_ p: QuantParams, expectedCount: Int, symmetric: Bool) -> String? {
+        guard p.scales.count == expectedCount, p.inverseScales.count == expectedCount, p.zeroPoints.count == expectedCount else {
+            return "needs \(expectedCount) scales, inverse scales and zero points, has \(p.scales.count), "
+                + "\(p.inverseScales.count) and \(p.zeroPoints.count)"
+        }
+        if let i = p.scales.firstIndex(where: { !($0.isFinite && $0 > 0) }) {
+            return "scale \(p.scales[i]) at index \(i) is not finite and positive"
+        }
+        if let i = p.inverseScales.firstIndex(where: { !($0.isFinite && $0 > 0) }) {
+            return "inverse scale \(p.inverseScales[i]) at index \(i) is not finite and positive"
+        }
+        guard p.qmin < p.qmax else { return "qmin \(p.qmin) is not below qmax \(p.qmax)" }
+        if symmetric, let i = p.zeroPoints.firstIndex(where: { $0 != 0 }) {
+            return "zero point \(p.zeroPoints[i]) at index \(i), but a symmetric scheme stores 0"
+        }
+        if let i = p.zeroPoints.firstIndex(where: { $0 < p.qmin || $0 > p.qmax }) {
+            return "zero point \(p.zeroPoints[i]) at index \(i) is outside [\(p.qmin), \(p.qmax)]"
+        }
+        return nil
     }
 }
 

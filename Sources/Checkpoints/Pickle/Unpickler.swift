@@ -22,6 +22,11 @@ struct Unpickler {
     /// Resolves a persistent id (the object popped by `BINPERSID`).
     typealias PersistentLoad = (_ pid: PickleValue) throws -> PickleValue
 
+    /// Most values the stack (with its marks) or the memo may hold. Each opcode adds at most one, so a genuine
+    /// state dict stays far below (a BERT-base checkpoint peaks at a few thousand); a file of repeated DUP, MARK or
+    /// PUT opcodes is refused here rather than grown until memory runs out.
+    static let maximumItems = 1 << 20
+
     let bytes: [UInt8]
     /// The checkpoint file, named in errors.
     let file: String
@@ -182,6 +187,12 @@ struct Unpickler {
                 }
             default:
                 throw CheckpointError.unsupportedPickleOpcode(file: file, opcode: op, offset: opcodeOffset)
+            }
+            guard stack.count + marks.count <= Self.maximumItems else {
+                throw malformed("stack grows past \(Self.maximumItems) values (repeated DUP/MARK or similar)")
+            }
+            guard memo.count <= Self.maximumItems else {
+                throw malformed("memo grows past \(Self.maximumItems) entries")
             }
         }
     }
