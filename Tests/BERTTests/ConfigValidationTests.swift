@@ -7,13 +7,12 @@ import XCTest
 
 /// Hostile `config.json` values and weights: one error naming the file and the key or tensor, never a trap.
 final class ConfigValidationTests: XCTestCase {
-    var dir: URL!
 
-    override func setUpWithError() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("bertcfg-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    }
-    override func tearDown() { try? FileManager.default.removeItem(at: dir) }
+    var temporary: TemporaryDirectory!
+    var dir: URL { temporary.url }
+
+    override func setUpWithError() throws { temporary = try TemporaryDirectory(prefix: "bertcfg") }
+    override func tearDown() { temporary = nil }
 
     /// The tiny fixture's config.json with `key` set to the JSON text `value` (or removed when nil).
     func config(_ key: String, _ value: String?) throws -> URL {

@@ -2,32 +2,6 @@ import Foundation
 import XCTest
 import Checkpoints
 
-/// A fresh temporary directory per test, removed afterwards.
-final class TemporaryDirectory {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("CheckpointsTests-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(at: url) }
-
-    /// Writes `bytes` to `name` inside the directory and returns its URL.
-    @discardableResult
-    func file(_ name: String, _ bytes: Data) throws -> URL {
-        let file = url.appendingPathComponent(name)
-        try bytes.write(to: file)
-        return file
-    }
-
-    /// Names of the entries in the directory.
-    func contents() throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: url.path).sorted()
-    }
-}
-
 /// Runs `body`, which must throw a `CheckpointError` whose description contains every fragment.
 @discardableResult
 func assertCheckpointError<T>(_ fragments: [String], file: StaticString = #filePath, line: UInt = #line,

@@ -8,13 +8,12 @@ import XCTest
 
 /// Model folders whose files disagree with each other or hold non-finite weights: one error naming the files.
 final class ModelFolderValidationTests: XCTestCase {
-    var root: URL!
 
-    override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("mfolder-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-    }
-    override func tearDown() { try? FileManager.default.removeItem(at: root) }
+    var temporary: TemporaryDirectory!
+    var root: URL { temporary.url }
+
+    override func setUpWithError() throws { temporary = try TemporaryDirectory(prefix: "mfolder") }
+    override func tearDown() { temporary = nil }
 
     func copyOfTiny() throws -> URL {
         let out = root.appendingPathComponent("tiny")

@@ -10,14 +10,13 @@ import XCTest
 /// A quantized folder whose stored parameters were tampered with: loading it throws one error naming
 /// `model.safetensors` and the tensor or key, never a trap.
 final class QuantizedFolderValidationTests: XCTestCase {
-    var root: URL!
     static let layer = "encoder.layer.0.attention.self.query"
 
-    override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("qfolder-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-    }
-    override func tearDown() { try? FileManager.default.removeItem(at: root) }
+    var temporary: TemporaryDirectory!
+    var root: URL { temporary.url }
+
+    override func setUpWithError() throws { temporary = try TemporaryDirectory(prefix: "qfolder") }
+    override func tearDown() { temporary = nil }
 
     /// A folder written by `QuantizedCheckpoint.write` from the tiny fixture with `scheme`.
     func quantizedFolder(_ scheme: ModelScheme, calibrations: [String: Calibration] = [:]) throws -> URL {
