@@ -36,7 +36,7 @@ public enum BaseModel {
         let fm = FileManager.default
         let headURL = goldens.appendingPathComponent("head.safetensors")
         let headBytes = try Data(contentsOf: headURL)
-        let tag = String(headBytes.count, radix: 16)
+        let tag = String(SHA256.hex(headBytes).prefix(12))   // a changed head gets a new folder
         let out = base.deletingLastPathComponent().appendingPathComponent(base.lastPathComponent + "-mrpc-head-\(tag)")
         if fm.fileExists(atPath: out.appendingPathComponent("model.safetensors").path) { return out }
 
