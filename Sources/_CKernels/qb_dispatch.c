@@ -8,8 +8,9 @@
 // Families: "amx" (AMX-TILE + AMX-INT8 GEMMs, with the OS permission for tile data granted; AVX2 for the rest),
 //           "avx512vnni" (AVX512F/BW/VL/DQ + VNNI, plus AVX2/FMA/F16C for the non-GEMM kernels),
 //           "avx2" (AVX2 + FMA + F16C), "ref" (portable C, the scalar references), and
-//           "amx_emu" (the AMX GEMM source on portable emulated intrinsics, the rest ref): never chosen by default,
-//           only forced (tests, or QBENCH_KERNEL=amx_emu to run a whole model through the AMX kernel's logic).
+//           "amx_emu" and "avx512vnni_emu" (the AMX / VNNI GEMM source on portable emulated intrinsics, the rest
+//           ref): never chosen by default, only forced (tests, or QBENCH_KERNEL=amx_emu to run a whole model
+//           through the AMX kernel's logic).
 // Default: the first supported of amx, avx512vnni, avx2, ref. The environment variable QBENCH_KERNEL, read once
 // here, forces a family by name; an unknown or unsupported name keeps the default (qb_qgemm_env_status says so).
 #include "qb_kernels_internal.h"
@@ -40,21 +41,7 @@ typedef struct qb_family {
 } qb_family;
 
 #if QB_X86
-// The VNNI family has no fused kernel: its GEMM into an int32 buffer, then the AVX2 requantization.
-static void qb_qgemm_u8s8_packed_f32_avx512vnni(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0,
-                                                int n1, const qb_requant_args *rq, float *out, int ldo) {
-    qb_qgemm_packed_f32_composed(M, A, lda, 0, B, n0, n1, rq, out, ldo, qb_qgemm_u8s8_packed_avx512vnni,
-                                 qb_qgemm_s8s8_packed_avx512vnni, qb_requant_f32_avx2);
-}
-
-static void qb_qgemm_s8s8_packed_f32_avx512vnni(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0,
-                                                int n1, const qb_requant_args *rq, float *out, int ldo) {
-    qb_qgemm_packed_f32_composed(M, (const uint8_t *)A, lda, 1, B, n0, n1, rq, out, ldo,
-                                 qb_qgemm_u8s8_packed_avx512vnni, qb_qgemm_s8s8_packed_avx512vnni,
-                                 qb_requant_f32_avx2);
-}
-
-// AMX: no fused kernel either; its GEMM into an int32 buffer, then the AVX2 requantization (amx_emu: the ref one).
+// AMX: no fused kernel yet; its GEMM into an int32 buffer, then the AVX2 requantization (amx_emu: the ref one).
 // Without compiler support for AMX the "amx" row points at the emulated kernel and is never supported.
 #if QB_HAVE_AMX
 #define QB_AMX_U8S8 qb_qgemm_u8s8_packed_amx
@@ -111,6 +98,10 @@ static const qb_family qb_families[] = {
      qb_qgemm_s8s8_packed_f32_amx_emu, qb_quantize_u8_ref, qb_quantize_s8_ref,
      qb_minmax_f32_ref, qb_requant_f32_ref, qb_f32_to_f16_ref, qb_f16_to_f32_ref,
      "ref", qb_gelu_erf_f32_ref, qb_softmax_masked_f32_ref, qb_add_layernorm_f32_ref},
+    {"avx512vnni_emu", qb_qgemm_u8s8_packed_avx512vnni_emu, qb_qgemm_s8s8_packed_avx512vnni_emu,
+     qb_qgemm_u8s8_packed_f32_avx512vnni_emu, qb_qgemm_s8s8_packed_f32_avx512vnni_emu, qb_quantize_u8_ref,
+     qb_quantize_s8_ref, qb_minmax_f32_ref, qb_requant_f32_ref, qb_f32_to_f16_ref, qb_f16_to_f32_ref,
+     "ref", qb_gelu_erf_f32_ref, qb_softmax_masked_f32_ref, qb_add_layernorm_f32_ref},
 #endif
 };
 #define QB_NFAMILIES ((int)(sizeof(qb_families) / sizeof(qb_families[0])))
@@ -122,7 +113,7 @@ static int qb_family_supported(int i, const qb_cpu_features *f) {
     if (i == QB_FAMILY_AVX512VNNI) return avx2 && f->avx512f && f->avx512bw && f->avx512vl && f->avx512dq && f->avx512_vnni;
     // The OS permission is asked for only here, and only on a CPU with AMX (qb_cpu_amx_permission).
     if (i == QB_FAMILY_AMX) return QB_HAVE_AMX && avx2 && f->amx_tile && f->amx_int8 && qb_cpu_amx_permission() == 1;
-    if (i == QB_FAMILY_AMX_EMU) return 1;
+    if (i == QB_FAMILY_AMX_EMU || i == QB_FAMILY_AVX512VNNI_EMU) return 1;
     return 0;
 }
 

@@ -6,13 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(QB_EMULATE_INTRINSICS)
-// Tools/kernels/vnni_emulated.sh compiles the VNNI kernel against SIMDe (portable C implementations of the
-// intrinsics) to execute it on CPUs without AVX-512; no target attributes then.
-#define QB_X86 1
-#define QB_TARGET_AVX2
-#define QB_TARGET_AVX512VNNI
-#elif defined(__x86_64__) || defined(__i386__)
+#if defined(__x86_64__) || defined(__i386__)
 #define QB_X86 1
 #define QB_TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
 #define QB_TARGET_AVX512VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
@@ -37,9 +31,11 @@ enum qb_layout {
     QB_LAYOUT_REF = 0, // plain copy of B: [N][K] int8, row stride K
     QB_LAYOUT_Q4 = 1,  // [ceil(N/16)][ceil(K/4)][16][4] int8: see qb_pack.c
 };
-// amx_emu: the AMX kernel source on emulated intrinsics (qb_amx_emu.h); never chosen automatically.
+// amx_emu / avx512vnni_emu: the AMX / VNNI kernel source on emulated intrinsics (qb_amx_emu.h, qb_avx512_emu.h);
+// never chosen automatically.
 enum qb_family_id {
-    QB_FAMILY_REF = 0, QB_FAMILY_AVX2 = 1, QB_FAMILY_AVX512VNNI = 2, QB_FAMILY_AMX = 3, QB_FAMILY_AMX_EMU = 4
+    QB_FAMILY_REF = 0, QB_FAMILY_AVX2 = 1, QB_FAMILY_AVX512VNNI = 2, QB_FAMILY_AMX = 3, QB_FAMILY_AMX_EMU = 4,
+    QB_FAMILY_AVX512VNNI_EMU = 5
 };
 
 struct qb_packed_s8 {
@@ -67,6 +63,8 @@ void qb_qgemm_u8s8_packed_avx2(int M, const uint8_t *A, int lda, const qb_packed
 void qb_qgemm_s8s8_packed_avx2(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
 void qb_qgemm_u8s8_packed_avx512vnni(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
 void qb_qgemm_s8s8_packed_avx512vnni(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
+void qb_qgemm_u8s8_packed_avx512vnni_emu(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
+void qb_qgemm_s8s8_packed_avx512vnni_emu(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
 void qb_qgemm_u8s8_packed_amx(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
 void qb_qgemm_s8s8_packed_amx(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
 void qb_qgemm_u8s8_packed_amx_emu(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
@@ -80,6 +78,14 @@ void qb_qgemm_u8s8_packed_f32_avx2(int M, const uint8_t *A, int lda, const qb_pa
                                    const qb_requant_args *rq, float *out, int ldo);
 void qb_qgemm_s8s8_packed_f32_avx2(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
                                    const qb_requant_args *rq, float *out, int ldo);
+void qb_qgemm_u8s8_packed_f32_avx512vnni(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                         const qb_requant_args *rq, float *out, int ldo);
+void qb_qgemm_s8s8_packed_f32_avx512vnni(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                         const qb_requant_args *rq, float *out, int ldo);
+void qb_qgemm_u8s8_packed_f32_avx512vnni_emu(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                             const qb_requant_args *rq, float *out, int ldo);
+void qb_qgemm_s8s8_packed_f32_avx512vnni_emu(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                             const qb_requant_args *rq, float *out, int ldo);
 /// Any family: its packed GEMM into a temporary int32 buffer, then `requant` (the composition `_ref` defines).
 void qb_qgemm_packed_f32_composed(int M, const uint8_t *A, int lda, int a_signed, const qb_packed_s8 *B, int n0,
                                   int n1, const qb_requant_args *rq, float *out, int ldo,

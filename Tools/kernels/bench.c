@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec * 1e-9; }
 
@@ -29,6 +32,32 @@ static void run_sgemm(void *p) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, c->M, c->N, c->K, 1.0f, c->Af, c->K, c->Bf, c->K, 0.0f, c->Cf, c->N);
 }
 
+#if defined(__x86_64__)
+// The peak this report assumes for the VNNI family: a loop of independent vpdpbusd on 24 zmm accumulators (no
+// memory operands), 64 multiply-adds = 128 OPS per instruction, best of 5 — what the silicon gives one core.
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) static double vnni_peak_gops(void) {
+    __m512i acc[24];
+    for (int i = 0; i < 24; i++) acc[i] = _mm512_set1_epi32(i);
+    __m512i a = _mm512_set1_epi32(0x01020304), b = _mm512_set1_epi32(0x01010101);
+    const long iters = 4000000;
+    double best = 1e30;
+    for (int rep = 0; rep < 5; rep++) {
+        double t = now();
+        for (long it = 0; it < iters; it++) {
+            for (int i = 0; i < 24; i++) acc[i] = _mm512_dpbusd_epi32(acc[i], a, b);
+            __asm__ volatile("" : "+v"(a));
+        }
+        t = now() - t;
+        if (t < best) best = t;
+    }
+    __m512i s = acc[0];
+    for (int i = 1; i < 24; i++) s = _mm512_add_epi32(s, acc[i]);
+    volatile int sink = _mm512_reduce_add_epi32(s);
+    (void)sink;
+    return (double)iters * 24 * 128 / best * 1e-9;
+}
+#endif
+
 int main(int argc, char **argv) {
     openblas_set_num_threads(1);
     const char *kern = argc > 1 ? argv[1] : NULL;
@@ -36,6 +65,15 @@ int main(int argc, char **argv) {
     if (kern && strcmp(kern, "default") && !qb_qgemm_force_kernel(kern)) { fprintf(stderr, "kernel %s unsupported\n", kern); return 1; }
     char brand[64]; qb_cpu_brand(brand, sizeof brand);
     printf("cpu: %s, kernel: %s\n", brand, qb_qgemm_kernel_name());
+    double peak = 0;
+#if defined(__x86_64__)
+    qb_cpu_features f;
+    qb_cpu_detect(&f);
+    if (f.avx512f && f.avx512bw && f.avx512_vnni) {
+        peak = vnni_peak_gops();
+        printf("assumed peak: %.1f GOPS (1 core, independent vpdpbusd zmm loop); %% of peak below is of this\n", peak);
+    }
+#endif
     int shapes[][3] = {{1024, 768, 768}, {1024, 3072, 768}, {1024, 768, 3072}, {128, 768, 768}};
     for (int s = 0; s < 4; s++) {
         ctx_t c = {shapes[s][0], shapes[s][1], shapes[s][2]};
@@ -54,8 +92,10 @@ int main(int argc, char **argv) {
         run_u8s8(&c); run_sgemm(&c);
         double t7 = best_of(reps, run_u8s8_7, &c), tu = best_of(reps, run_u8s8, &c), ts8 = best_of(reps, run_s8s8, &c);
         double tf = best_of(reps, run_sgemm, &c), t7f = best_of(reps, run_u8s8_7_f32, &c);
-        printf("M=%4d N=%4d K=%4d  u8s8 7-bit A %6.1f GOPS (%.2fx sgemm)  + fused requant %6.1f  u8s8 8-bit A %6.1f (%.2fx)  s8s8 %6.1f (%.2fx)  sgemm %6.1f GFLOPS\n",
+        printf("M=%4d N=%4d K=%4d  u8s8 7-bit A %6.1f GOPS (%.2fx sgemm)  + fused requant %6.1f  u8s8 8-bit A %6.1f (%.2fx)  s8s8 %6.1f (%.2fx)  sgemm %6.1f GFLOPS",
                c.M, c.N, c.K, ops / t7 * 1e-9, tf / t7, ops / t7f * 1e-9, ops / tu * 1e-9, tf / tu, ops / ts8 * 1e-9, tf / ts8, ops / tf * 1e-9);
+        if (peak > 0) printf("  [u8s8 %.0f%%, fused %.0f%% of peak]", 100 * ops / tu * 1e-9 / peak, 100 * ops / t7f * 1e-9 / peak);
+        printf("\n");
         qb_packed_free(c.P); free(c.A); free(c.A7); free(c.As); free(B); free(c.C); free(c.Af); free(c.Bf); free(c.Cf);
         free(w_scale); free(bias);
     }
