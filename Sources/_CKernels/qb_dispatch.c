@@ -41,37 +41,18 @@ typedef struct qb_family {
 } qb_family;
 
 #if QB_X86
-// AMX: no fused kernel yet; its GEMM into an int32 buffer, then the AVX2 requantization (amx_emu: the ref one).
-// Without compiler support for AMX the "amx" row points at the emulated kernel and is never supported.
+// Without compiler support for AMX the "amx" row points at the emulated kernels and is never supported.
 #if QB_HAVE_AMX
 #define QB_AMX_U8S8 qb_qgemm_u8s8_packed_amx
 #define QB_AMX_S8S8 qb_qgemm_s8s8_packed_amx
+#define QB_AMX_U8S8_F32 qb_qgemm_u8s8_packed_f32_amx
+#define QB_AMX_S8S8_F32 qb_qgemm_s8s8_packed_f32_amx
 #else
 #define QB_AMX_U8S8 qb_qgemm_u8s8_packed_amx_emu
 #define QB_AMX_S8S8 qb_qgemm_s8s8_packed_amx_emu
+#define QB_AMX_U8S8_F32 qb_qgemm_u8s8_packed_f32_amx_emu
+#define QB_AMX_S8S8_F32 qb_qgemm_s8s8_packed_f32_amx_emu
 #endif
-static void qb_qgemm_u8s8_packed_f32_amx(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
-                                         const qb_requant_args *rq, float *out, int ldo) {
-    qb_qgemm_packed_f32_composed(M, A, lda, 0, B, n0, n1, rq, out, ldo, QB_AMX_U8S8, QB_AMX_S8S8, qb_requant_f32_avx2);
-}
-
-static void qb_qgemm_s8s8_packed_f32_amx(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
-                                         const qb_requant_args *rq, float *out, int ldo) {
-    qb_qgemm_packed_f32_composed(M, (const uint8_t *)A, lda, 1, B, n0, n1, rq, out, ldo, QB_AMX_U8S8, QB_AMX_S8S8,
-                                 qb_requant_f32_avx2);
-}
-
-static void qb_qgemm_u8s8_packed_f32_amx_emu(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
-                                             const qb_requant_args *rq, float *out, int ldo) {
-    qb_qgemm_packed_f32_composed(M, A, lda, 0, B, n0, n1, rq, out, ldo, qb_qgemm_u8s8_packed_amx_emu,
-                                 qb_qgemm_s8s8_packed_amx_emu, qb_requant_f32_ref);
-}
-
-static void qb_qgemm_s8s8_packed_f32_amx_emu(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
-                                             const qb_requant_args *rq, float *out, int ldo) {
-    qb_qgemm_packed_f32_composed(M, (const uint8_t *)A, lda, 1, B, n0, n1, rq, out, ldo,
-                                 qb_qgemm_u8s8_packed_amx_emu, qb_qgemm_s8s8_packed_amx_emu, qb_requant_f32_ref);
-}
 #endif
 
 // Indexed by enum qb_family_id.
@@ -90,7 +71,7 @@ static const qb_family qb_families[] = {
      qb_quantize_u8_avx2, qb_quantize_s8_avx2, qb_minmax_f32_avx2, qb_requant_f32_avx2, qb_f32_to_f16_avx2,
      qb_f16_to_f32_avx2,
      "avx2", qb_gelu_erf_f32_avx2, qb_softmax_masked_f32_avx2, qb_add_layernorm_f32_avx2},
-    {"amx", QB_AMX_U8S8, QB_AMX_S8S8, qb_qgemm_u8s8_packed_f32_amx, qb_qgemm_s8s8_packed_f32_amx,
+    {"amx", QB_AMX_U8S8, QB_AMX_S8S8, QB_AMX_U8S8_F32, QB_AMX_S8S8_F32,
      qb_quantize_u8_avx2, qb_quantize_s8_avx2, qb_minmax_f32_avx2, qb_requant_f32_avx2, qb_f32_to_f16_avx2,
      qb_f16_to_f32_avx2,
      "avx2", qb_gelu_erf_f32_avx2, qb_softmax_masked_f32_avx2, qb_add_layernorm_f32_avx2},

@@ -82,6 +82,14 @@ void qb_qgemm_u8s8_packed_f32_avx512vnni(int M, const uint8_t *A, int lda, const
                                          const qb_requant_args *rq, float *out, int ldo);
 void qb_qgemm_s8s8_packed_f32_avx512vnni(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
                                          const qb_requant_args *rq, float *out, int ldo);
+void qb_qgemm_u8s8_packed_f32_amx(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                  const qb_requant_args *rq, float *out, int ldo);
+void qb_qgemm_s8s8_packed_f32_amx(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                  const qb_requant_args *rq, float *out, int ldo);
+void qb_qgemm_u8s8_packed_f32_amx_emu(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                      const qb_requant_args *rq, float *out, int ldo);
+void qb_qgemm_s8s8_packed_f32_amx_emu(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                      const qb_requant_args *rq, float *out, int ldo);
 void qb_qgemm_u8s8_packed_f32_avx512vnni_emu(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
                                              const qb_requant_args *rq, float *out, int ldo);
 void qb_qgemm_s8s8_packed_f32_avx512vnni_emu(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
