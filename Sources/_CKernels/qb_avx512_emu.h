@@ -10,11 +10,15 @@
 //   cvtepi32_ps                      int32 → float, round to nearest even (C's conversion under the default mode)
 //   mul_ps / add_ps                  one IEEE single operation per lane (FP contraction is off below: no FMA)
 //   maskz_loadu / mask_storeu        lanes whose mask bit is clear are zero / not touched (never read or written)
+//   _mm512_dpbf16_ps(src, a, b)      dst[j] = src[j] + a.bf16[2j+1]·b.bf16[2j+1], then + a.bf16[2j]·b.bf16[2j]:
+//                                    each step one rounding (the product is exact), DAZ on inputs, FTZ on results
+//                                    (Intel's pseudo-code; the same as AMD Zen 5 silicon, KernelsTests)
 // The arrays are 64-byte aligned so `_mm512_load_si512` keeps its alignment requirement (checked: a misaligned
 // address aborts, as the hardware would fault).
 #ifndef QB_AVX512_EMU_H
 #define QB_AVX512_EMU_H
 #pragma STDC FP_CONTRACT OFF
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +27,12 @@
 typedef struct { _Alignas(64) int32_t i[16]; } qb_emu_m512i;
 typedef struct { _Alignas(64) float f[16]; } qb_emu_m512;
 typedef uint16_t qb_emu_mmask16;
+typedef struct { _Alignas(64) uint16_t h[32]; } qb_emu_m512bh;
 
 #define __m512i qb_emu_m512i
 #define __m512 qb_emu_m512
 #define __mmask16 qb_emu_mmask16
+#define __m512bh qb_emu_m512bh
 
 static inline void qb_emu_need_aligned(const void *p) {
     if (((uintptr_t)p & 63) != 0) {
@@ -37,6 +43,7 @@ static inline void qb_emu_need_aligned(const void *p) {
 
 static inline __m512i _mm512_setzero_si512(void) { __m512i r; memset(&r, 0, sizeof r); return r; }
 static inline __m512i _mm512_set1_epi32(int32_t x) { __m512i r; for (int j = 0; j < 16; j++) r.i[j] = x; return r; }
+static inline __m512 _mm512_setzero_ps(void) { __m512 r; memset(&r, 0, sizeof r); return r; }
 static inline __m512 _mm512_set1_ps(float x) { __m512 r; for (int j = 0; j < 16; j++) r.f[j] = x; return r; }
 static inline __m512i _mm512_loadu_si512(const void *p) { __m512i r; memcpy(r.i, p, 64); return r; }
 static inline __m512i _mm512_load_si512(const void *p) { qb_emu_need_aligned(p); return _mm512_loadu_si512(p); }
@@ -99,5 +106,23 @@ static inline __m512 _mm512_mul_ps(__m512 a, __m512 b) {
 static inline __m512 _mm512_add_ps(__m512 a, __m512 b) {
     for (int j = 0; j < 16; j++) a.f[j] = a.f[j] + b.f[j];
     return a;
+}
+static inline __m512bh qb_emu_as_bh(__m512i x) { __m512bh r; memcpy(r.h, x.i, 64); return r; }
+static inline float qb_emu_bf16_daz(uint16_t h) {
+    uint32_t u = (uint32_t)h << 16;
+    if ((u & 0x7F800000u) == 0) u &= 0x80000000u;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+static inline float qb_emu_ftz(float x) { return fabsf(x) < 1.17549435e-38f ? copysignf(0.0f, x) : x; }
+static inline __m512 _mm512_dpbf16_ps(__m512 src, __m512bh a, __m512bh b) {
+    for (int j = 0; j < 16; j++) {
+        float acc = qb_emu_ftz(src.f[j]);
+        acc = qb_emu_ftz(fmaf(qb_emu_bf16_daz(a.h[2 * j + 1]), qb_emu_bf16_daz(b.h[2 * j + 1]), acc));
+        acc = qb_emu_ftz(fmaf(qb_emu_bf16_daz(a.h[2 * j]), qb_emu_bf16_daz(b.h[2 * j]), acc));
+        src.f[j] = acc;
+    }
+    return src;
 }
 #endif

@@ -215,3 +215,33 @@ void qb_add_layernorm_f32(float *x, const float *residual, size_t rows, size_t w
 }
 
 const char *qb_vmath_kernel_name(void) { return qb_family_active()->vmath_name; }
+
+// ---- bfloat16 GEMM: the kernel is chosen when weights are packed, from the active family and the CPU --------------
+// "ref" family → reference; "avx512vnni_emu" → the AVX512-BF16 kernel on emulated intrinsics; any other family on a
+// CPU with AVX512-BF16 → the native kernel; else the reference. The pack remembers its kernel.
+static int qb_bf16_kernel_for_active(void) {
+    const qb_family *f = qb_family_active();
+    const int i = (int)(f - qb_families);
+    if (i == QB_FAMILY_REF || i == QB_FAMILY_AMX_EMU) return QB_BF16_REF;
+    if (i == QB_FAMILY_AVX512VNNI_EMU) return QB_BF16_AVX512_EMU;
+    return qb_features.avx512f && qb_features.avx512_bf16 ? QB_BF16_AVX512 : QB_BF16_REF;
+}
+
+qb_packed_bf16 *qb_pack_bf16(const float *W, int N, int K, int ldw) {
+    return qb_pack_bf16_kernel(W, N, K, ldw, qb_bf16_kernel_for_active());
+}
+
+void qb_gemm_bf16_packed(int M, const float *A, int lda, const qb_packed_bf16 *W, int n0, int n1, const float *bias,
+                         float *out, int ldo) {
+#if QB_X86
+    if (W->kernel == QB_BF16_AVX512) {
+        qb_gemm_bf16_packed_avx512bf16(M, A, lda, W, n0, n1, bias, out, ldo);
+        return;
+    }
+    if (W->kernel == QB_BF16_AVX512_EMU) {
+        qb_gemm_bf16_packed_avx512bf16_emu(M, A, lda, W, n0, n1, bias, out, ldo);
+        return;
+    }
+#endif
+    qb_gemm_bf16_packed_ref(M, A, lda, W, n0, n1, bias, out, ldo);
+}

@@ -3,6 +3,7 @@
 #ifndef QB_KERNELS_INTERNAL_H
 #define QB_KERNELS_INTERNAL_H
 #include "qb_qgemm.h"
+#include "qb_bf16.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -110,5 +111,25 @@ void qb_requant_f32_avx2(int M, int N, const int32_t *C, int ldc,
                          const float *bias, float *out, int ldo);
 void qb_f32_to_f16_avx2(const float *x, size_t n, uint16_t *h);
 void qb_f16_to_f32_avx2(const uint16_t *h, size_t n, float *x);
+
+// ---- bfloat16 ---------------------------------------------------------------------------------------------------
+// One packed layout for every bf16 kernel: [P][KP][16][2] uint16, P = ceil(N/16) panels of 16 columns, KP =
+// ceil(K/2) k pairs; element [p][kp][j][1] = bf16(W[16p + j][2kp]) and [p][kp][j][0] = bf16(W[16p + j][2kp + 1])
+// (k in the upper half of each 32-bit pair, so vdpbf16ps adds it first), zero past N and K.
+enum qb_bf16_kernel_id { QB_BF16_REF = 0, QB_BF16_AVX512 = 1, QB_BF16_AVX512_EMU = 2 };
+struct qb_packed_bf16 {
+    int n, k, kpairs, panels;
+    int kernel;        // enum qb_bf16_kernel_id: which kernel runs this pack
+    size_t bytes;      // size of `data`
+    uint16_t *data;    // 64-byte aligned
+};
+qb_packed_bf16 *qb_pack_bf16_kernel(const float *W, int N, int K, int ldw, int kernel);
+uint16_t qb_bf16_round(float x);
+typedef void (*qb_gemm_bf16_fn)(int M, const float *A, int lda, const qb_packed_bf16 *W, int n0, int n1,
+                                const float *bias, float *out, int ldo);
+void qb_gemm_bf16_packed_avx512bf16(int M, const float *A, int lda, const qb_packed_bf16 *W, int n0, int n1,
+                                    const float *bias, float *out, int ldo);
+void qb_gemm_bf16_packed_avx512bf16_emu(int M, const float *A, int lda, const qb_packed_bf16 *W, int n0, int n1,
+                                        const float *bias, float *out, int ldo);
 
 #endif

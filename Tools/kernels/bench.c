@@ -5,6 +5,7 @@
 // (PyTorch reduce_range → vpmaddubsw path), "8-bit A" = 0..255 and s8s8 = −127..127 (exact int16 path).
 #include "qb_qgemm.h"
 #include "qb_cpu.h"
+#include "qb_bf16.h"
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,8 @@ static void run_u8s8(void *p) { ctx_t *c = p; qb_qgemm_u8s8_packed(c->M, c->A, c
 static void run_u8s8_7(void *p) { ctx_t *c = p; qb_qgemm_u8s8_packed(c->M, c->A7, c->K, c->P, 0, c->N, c->C, c->N); }
 static void run_u8s8_7_f32(void *p) { ctx_t *c = p; qb_qgemm_u8s8_packed_f32(c->M, c->A7, c->K, c->P, 0, c->N, &c->rq, c->Cf, c->N); }
 static void run_s8s8(void *p) { ctx_t *c = p; qb_qgemm_s8s8_packed(c->M, c->As, c->K, c->P, 0, c->N, c->C, c->N); }
+static qb_packed_bf16 *bf16_pack;
+static void run_bf16(void *p) { ctx_t *c = p; qb_gemm_bf16_packed(c->M, c->Af, c->K, bf16_pack, 0, c->N, NULL, c->Cf, c->N); }
 static void run_sgemm(void *p) {
     ctx_t *c = p;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, c->M, c->N, c->K, 1.0f, c->Af, c->K, c->Bf, c->K, 0.0f, c->Cf, c->N);
@@ -92,8 +95,13 @@ int main(int argc, char **argv) {
         run_u8s8(&c); run_sgemm(&c);
         double t7 = best_of(reps, run_u8s8_7, &c), tu = best_of(reps, run_u8s8, &c), ts8 = best_of(reps, run_s8s8, &c);
         double tf = best_of(reps, run_sgemm, &c), t7f = best_of(reps, run_u8s8_7_f32, &c);
+        bf16_pack = qb_pack_bf16(c.Bf, c.N, c.K, c.K);
+        run_bf16(&c);
+        double tb = best_of(reps, run_bf16, &c);
         printf("M=%4d N=%4d K=%4d  u8s8 7-bit A %6.1f GOPS (%.2fx sgemm)  + fused requant %6.1f  u8s8 8-bit A %6.1f (%.2fx)  s8s8 %6.1f (%.2fx)  sgemm %6.1f GFLOPS",
                c.M, c.N, c.K, ops / t7 * 1e-9, tf / t7, ops / t7f * 1e-9, ops / tu * 1e-9, tf / tu, ops / ts8 * 1e-9, tf / ts8, ops / tf * 1e-9);
+        printf("  bf16 (%s) %6.1f GFLOPS (%.2fx sgemm)", qb_packed_bf16_kernel_name(bf16_pack), ops / tb * 1e-9, tf / tb);
+        qb_packed_bf16_free(bf16_pack);
         if (peak > 0) printf("  [u8s8 %.0f%%, fused %.0f%% of peak]", 100 * ops / tu * 1e-9 / peak, 100 * ops / t7f * 1e-9 / peak);
         printf("\n");
         qb_packed_free(c.P); free(c.A); free(c.A7); free(c.As); free(B); free(c.C); free(c.Af); free(c.Bf); free(c.Cf);
