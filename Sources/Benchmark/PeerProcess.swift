@@ -58,8 +58,9 @@ public struct PeerProcess: Sendable {
         let wait = timeout ?? Self.defaultCheckTimeout
         let what = "the check line of --check"
         let line = try connection.readLine(timeout: wait, waitingFor: what)
+        let header = try PeerProtocol.decode(PeerHeader.self, line, source: "peer \(command)", waitingFor: what)
+        try Self.checkProtocol(tool: header.tool, version: header.protocolVersion, source: "peer \(command)")
         let check = try PeerProtocol.decode(PeerCheck.self, line, source: "peer \(command)", waitingFor: what)
-        try Self.checkProtocol(tool: check.tool, version: check.protocolVersion, source: "peer \(command)")
         try connection.finish(timeout: wait, waitingFor: "the exit after --check")
         return check
     }
@@ -74,8 +75,12 @@ public struct PeerProcess: Sendable {
             let source = "peer \(command)"
             let what = "the ready line (start-up at \(threads) threads)"
             let line = try connection.readLine(timeout: timeout ?? Self.defaultStartTimeout, waitingFor: what)
-            let ready = try PeerSession.decodeReply(PeerReady.self, line, expecting: ["ready"], source: source, waitingFor: what)
-            try Self.checkProtocol(tool: ready.tool, version: ready.protocolVersion, source: source)
+            let header = try PeerProtocol.decode(PeerHeader.self, line, source: source, waitingFor: what)
+            if header.event != "error" {
+                try Self.checkProtocol(tool: header.tool, version: header.protocolVersion, source: source)
+            }
+            let ready = try PeerSession.decodeReply(PeerReady.self, line, expecting: ["ready"], source: source,
+                                                    waitingFor: what)
             try ready.validate(source: source)
             guard ready.threads == threads else {
                 throw ExperimentError.invalid("\(source): asked for \(threads) threads, it runs \(ready.threads)")
@@ -91,10 +96,19 @@ public struct PeerProcess: Sendable {
         }
     }
 
-    static func checkProtocol(tool: String, version: Int, source: String) throws {
+    /// The first fields of a check or ready line, read before the rest so an older or foreign script is named
+    /// as such rather than by its first missing key.
+    struct PeerHeader: Decodable {
+        var tool: String?
+        var protocolVersion: Int?
+        var event: String?
+        enum CodingKeys: String, CodingKey { case tool, protocolVersion = "protocol", event }
+    }
+
+    static func checkProtocol(tool: String?, version: Int?, source: String) throws {
         guard tool == PeerProtocol.tool, version == PeerProtocol.version else {
             throw ExperimentError.invalid("\(source): expected tool \(PeerProtocol.tool) protocol \(PeerProtocol.version), "
-                                          + "got \(PeerProtocol.oneLine(tool)) protocol \(version)")
+                + "got \(tool.map(PeerProtocol.oneLine) ?? "(no tool)") protocol \(version.map(String.init) ?? "(none)")")
         }
     }
 
