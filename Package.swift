@@ -95,7 +95,9 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: [
             "_TestSupport", "Training", "BERT", "Checkpoints", "TensorCore", "Datasets", "Quantization", "Experiments",
         ]),
-        .testTarget(name: "QBenchCLITests", dependencies: ["_TestSupport", "Checkpoints", "TensorCore", "LayerStats"]),
+        .testTarget(name: "QBenchCLITests", dependencies: [
+            "_TestSupport", "Checkpoints", "TensorCore", "LayerStats", "Benchmark", "Experiments", "Datasets", "RunRecords",
+        ]),
         .testTarget(name: "NotebookExportTests", dependencies: ["NotebookExport"]),
     ],
     // Swift 5 language mode: kernels share raw buffers across DispatchQueue.concurrentPerform workers,

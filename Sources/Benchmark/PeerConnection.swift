@@ -157,14 +157,23 @@ final class PeerConnection {
     func readLine(timeout: Double, waitingFor what: String) throws -> Data {
         let deadline = Date().addingTimeInterval(timeout)
         var buffer = [UInt8](repeating: 0, count: 65536)
+        var scanned = 0  // bytes of `pending` known to hold no newline
         while true {
-            if let nl = pending.firstIndex(of: 10) {
-                let line = pending[pending.startIndex..<nl]
+            if let nl = pending[(pending.startIndex + scanned)...].firstIndex(of: 10) {
+                let line = Data(pending[pending.startIndex..<nl])
                 pending = Data(pending[(nl + 1)...])
-                return Data(line)
+                return line
             }
+            scanned = pending.count
             if caughtPeerSignal != 0 { Self.dieOfSignal(caughtPeerSignal, group: pid, grace: killGrace) }
-            if !outOpen { throw failure(whileDoing: what) }
+            if !outOpen {
+                // A last line without its newline still counts; after it, the peer has stopped talking.
+                if !pending.isEmpty {
+                    defer { pending = Data() }
+                    return pending
+                }
+                throw failure(whileDoing: what)
+            }
             reapIfExited()
             let remaining = deadline.timeIntervalSinceNow
             if remaining <= 0 {

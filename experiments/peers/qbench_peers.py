@@ -159,10 +159,10 @@ def make_tokenizer(model_dir, model_type):
 # Packages
 
 def import_required():
-    """torch, transformers, numpy; raises ImportError naming the missing one."""
-    import numpy
+    """torch, transformers, numpy; raises ImportError naming the missing one (torch first: the usual one)."""
     import torch
     import transformers
+    import numpy
     return {"numpy": numpy, "torch": torch, "transformers": transformers}
 
 
