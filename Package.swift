@@ -89,7 +89,7 @@ let package = Package(
             "LayerStats",
         ]),
         .testTarget(name: "BenchmarkTests", dependencies: [
-            "_TestSupport", "Benchmark", "Experiments", "BERT", "_Support",
+            "_TestSupport", "Benchmark", "Experiments", "BERT", "_Support", "RunRecords",
         ]),
         .testTarget(name: "LayerStatsTests", dependencies: ["_TestSupport", "LayerStats", "TensorCore"]),
         .testTarget(name: "TrainingTests", dependencies: [
