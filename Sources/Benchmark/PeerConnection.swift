@@ -140,15 +140,14 @@ final class PeerConnection {
     /// Writes `line` and a newline to the peer's stdin.
     /// - Throws: when the peer no longer reads (it exited): the error names its exit status and stderr tail.
     func send(_ line: String) throws {
-        var bytes = Array((line + "\n").utf8)
+        let bytes = Array((line + "\n").utf8)
         var off = 0
         while off < bytes.count {
-            let n = bytes[off...].withUnsafeMutableBufferPointer { write(stdinFD, $0.baseAddress, $0.count) }
+            let n = bytes.withUnsafeBytes { write(stdinFD, $0.baseAddress! + off, $0.count - off) }
             if n > 0 { off += n; continue }
             if n < 0 && errno == EINTR { continue }
-            throw failure(whileDoing: "reading the command \(line.debugDescription)")
+            throw failure(whileDoing: "reading the command `\(line)`")
         }
-        bytes.removeAll()
     }
 
     /// The next line of the peer's stdout (without the newline), waiting at most `timeout` seconds.

@@ -103,10 +103,22 @@ final class RealPeerSmokeTests: XCTestCase {
     }
 
     /// The real peer where onnxruntime cannot be imported (hidden behind a module that raises ImportError): the
-    /// PyTorch rows are timed and the four ORT configurations are listed as not available, with the pip line.
+    /// PyTorch rows are timed and the four ORT configurations are listed as not available, with the pip line. The
+    /// model folder is written the way `qbench model init` writes one: `architectures` but no `model_type`.
     func testRealPeerWithoutONNXRuntimeListsItsRowsAsNotAvailable() throws {
         let python = try Self.peerPython()
         let tmp = try TemporaryDirectory()
+        let model = tmp.url.appendingPathComponent("model")
+        try FileManager.default.createDirectory(at: model, withIntermediateDirectories: true)
+        for name in try FileManager.default.contentsOfDirectory(atPath: Fixtures.tinyBert.path) where name != "config.json" {
+            try FileManager.default.copyItem(at: Fixtures.tinyBert.appendingPathComponent(name),
+                                             to: model.appendingPathComponent(name))
+        }
+        var config = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: Fixtures.tinyBert.appendingPathComponent("config.json"))) as! [String: Any]
+        config["model_type"] = nil
+        XCTAssertEqual(config["architectures"] as? [String], ["BertForSequenceClassification"])
+        try JSONSerialization.data(withJSONObject: config).write(to: model.appendingPathComponent("config.json"))
         let blocker = tmp.url.appendingPathComponent("blocker/onnxruntime")
         try FileManager.default.createDirectory(at: blocker, withIntermediateDirectories: true)
         try "raise ModuleNotFoundError(\"No module named 'onnxruntime'\", name='onnxruntime')\n"
@@ -114,7 +126,7 @@ final class RealPeerSmokeTests: XCTestCase {
         let wrapper = try tmp.file("python", Data("#!/bin/sh\nPYTHONPATH='\(tmp.url.path)/blocker' exec \(python) \"$@\"\n".utf8))
         chmod(wrapper.path, 0o755)
         let request = BenchRun.Request(
-            model: Fixtures.tinyBert.path, data: Fixtures.mrpc.path, split: "dev",
+            model: model.path, data: Fixtures.mrpc.path, split: "dev",
             schemes: [try SchemeResolver.resolve("pytorch-dynamic")], threads: [1], repeats: 1, warmups: 1, limit: 8,
             batching: BatchingOptions(batchSize: 8, maxSeqLength: 128, padToMax: true),
             calibration: .init(data: Fixtures.mrpc.path),

@@ -144,6 +144,29 @@ def metrics(predictions, labels):
     return f1, correct / len(labels)
 
 
+def model_class(model_dir, mods):
+    """(class to load the folder with, its model_type): AutoModelForSequenceClassification when config.json names a
+    model_type, else the transformers class its `architectures` names (QuantBench's `qbench model init` folders
+    carry architectures but no model_type)."""
+    path = os.path.join(model_dir, "config.json")
+    if not os.path.isfile(path):
+        raise PeerError(f"{model_dir}: not a model folder (no config.json)")
+    with open(path, encoding="utf-8") as f:
+        try:
+            config = json.load(f)
+        except ValueError as e:
+            raise PeerError(f"{path}: not JSON ({e})")
+    transformers = mods["transformers"]
+    if config.get("model_type"):
+        return transformers.AutoModelForSequenceClassification, config["model_type"]
+    for arch in config.get("architectures") or []:
+        cls = getattr(transformers, str(arch), None)
+        if cls is not None and getattr(cls, "config_class", None) is not None:
+            return cls, cls.config_class.model_type
+    raise PeerError(f"{path}: key model_type is missing and key architectures names no transformers class "
+                    f"(got {config.get('architectures')!r})")
+
+
 def make_tokenizer(model_dir, model_type):
     """BertTokenizer(vocab.txt, do_lower_case=True) for BERT folders with a vocab.txt, as QuantBench's ModelFolder;
     else the folder's own tokenizer (AutoTokenizer). qbench compares input digests, so a difference is caught."""
@@ -319,7 +342,7 @@ def ort_runner(session, feeds):
     return run
 
 
-def ort_configs(a, model_type, feeds, threads, mods, missing_packages):
+def ort_configs(a, model_cls, model_type, config, feeds, threads, mods, missing_packages):
     """ONNX Runtime FP32 and quantize_dynamic, plain and fused; (configs, unavailable, session info)."""
     names = [("ort-fp32", "fp32", "plain", "fp32"), ("ort-dynamic", "quantize_dynamic", "plain", "int8"),
              ("ort-fp32-fused", "fp32", "fused", "fp32"), ("ort-dynamic-fused", "quantize_dynamic", "fused", "int8")]
@@ -327,13 +350,12 @@ def ort_configs(a, model_type, feeds, threads, mods, missing_packages):
         return [], [unavailable(n, "onnxruntime", s, v, p, missing_packages["onnxruntime"]) for n, s, v, p in names], None
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
-    from transformers import AutoModelForSequenceClassification
     onnx = mods["onnx"]
     folder = os.path.join(a.cache_dir, cache_key(a.model, mods))
 
     def export(path):
         # Eager attention: ORT's attention fusion matches the eager graph, not the SDPA one.
-        eager = AutoModelForSequenceClassification.from_pretrained(a.model, attn_implementation="eager").eval()
+        eager = model_cls.from_pretrained(a.model, attn_implementation="eager").eval()
         inputs = [k for k in INPUT_NAMES if k in feeds[0]]
         with torch.inference_mode():
             torch.onnx.export(eager, tuple(torch.from_numpy(feeds[0][k]) for k in inputs), path,
@@ -359,7 +381,6 @@ def ort_configs(a, model_type, feeds, threads, mods, missing_packages):
                   f"(fused rows for {', '.join(sorted(ORT_FUSION_TYPES))})")
     else:
         reason = None
-        config = mods["transformers"].AutoConfig.from_pretrained(a.model)
         heads, hidden = config.num_attention_heads, config.hidden_size
         stats_path = os.path.join(folder, "model.fp32.fused.json")
 
@@ -426,13 +447,10 @@ def parse_args(argv):
 
 def start(a, mods, missing_packages):
     """Loads, tokenizes and builds every configuration; returns (ready line, {name: Config}, batches, labels)."""
-    torch, np = mods["torch"], mods["numpy"]
-    from transformers import AutoConfig, AutoModelForSequenceClassification
+    torch = mods["torch"]
     torch.set_num_interop_threads(1)  # before any inter-op work
     torch.set_num_threads(a.threads)
-    if not os.path.isfile(os.path.join(a.model, "config.json")):
-        raise PeerError(f"{a.model}: not a model folder (no config.json)")
-    model_type = AutoConfig.from_pretrained(a.model).model_type
+    model_cls, model_type = model_class(a.model, mods)
     data_path, rows = read_pairs(a.data, a.split)
     if a.limit:
         rows = rows[:a.limit]
@@ -440,7 +458,7 @@ def start(a, mods, missing_packages):
     digest = input_digest(batches)
     log(f"{len(rows)} examples in {len(batches)} batches, inputs sha256 {digest[:16]}…, threads {a.threads}")
 
-    model = AutoModelForSequenceClassification.from_pretrained(a.model).eval()
+    model = model_cls.from_pretrained(a.model).eval()
     accepted = inspect.signature(model.forward).parameters
     feeds = [{k: b[k] for k in INPUT_NAMES if k in accepted} for b in batches]
     configs, missing = [], []
@@ -450,7 +468,7 @@ def start(a, mods, missing_packages):
         missing += m
     ort_info = None
     if "onnxruntime" in a.engines:
-        c, m, ort_info = ort_configs(a, model_type, feeds, a.threads, mods, missing_packages)
+        c, m, ort_info = ort_configs(a, model_cls, model_type, model.config, feeds, a.threads, mods, missing_packages)
         configs += c
         missing += m
     ready = {
