@@ -228,6 +228,12 @@ final class BenchCLITests: XCTestCase {
         XCTAssertFalse(r.stdout.contains("| pytorch |"), r.stdout)
     }
 
+    func testBadWarmupCount() throws {
+        let r = try CLI.run(["bench", "--model", tiny, "--data", dev, "--warmup=-1"])
+        XCTAssertNotEqual(r.status, 0)
+        XCTAssertTrue(r.stderr.contains("--warmup must be 0 or more"), r.stderr)
+    }
+
     func testBadThreadList() throws {
         for bad in ["1,x", "0", "", "1,,2"] {
             let r = try CLI.run(["bench", "--model", tiny, "--data", dev, "--threads", bad])
