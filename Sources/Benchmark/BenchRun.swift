@@ -170,6 +170,7 @@ public enum BenchRun {
         log("Wall-time medians; first/median = first timed pass / median (≈ 1: warm); speed-up = our baseline median / "
             + "row median; \"ours faster by\" = peer median / median of our counterpart scheme (> 1: ours is faster). "
             + "Load average \(format(loadEnd)) at end.")
+        if let warmth = Benchmark.warmthLine(session.rows) { log(warmth) }
         if !fastest.isEmpty {
             log("")
             log(Benchmark.fastestPeerTable(fastest))

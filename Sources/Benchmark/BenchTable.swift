@@ -35,6 +35,25 @@ extension Benchmark {
         return out
     }
 
+    /// One line on warmth: the range of first/median over the rows that have it, and the rows whose first timed
+    /// pass was more than `slowFirst` × their median (still paying for start-up, or disturbed); nil without ratios.
+    public static func warmthLine(_ rows: [Row], slowFirst: Double = 1.10) -> String? {
+        let rated = rows.compactMap { r in r.firstPassOverMedian.map { (r, $0) } }
+        guard let lo = rated.map(\.1).min(), let hi = rated.map(\.1).max() else { return nil }
+        var line = "first timed pass / median: \(String(format: "%.2f", lo))–\(String(format: "%.2f", hi)) over "
+            + "\(rated.count) rows"
+        let slow = rated.filter { $0.1 > slowFirst }
+        if slow.isEmpty {
+            line += " (none above \(String(format: "%.2f", slowFirst)): warm)"
+        } else {
+            line += "; above \(String(format: "%.2f", slowFirst)): "
+                + slow.map { "\($0.0.displayName) at \($0.0.threads) threads (\(String(format: "%.2f", $0.1)))" }
+                    .joined(separator: ", ")
+                + " — not warm or disturbed; raise --warmup or --repeats"
+        }
+        return line
+    }
+
     /// `<configuration>: <reason>` lines (`onnxruntime fp32 [fused]: not available: …`), one per peer
     /// configuration not timed.
     public static func unavailableLines(_ unavailable: [PeerUnavailable]) -> [String] {

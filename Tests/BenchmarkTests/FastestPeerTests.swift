@@ -67,6 +67,15 @@ final class FastestPeerTests: XCTestCase {
                        ["onnxruntime fp32 [fused]: not available: no fusion"])
     }
 
+    func testWarmthLine() {
+        var rs = rows
+        XCTAssertEqual(Benchmark.warmthLine(rs), "first timed pass / median: 0.97–1.00 over 2 rows (none above 1.10: warm)")
+        rs[3].seconds = [4.0, 3.0, 3.2]  // first 4.0, median 3.2
+        XCTAssertEqual(Benchmark.warmthLine(rs), "first timed pass / median: 1.00–1.25 over 2 rows; above 1.10: "
+                       + "pytorch quantize_dynamic [x86] at 1 threads (1.25) — not warm or disturbed; raise --warmup or --repeats")
+        XCTAssertNil(Benchmark.warmthLine([row("quantbench", "fp32", 1, [1.0])]), "one timed pass: nothing to say")
+    }
+
     /// The report carries the fastest peers, warm-up seconds and first-pass ratios, the new step kinds and the
     /// peer's configurations and unavailable list.
     func testReportJSONFields() throws {

@@ -148,6 +148,7 @@ final class BenchCLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("| pytorch | quantize_dynamic [onednn] | 2 | 1.000 | 62.50 | 1.00 |"), r.stdout)
         XCTAssertTrue(r.stdout.contains("| 2 | int8 | pytorch quantize_dynamic [onednn] | 62.50 | pytorch-dynamic |"), r.stdout)
         XCTAssertTrue(r.stdout.contains("onnxruntime fp32 [fused]: not available: fake reason"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("first timed pass / median: "), r.stdout)
         XCTAssertTrue(r.stdout.contains("torch 9.9-fake (quantized engines x86, onednn, CPU capability AVX2"), r.stdout)
     }
 
