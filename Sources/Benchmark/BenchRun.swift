@@ -102,10 +102,11 @@ public enum BenchRun {
         }
     }
 
-    /// Runs `request`; the set-up, the table, the ratios and the peer's versions go to `log` line by line, the
-    /// current step to `status` (a progress line).
-    /// - Throws: `ExperimentError` for bad inputs or a peer whose inputs differ from ours (before anything is
-    ///   timed when the peer cannot start), `SupportError` when the JSON report cannot be written.
+    /// Runs `request`; the set-up, the table, the warmth line, the fastest-peer table, the peer configurations not
+    /// timed and the peer's versions go to `log` line by line, the current step to `status` (a progress line).
+    /// - Throws: `ExperimentError` for bad inputs, a peer that fails its check (before anything is quantized or
+    ///   timed), breaks the line protocol, or times other inputs than ours; `SupportError` when the JSON report
+    ///   cannot be written.
     @discardableResult
     public static func run(_ request: Request, log: (String) -> Void, status: ((String) -> Void)? = nil) throws -> Benchmark.Session {
         let loadStart = Benchmark.loadAverage()
