@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Makes Tests/Fixtures/encoders-ids/<family>.json: transformers' token ids for every encoder fixture folder.
+
+    /tmp/goldenv/bin/python Tools/goldens/make_tokenizer_goldens.py        (venv: Tools/goldens/README.md)
+
+For each folder of Tests/Fixtures/encoders (copied verbatim from the shared fixtures) this runs
+`AutoTokenizer.from_pretrained(folder)` and records, as compact JSON of ints:
+
+- `pairs`: input_ids and token_type_ids (`return_token_type_ids=True`, i.e. the post-processor's) of all MRPC dev
+  pairs (data/glue/MRPC/dev.tsv), truncation="longest_first", max_length=128;
+- `hostile`: the ids of HOSTILE strings below, alone and as pairs (string i with string i+1), same settings;
+- `fallback`: for a folder that also has vocab.txt or vocab.json + merges.txt, the same with AutoTokenizer on a copy
+  without tokenizer.json (what transformers builds from the vocabulary files), pairs only when they differ.
+
+It checks that AutoTokenizer gives exactly what `tokenizers.Tokenizer.from_file(tokenizer.json)` gives, so the
+Swift implementation of the tokenizer.json pipeline is compared with the reference transformers actually runs.
+Deterministic: the same versions give byte-identical files. Also writes Tests/Fixtures/encoders-ids/PROVENANCE.md.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+import tokenizers
+import transformers
+from transformers import AutoTokenizer
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = "Tools/goldens/make_tokenizer_goldens.py"
+ENCODERS = REPO / "Tests/Fixtures/encoders"
+OUT = REPO / "Tests/Fixtures/encoders-ids"
+MAX_LENGTH = 128
+
+# Awkward inputs of our own (the fixtures' golden.json has 20 more). Each family's special tokens are spliced into
+# the last ones ({cls} {sep} {mask} {unk} {pad}) so that every family sees its own tokens inside text.
+HOSTILE = [
+    "emoji \U0001f600\U0001f44d\U0001f3fd family \U0001f468\u200d\U0001f469\u200d\U0001f467 flag \U0001f1eb\U0001f1f7",
+    "combining: e\u0301 a\u0300\u0323 o\u0308\u0304 n\u0303 \u0041\u030a vs \u00c5 \u212b",
+    "CJK \u6771\u4eac\u90fd\u306b\u884c\u304d\u307e\u3057\u305f \ud55c\uad6d\uc5b4 \u4e2d\u6587\u5b57\u7b26\uff0c\u6807\u70b9\u3002",
+    "RTL \u05e9\u05dc\u05d5\u05dd \u05e2\u05d5\u05dc\u05dd \u0645\u0631\u062d\u0628\u0627 \u0628\u0627\u0644\u0639\u0627\u0644\u0645 \u200fmixed\u200e",
+    "zero\u200bwidth\u200cjoin\u200dner\u2060word \ufeffbom soft\u00adhyphen",
+    "controls\x01\x02\x7f\x85 tab\tvt\x0bff\x0c end\u2028line\u2029para",
+    "x" * 150 + " " + "Pneumonoultramicroscopicsilicovolcanoconiosis" * 3,
+    "   leading   and    internal \t\t runs\n\n\r\n trailing     ",
+    "",
+    " ",
+    "Ligatures \ufb01 \ufb02 \u2460 \u00bd \u2167 \uff21\uff42\uff43 \u3300 \u33a1 \u2122 \u00b5 \u017f",
+    "Turkish \u0130stanbul I\u0307 \u0131 \u03a3\u0399\u03a3\u03a5\u03a6\u039f\u03a3 Stra\u00dfe \u1e9e",
+    "digits 0123456789 \u0660\u0661\u0662 \u0966\u0967 \u00b2\u00b3 3.14159e-10 1,000,000",
+    "punct!!! ??? ... --- ''quoted'' ``tex`` \"dq\" \u201ccurly\u201d \u2014dash\u2013 \u00ab\u00bb \u2026",
+    "it's we're they've I'm you'll he'd 'tis O'Neill rock'n'roll",
+    "private\ue000use \U0010fffd unassigned\u0378\U000e0001 surrogates-free \ufffd replacement",
+    "{cls} at start, {sep} in the middle{sep}glued, {mask}{mask} twice, {unk} and {pad}.",
+    "text{cls}{sep}{mask} no spaces {mask}. {MASKLOWER} lowercase version",
+    "Hello {mask}, how are {mask} doing? {sep} Second part {cls}",
+    "\u0e20\u0e32\u0e29\u0e32\u0e44\u0e17\u0e22 \u0939\u093f\u0928\u094d\u0926\u0940 \u0ba4\u0bae\u0bbf\u0bb4\u0bcd \u10e5\u10d0\u10e0\u10d7\u10e3\u10da\u10d8 \u0531\u0580\u0574\u0565\u0576",
+]
+
+
+def mrpc_dev_pairs() -> list[tuple[str, str]]:
+    with open(REPO / "data/glue/MRPC/dev.tsv", encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    return [(r[3], r[4]) for r in rows[1:]]
+
+
+def hostile_strings(tok) -> list[str]:
+    specials = {
+        "cls": tok.cls_token or "", "sep": tok.sep_token or "", "mask": tok.mask_token or "",
+        "unk": tok.unk_token or "", "pad": tok.pad_token or "",
+    }
+    specials["MASKLOWER"] = specials["mask"].lower()
+    return [s.format(**specials) if "{" in s else s for s in HOSTILE]
+
+
+def encode(tok, a, b=None):
+    e = tok(a, b, truncation="longest_first", max_length=MAX_LENGTH, return_token_type_ids=True)
+    return e["input_ids"], e["token_type_ids"]
+
+
+def check_against_tokenizers(folder: Path, tok, inputs) -> None:
+    raw = tokenizers.Tokenizer.from_file(str(folder / "tokenizer.json"))
+    raw.enable_truncation(MAX_LENGTH, strategy="longest_first")
+    raw.no_padding()
+    for a, b in inputs:
+        ids, types = encode(tok, a, b)
+        # transformers treats an empty second text as no pair (`if text_pair`); so does QuantBench.
+        r = raw.encode(a, b) if b else raw.encode(a)
+        if r.ids != ids or r.type_ids != types:
+            sys.exit(f"{folder.name}: AutoTokenizer and tokenizers differ on {a!r} / {b!r}")
+
+
+def family_record(folder: Path, pairs) -> dict:
+    tok = AutoTokenizer.from_pretrained(str(folder))
+    hostile = hostile_strings(tok)
+    hostile_pairs = [(hostile[i], hostile[(i + 1) % len(hostile)]) for i in range(len(hostile))]
+    check_against_tokenizers(folder, tok, pairs + [(h, None) for h in hostile] + hostile_pairs)
+    encoded = [encode(tok, a, b) for a, b in pairs]
+    record = {
+        "family": folder.name,
+        "tokenizer_class": type(tok).__name__,
+        "source": f"AutoTokenizer.from_pretrained(Tests/Fixtures/encoders/{folder.name}), truncation=longest_first, "
+                  f"max_length={MAX_LENGTH}, return_token_type_ids=True; transformers {transformers.__version__}, "
+                  f"tokenizers {tokenizers.__version__}, python {platform.python_version()}",
+        "pairs": {"input_ids": [e[0] for e in encoded], "token_type_ids": [e[1] for e in encoded]},
+        "hostile": {
+            "texts": hostile,
+            "single_ids": [encode(tok, h)[0] for h in hostile],
+            "pair_ids": [encode(tok, a, b)[0] for a, b in hostile_pairs],
+        },
+    }
+    files = set(os.listdir(folder))
+    if "vocab.txt" in files or {"vocab.json", "merges.txt"} <= files:
+        with tempfile.TemporaryDirectory() as tmp:
+            for name in sorted(files - {"tokenizer.json"}):
+                shutil.copy(folder / name, tmp)
+            fallback = AutoTokenizer.from_pretrained(tmp)
+            fb_pairs = [encode(fallback, a, b) for a, b in pairs]
+            same = fb_pairs == encoded
+            record["fallback"] = {
+                "tokenizer_class": type(fallback).__name__,
+                "files": sorted(files - {"tokenizer.json", "golden.json", "model.safetensors", "config.json"}),
+                "pairs_same_as_tokenizer_json": same,
+                "single_ids": [encode(fallback, h)[0] for h in hostile],
+                "pair_ids": [encode(fallback, a, b)[0] for a, b in hostile_pairs],
+            }
+            if not same:
+                record["fallback"]["pairs"] = {"input_ids": [e[0] for e in fb_pairs],
+                                               "token_type_ids": [e[1] for e in fb_pairs]}
+    return record
+
+
+def main() -> None:
+    pairs = mrpc_dev_pairs()
+    assert len(pairs) == 408, len(pairs)
+    OUT.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for folder in sorted(p for p in ENCODERS.iterdir() if p.is_dir()):
+        record = family_record(folder, pairs)
+        text = json.dumps(record, ensure_ascii=True, separators=(",", ":"), sort_keys=True) + "\n"
+        path = OUT / f"{folder.name}.json"
+        path.write_text(text, encoding="utf-8")
+        data = path.read_bytes()
+        fb = record.get("fallback")
+        note = ""
+        if fb:
+            note = (f"; fallback without tokenizer.json ({', '.join(fb['files'])} → {fb['tokenizer_class']}): "
+                    + ("pairs identical" if fb["pairs_same_as_tokenizer_json"] else "pairs recorded"))
+        rows.append(f"| `{path.name}` | {len(data)} | `{hashlib.sha256(data).hexdigest()}` | "
+                    f"{record['tokenizer_class']}, {len(pairs)} pairs + {len(HOSTILE)} hostile strings{note} |")
+    versions = (f"transformers {transformers.__version__}, tokenizers {tokenizers.__version__}, "
+                f"python {platform.python_version()}")
+    (OUT / "PROVENANCE.md").write_text(
+        "# Tests/Fixtures/encoders-ids provenance\n\n"
+        f"Made by `{SCRIPT}` ({versions}) from the fixture folders in `Tests/Fixtures/encoders` and "
+        "`data/glue/MRPC/dev.tsv`; reruns with the same versions are byte-identical. Written by the script.\n\n"
+        "Each file: `AutoTokenizer.from_pretrained(folder)` ids of all 408 MRPC dev pairs (input_ids and the "
+        "post-processor's token_type_ids, truncation longest_first, max_length 128), ids of the script's hostile "
+        "strings alone and in pairs, and, where the folder has vocab.txt or vocab.json + merges.txt, the ids of "
+        "the tokenizer transformers builds from those files without tokenizer.json. The script checks that "
+        "AutoTokenizer equals `tokenizers.Tokenizer.from_file(tokenizer.json)` on every input.\n\n"
+        "| file | bytes | sha256 | contents |\n|---|---|---|---|\n" + "\n".join(rows) + "\n",
+        encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
