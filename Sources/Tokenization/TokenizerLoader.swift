@@ -11,6 +11,10 @@ import Foundation
 ///    `tokenizer_config.json` or their RoBERTa defaults), for `RobertaTokenizer` (or no class).
 /// Anything else is one error naming the file and the key.
 public enum TokenizerLoader {
+    /// Every file a tokenizer may be read from; folders written from a model folder copy those that exist.
+    public static let tokenizerFiles = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                                        "vocab.txt", "vocab.json", "merges.txt"]
+
     static let wordPieceClasses: Set<String> = ["BertTokenizer", "BertTokenizerFast", "DistilBertTokenizer",
                                                 "DistilBertTokenizerFast", "ElectraTokenizer", "ElectraTokenizerFast"]
     static let byteLevelBPEClasses: Set<String> = ["RobertaTokenizer", "RobertaTokenizerFast"]
@@ -18,15 +22,14 @@ public enum TokenizerLoader {
     /// Loads the tokenizer of `folder`.
     /// - Parameter fastPath: let a `bert-base-uncased`-form `tokenizer.json` load as `BertTokenizer`.
     /// - Throws: `TokenizationError` naming the file and the component or key at fault.
-    public static func load(folder: URL, fastPath: Bool = true, ignoringTokenizerJSON: Bool = false) throws
-        -> any PairTokenizer {
+    public static func load(folder: URL, fastPath: Bool = true) throws -> any PairTokenizer {
         let fm = FileManager.default
         func file(_ name: String) -> URL? {
             let url = folder.appendingPathComponent(name)
             return fm.fileExists(atPath: url.path) ? url : nil
         }
         let config = try file("tokenizer_config.json").map(TokenizerJSON.readJSON)
-        if !ignoringTokenizerJSON, let json = file("tokenizer.json") {
+        if let json = file("tokenizer.json") {
             return try TokenizerJSON.load(url: json, padToken: try tokenName(config, "pad_token"), fastPath: fastPath)
         }
         let tokenizerClass = try config?.optionalString("tokenizer_class")
