@@ -14,7 +14,12 @@ For each folder of Tests/Fixtures/encoders (copied verbatim from the shared fixt
 
 It checks that AutoTokenizer gives exactly what `tokenizers.Tokenizer.from_file(tokenizer.json)` gives, so the
 Swift implementation of the tokenizer.json pipeline is compared with the reference transformers actually runs.
-Deterministic: the same versions give byte-identical files. Also writes Tests/Fixtures/encoders-ids/PROVENANCE.md.
+It also makes Tests/Fixtures/tokenizers/spm-precompiled/ (needs `pip install sentencepiece protobuf`): a
+SentencePiece unigram model (1000 pieces, nmt_nfkc normalization) trained on the MRPC train sentences, converted by
+transformers' own `XLMRobertaConverter` into an XLM-R-style tokenizer.json whose normalizer is the real `Precompiled`
+charsmap (the encoder fixtures, saved by transformers 5 without a SentencePiece model, carry none), with `<mask>`
+`lstrip` as in xlm-roberta-base; its ids go to encoders-ids/spm-precompiled.json, with extra normalization-heavy
+strings. Deterministic: the same versions give byte-identical files. Also writes encoders-ids/PROVENANCE.md.
 """
 from __future__ import annotations
 
@@ -33,6 +38,7 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 import tokenizers
 import transformers
 from transformers import AutoTokenizer
+from importlib.metadata import version as importlib_version
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = "Tools/goldens/make_tokenizer_goldens.py"
@@ -63,6 +69,17 @@ HOSTILE = [
     "text{cls}{sep}{mask} no spaces {mask}. {MASKLOWER} lowercase version",
     "Hello {mask}, how are {mask} doing? {sep} Second part {cls}",
     "\u0e20\u0e32\u0e29\u0e32\u0e44\u0e17\u0e22 \u0939\u093f\u0928\u094d\u0926\u0940 \u0ba4\u0bae\u0bbf\u0bb4\u0bcd \u10e5\u10d0\u10e0\u10d7\u10e3\u10da\u10d8 \u0531\u0580\u0574\u0565\u0576",
+]
+
+
+# Strings where SentencePiece's nmt_nfkc charsmap does something (for the spm-precompiled fixture only).
+PRECOMPILED_EXTRA = [
+    "\uff26\uff55\uff4c\uff4c\uff57\uff49\uff44\uff54\uff48 \uff11\uff12\uff13 \uff01\uff1f \u3000ideographic\u3000space",
+    "\ufb01nance \ufb03 \u2474 \u3392 \u337b \u2153 x\u00b2 \u2082 \u1d43 \u2160\u2161\u2162",
+    "nbsp\u00a0here thin\u2009space em\u2003space \u200a hair \u00ad\u00ad shy",
+    "e\u0301\u0301\u0301 stacked \u1100\u1161\u11a8 jamo \uac01 \u0915\u094d\u0937 \u0e01\u0e33",
+    "\u2126 \u212a \u212b \u1e9b\u0323 \u0958 \ufe64\ufe65 \uff5e \u2215 \u2044",
+    "MRPC-like: He said the foodservice pie business doesn 't fit the company 's long-term growth strategy .",
 ]
 
 
@@ -98,16 +115,16 @@ def check_against_tokenizers(folder: Path, tok, inputs) -> None:
             sys.exit(f"{folder.name}: AutoTokenizer and tokenizers differ on {a!r} / {b!r}")
 
 
-def family_record(folder: Path, pairs) -> dict:
+def family_record(folder: Path, pairs, extra=()) -> dict:
     tok = AutoTokenizer.from_pretrained(str(folder))
-    hostile = hostile_strings(tok)
+    hostile = hostile_strings(tok) + list(extra)
     hostile_pairs = [(hostile[i], hostile[(i + 1) % len(hostile)]) for i in range(len(hostile))]
     check_against_tokenizers(folder, tok, pairs + [(h, None) for h in hostile] + hostile_pairs)
     encoded = [encode(tok, a, b) for a, b in pairs]
     record = {
         "family": folder.name,
         "tokenizer_class": type(tok).__name__,
-        "source": f"AutoTokenizer.from_pretrained(Tests/Fixtures/encoders/{folder.name}), truncation=longest_first, "
+        "source": f"AutoTokenizer.from_pretrained({folder.relative_to(REPO)}), truncation=longest_first, "
                   f"max_length={MAX_LENGTH}, return_token_type_ids=True; transformers {transformers.__version__}, "
                   f"tokenizers {tokenizers.__version__}, python {platform.python_version()}",
         "pairs": {"input_ids": [e[0] for e in encoded], "token_type_ids": [e[1] for e in encoded]},
@@ -138,13 +155,65 @@ def family_record(folder: Path, pairs) -> dict:
     return record
 
 
+SPM_FIXTURE = REPO / "Tests/Fixtures/tokenizers/spm-precompiled"
+
+
+def make_spm_fixture() -> None:
+    """The spm-precompiled folder: tokenizer.json (Precompiled charsmap) and tokenizer_config.json."""
+    import importlib
+    import io
+    import types
+
+    import sentencepiece as spm
+    from tokenizers import AddedToken
+
+    with open(REPO / "data/glue/MRPC/train.tsv", encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))[1:]
+    model = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter([r[3] for r in rows] + [r[4] for r in rows]), model_writer=model, vocab_size=1000,
+        model_type="unigram", normalization_rule_name="nmt_nfkc", character_coverage=1.0, num_threads=1,
+        minloglevel=2)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "spm.model"
+        path.write_bytes(model.getvalue())
+        converters = importlib.import_module("transformers.convert_slow_tokenizer")
+        ids = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3}
+        original = types.SimpleNamespace(vocab_file=str(path), handle_byte_fallback=False, legacy=True,
+                                         add_prefix_space=True, convert_tokens_to_ids=lambda t: ids[t])
+        tok = converters.XLMRobertaConverter(original).converted()
+    tok.add_special_tokens([AddedToken("<pad>", special=True, normalized=False),
+                            AddedToken("<unk>", special=True, normalized=False),
+                            AddedToken("<mask>", lstrip=True, special=True, normalized=False)])
+    config = {"tokenizer_class": "XLMRobertaTokenizer", "bos_token": "<s>", "eos_token": "</s>", "sep_token": "</s>",
+              "cls_token": "<s>", "unk_token": "<unk>", "pad_token": "<pad>", "mask_token": "<mask>",
+              "model_max_length": 512}
+    with tempfile.TemporaryDirectory() as tmp:
+        tok.save(str(Path(tmp) / "tokenizer.json"))
+        (Path(tmp) / "tokenizer_config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+        # transformers 5 rebuilds an XLMRobertaTokenizer's normalizer and pre-tokenizer from the class (keeping the
+        # charsmap); saving it again writes that pipeline, so tokenizer.json is what AutoTokenizer runs.
+        if SPM_FIXTURE.exists():
+            shutil.rmtree(SPM_FIXTURE)
+        AutoTokenizer.from_pretrained(tmp).save_pretrained(str(SPM_FIXTURE))
+    normalizer = json.loads((SPM_FIXTURE / "tokenizer.json").read_text(encoding="utf-8"))["normalizer"]
+    assert "Precompiled" in json.dumps(normalizer), normalizer
+
+
+def provenance_row(path: Path, description: str) -> str:
+    data = path.read_bytes()
+    return f"| `{path.relative_to(REPO / 'Tests/Fixtures')}` | {len(data)} | `{hashlib.sha256(data).hexdigest()}` | {description} |"
+
+
 def main() -> None:
     pairs = mrpc_dev_pairs()
     assert len(pairs) == 408, len(pairs)
     OUT.mkdir(parents=True, exist_ok=True)
+    make_spm_fixture()
     rows = []
-    for folder in sorted(p for p in ENCODERS.iterdir() if p.is_dir()):
-        record = family_record(folder, pairs)
+    folders = [(p, ()) for p in sorted(p for p in ENCODERS.iterdir() if p.is_dir())]
+    for folder, extra in folders + [(SPM_FIXTURE, PRECOMPILED_EXTRA)]:
+        record = family_record(folder, pairs, extra)
         text = json.dumps(record, ensure_ascii=True, separators=(",", ":"), sort_keys=True) + "\n"
         path = OUT / f"{folder.name}.json"
         path.write_text(text, encoding="utf-8")
@@ -154,8 +223,14 @@ def main() -> None:
         if fb:
             note = (f"; fallback without tokenizer.json ({', '.join(fb['files'])} → {fb['tokenizer_class']}): "
                     + ("pairs identical" if fb["pairs_same_as_tokenizer_json"] else "pairs recorded"))
-        rows.append(f"| `{path.name}` | {len(data)} | `{hashlib.sha256(data).hexdigest()}` | "
-                    f"{record['tokenizer_class']}, {len(pairs)} pairs + {len(HOSTILE)} hostile strings{note} |")
+        rows.append(provenance_row(path, f"{record['tokenizer_class']} on {folder.relative_to(REPO / 'Tests/Fixtures')}, "
+                                         f"{len(pairs)} pairs + {len(record['hostile']['texts'])} hostile strings{note}"))
+    rows.append(provenance_row(SPM_FIXTURE / "tokenizer.json", "SentencePiece unigram (1000 pieces, nmt_nfkc, "
+                               f"sentencepiece {importlib_version('sentencepiece')}) on the MRPC train sentences, "
+                               "converted by transformers' XLMRobertaConverter, saved by XLMRobertaTokenizer.save_pretrained; `<mask>` lstrip"))
+    for name in sorted(os.listdir(SPM_FIXTURE)):
+        if name != "tokenizer.json":
+            rows.append(provenance_row(SPM_FIXTURE / name, "written by XLMRobertaTokenizer.save_pretrained"))
     versions = (f"transformers {transformers.__version__}, tokenizers {tokenizers.__version__}, "
                 f"python {platform.python_version()}")
     (OUT / "PROVENANCE.md").write_text(
@@ -167,7 +242,9 @@ def main() -> None:
         "strings alone and in pairs, and, where the folder has vocab.txt or vocab.json + merges.txt, the ids of "
         "the tokenizer transformers builds from those files without tokenizer.json. The script checks that "
         "AutoTokenizer equals `tokenizers.Tokenizer.from_file(tokenizer.json)` on every input.\n\n"
-        "| file | bytes | sha256 | contents |\n|---|---|---|---|\n" + "\n".join(rows) + "\n",
+        "`tokenizers/spm-precompiled/` is made by the same script (see its docstring): the one fixture whose "
+        "tokenizer.json has a real SentencePiece `Precompiled` normalizer.\n\n"
+        "| file (under Tests/Fixtures) | bytes | sha256 | contents |\n|---|---|---|---|\n" + "\n".join(rows) + "\n",
         encoding="utf-8")
 
 
