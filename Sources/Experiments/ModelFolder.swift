@@ -39,8 +39,10 @@ public struct ModelFolder {
         try ModelFolder.checkVocabularySize(tokenizer, folder: url, vocabSize: model.config.vocabSize)
     }
 
-    /// Refuses a tokenizer whose ids do not fit `vocab_size` embedding rows (see `init`).
-    static func checkVocabularySize(_ tokenizer: any PairTokenizer, folder url: URL, vocabSize: Int) throws {
+    /// Refuses a tokenizer whose ids do not fit `vocab_size` embedding rows (see `init`); `folder` is where the
+    /// tokenizer and `config.json` were read.
+    /// - Throws: `ExperimentError.badPath` naming the tokenizer file and `config.json`'s `vocab_size`.
+    public static func checkVocabularySize(_ tokenizer: any PairTokenizer, folder url: URL, vocabSize: Int) throws {
         let config = url.appendingPathComponent("config.json").path
         let fm = FileManager.default
         let json = url.appendingPathComponent("tokenizer.json"), vocab = url.appendingPathComponent("vocab.txt")
