@@ -54,10 +54,11 @@ extension Unicode.Scalar {
     }
 
     /// `is_combining_mark` of `StripAccents`: General_Category Mark (Mn, Mc, Me) in Unicode 9.0. Since 9.0,
-    /// U+1CF2/U+1CF3 VEDIC SIGN ARDHAVISARGA / ROTATED ARDHAVISARGA went from Mc to Lo.
+    /// U+1CF2/U+1CF3 VEDIC SIGN ARDHAVISARGA / ROTATED ARDHAVISARGA went from Mc to Lo, and U+111C9 SHARADA SANDHI
+    /// MARK from Po to Mn. (Checked over all scalars against `tokenizers` 0.23.3.)
     var isTokenizersCombiningMark: Bool {
         let v = value
-        if v < 0x300 { return false }
+        if v < 0x300 || v == 0x111C9 { return false }
         if v == 0x1CF2 || v == 0x1CF3 { return true }
         switch properties.generalCategory {
         case .nonspacingMark, .spacingMark, .enclosingMark:
