@@ -13,7 +13,8 @@ public protocol PairTokenizer: Sendable {
     var padId: Int32 { get }
     /// Number of token ids: one more than the largest id this tokenizer can produce (added tokens included).
     var vocabularySize: Int { get }
-    /// Tokens of `ids` (HF `convert_ids_to_tokens`); an id the tokenizer does not know gives its unknown token.
+    /// Tokens of `ids` (HF `convert_ids_to_tokens`); an id the tokenizer does not know gives its unknown token
+    /// (an empty string for a model without one, such as byte-level BPE).
     func convertIdsToTokens(_ ids: [Int]) -> [String]
     /// Which files it was read from and how (`tokenizer.json (WordPiece)`, `vocab.txt`, …), for messages.
     var sourceDescription: String { get }

@@ -62,7 +62,9 @@ struct TokenizerFileNode {
     /// A non-negative integer that fits an `Int32` token id.
     func id() throws -> Int32 {
         guard case .number(let text) = value, let i = Int32(text), i >= 0 else {
-            throw error("expected a token id (an integer from 0 to \(Int32.max)), found \(value.typeName == "a number" ? "'\(valueText)'" : value.typeName)")
+            let found: String
+            if case .number(let text) = value { found = text } else { found = value.typeName }
+            throw error("expected a token id (an integer from 0 to \(Int32.max)), found \(found)")
         }
         return i
     }
@@ -76,11 +78,6 @@ struct TokenizerFileNode {
 
     /// The `type` member of a component object (`"BertNormalizer"`, …).
     func componentType() throws -> String { try required("type").string() }
-
-    private var valueText: String {
-        if case .number(let text) = value { return text }
-        return value.typeName
-    }
 
     func optionalString(_ key: String) throws -> String? { try optional(key)?.string() }
     func optionalBool(_ key: String) throws -> Bool? { try optional(key)?.bool() }

@@ -138,11 +138,22 @@ public enum TokenizerJSON {
         }
     }
 
-    /// Old files omit the model's `type`; serde then tries the models in turn. Only the unambiguous cases are taken.
-    private static func inferredModelType(_ node: TokenizerFileNode) throws -> String {
+    /// Old files (distilbert-base-uncased's, xlnet's) omit the model's `type`; serde then tries BPE, WordPiece,
+    /// WordLevel, Unigram in turn. Only the unambiguous cases are taken: `merges` is BPE, a `{token: id}` vocabulary
+    /// with `max_input_chars_per_word` or `continuing_subword_prefix` is WordPiece, a `[[token, score]]` one Unigram.
+    static func inferredModelType(_ node: TokenizerFileNode) throws -> String {
         if try node.optional("merges") != nil { return "BPE" }
-        if case .array? = try node.optional("vocab")?.value { return "Unigram" }
-        throw node.child("type", .null).error("missing: cannot tell which model this is")
+        switch try node.optional("vocab")?.value {
+        case .object?:
+            if try node.optional("max_input_chars_per_word") != nil || node.optional("continuing_subword_prefix") != nil {
+                return "WordPiece"
+            }
+        case .array?:
+            return "Unigram"
+        default:
+            break
+        }
+        throw node.child("type", .null).error("missing, and the other keys do not tell which model this is")
     }
 
     static func bpe(_ node: TokenizerFileNode) throws -> (any SubwordModel, String, String?) {

@@ -161,6 +161,20 @@ final class EncoderFamilyParityTests: XCTestCase {
         XCTAssertEqual(checked, 5, "bert-cased, bert-uncased-tokenizer-json, distilbert, electra, roberta have fallbacks")
     }
 
+    /// Old tokenizer.json files (distilbert-base-uncased's) have no model `type`: a WordPiece model is recognised by
+    /// its keys, as serde recognises it, and gives the same ids.
+    func testWordPieceModelWithoutTypeLoads() throws {
+        let source = Self.folder("distilbert").appendingPathComponent("tokenizer.json")
+        let json = try String(contentsOf: source, encoding: .utf8)
+        XCTAssertTrue(json.contains("\"type\": \"WordPiece\","))
+        let copy = try TemporaryDirectory()
+        try copy.file("tokenizer.json", Data(json.replacingOccurrences(of: "\"type\": \"WordPiece\",", with: "").utf8))
+        for fastPath in [true, false] {
+            let tokenizer = try TokenizerLoader.load(folder: copy.url, fastPath: fastPath)
+            try assertPairs(tokenizer, try Self.golden("distilbert").pairs, "distilbert without model type")
+        }
+    }
+
     /// A bert-base-uncased-form tokenizer.json and the folder's vocab.txt give the same ids on every dev pair.
     func testUncasedTokenizerJSONEqualsVocabTxtPath() throws {
         let folder = Self.folder("bert-uncased-tokenizer-json")
