@@ -11,6 +11,13 @@ import Foundation
 /// Anything else is refused with the file and the key path of the component (`TokenizationError`), never
 /// approximated. `decoder` is not read (QuantBench never decodes).
 ///
+/// transformers 5 itself reads only the vocabulary, merges, post-processor and `Precompiled` charsmap of a
+/// tokenizer.json for tokenizer classes with their own `__init__` (`BertTokenizer`, `XLMRobertaTokenizer`,
+/// `AlbertTokenizer`, …) and rebuilds their normalizer and pre-tokenizer from `tokenizer_config.json`. For files it
+/// saved (the fixtures; any checkpoint saved with transformers 5) the two are the same pipeline; an older file may
+/// differ on rare inputs (an XLM-R file from the 4.x converter: identical on all MRPC dev pairs, but U+0085 is kept
+/// as a piece by the file's pipeline and dropped by the rebuilt one). This reader follows the file.
+///
 /// A file of `bert-base-uncased` form (`BertNormalizer` → `BertPreTokenizer` → `WordPiece` `##` → the `[CLS] A [SEP]
 /// B [SEP]` template, the five BERT special tokens) loads as `BertTokenizer`, the fast path, with the normalizer's
 /// flags; `fastPath: false` builds the general pipeline instead (the tests compare the two).

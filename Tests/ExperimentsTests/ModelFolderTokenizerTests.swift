@@ -2,6 +2,7 @@ import _TestSupport
 import Datasets
 import Experiments
 import Foundation
+import RunRecords
 import Tokenization
 import XCTest
 
@@ -10,6 +11,7 @@ final class ModelFolderTokenizerTests: XCTestCase {
     struct FixtureGolden: Decodable {
         struct Pair: Decodable { let input_ids: [Int32]; let token_type_ids: [Int32]? }
         let pairs: [Pair]
+        let logits_fp32: [[Float]]
     }
 
     /// The cased BERT fixture is no longer lower-cased: its folder gives transformers' ids for the golden pairs.
@@ -45,5 +47,23 @@ final class ModelFolderTokenizerTests: XCTestCase {
                 XCTAssertTrue(text.contains(fragment), "\(text) lacks \(fragment)")
             }
         }
+    }
+
+    /// The bug of issue 17: the cased fixture was lower-cased, and its logits were 0.1–0.2 off PyTorch. With its own
+    /// tokenizer, the FP32 logits of the 16 golden pairs (batches of 8 padded to the batch's longest) are within 1e-4.
+    func testCasedFixtureLogitsMatchPyTorch() throws {
+        let url = Fixtures.fixtures.appendingPathComponent("encoders/bert-cased")
+        let folder = try ModelFolder(path: url.path)
+        let golden = try JSONDecoder().decode(FixtureGolden.self, from: Data(contentsOf: url.appendingPathComponent("golden.json")))
+        let dev = try PairDataset.load(path: Fixtures.mrpc.path, split: "dev")
+        let first = PairDataset(path: dev.path, examples: Array(dev.examples.prefix(16)))
+        let options = BatchingOptions(batchSize: 8, maxSeqLength: 128, padToMax: false)
+        let result = try Evaluator.run(model: folder.model, batches: folder.batches(first, options: options), labels: nil)
+        XCTAssertEqual(result.logits.count, 16)
+        var worst: Float = 0
+        for (got, want) in zip(result.logits, golden.logits_fp32) {
+            for (a, b) in zip(got, want) { worst = max(worst, abs(a - b)) }
+        }
+        XCTAssertLessThanOrEqual(worst, 1e-4, "largest |logit - PyTorch|")
     }
 }
