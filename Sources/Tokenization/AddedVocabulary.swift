@@ -47,8 +47,9 @@ struct AddedVocabulary: Sendable {
             case .token(let id, _):
                 parts.append(.token(id))
             case .text(let range):
-                let normalized = normalizer?.normalize(Array(text[range])) ?? Array(text[range])
-                let atOrigin = range.lowerBound == 0
+                let raw = Array(text[range])
+                let normalized = normalizer?.normalize(raw) ?? raw
+                let atOrigin = range.lowerBound == 0 && normalizer?.keepsFirstScalar(of: raw) != false
                 for inner in normalizedMatcher.split(normalized) {
                     switch inner {
                     case .token(let id, _):

@@ -23,6 +23,43 @@ indirect enum TextNormalizer: Sendable {
     /// `Sequence`: each in turn.
     case sequence([TextNormalizer])
 
+    /// Whether the first scalar of `normalize(text)` still comes from the first scalar of `text` (its offset in the
+    /// original text stays 0), false when the normalizer removes that scalar: a leading control (`BertNormalizer`,
+    /// `Nmt`), a leading mark (`StripAccents`), leading whitespace (`Strip`), a leading match replaced by nothing,
+    /// a leading cluster the charsmap maps to nothing. `Metaspace` with `prepend_scheme: first` prepends only to a
+    /// piece at offset 0, as `tokenizers` decides through its offset alignments.
+    func keepsFirstScalar(of text: [Unicode.Scalar]) -> Bool {
+        guard let first = text.first else { return true }
+        switch self {
+        case .bert(let bert):
+            let v = first.value
+            if bert.cleanText, v == 0 || v == 0xFFFD || first.isBertControl { return false }
+            if bert.stripAccents, first.isBertNonspacingMark { return false }
+            return true
+        case .unicode, .lowercase, .prepend:
+            return true
+        case .stripAccents:
+            return !first.isTokenizersCombiningMark
+        case let .replace(pattern, content):
+            guard content.isEmpty, let segment = pattern.matches(in: text).first else { return true }
+            return !segment.isMatch
+        case let .strip(left, _):
+            return !(left && first.properties.isWhitespace)
+        case .nmt:
+            return TextNormalizer.nmt.normalize([first]).count == 1
+        case .precompiled(let charsmap):
+            let firstCluster = String(String.UnicodeScalarView(text)).first!
+            return !charsmap.normalize(Array(firstCluster.unicodeScalars)).isEmpty
+        case .sequence(let normalizers):
+            var current = text
+            for normalizer in normalizers {
+                if !normalizer.keepsFirstScalar(of: current) { return false }
+                current = normalizer.normalize(current)
+            }
+            return true
+        }
+    }
+
     func normalize(_ text: [Unicode.Scalar]) -> [Unicode.Scalar] {
         switch self {
         case .bert(let bert):

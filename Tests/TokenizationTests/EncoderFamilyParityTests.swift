@@ -123,6 +123,20 @@ final class EncoderFamilyParityTests: XCTestCase {
                       pairs: golden.hostile.pair_ids, "spm-precompiled")
     }
 
+    /// Synthetic tokenizer.json files for the components no family uses (`Tests/Fixtures/tokenizers`, see
+    /// `make_tokenizer_goldens.py`): Whitespace, Digits, Punctuation, Split (string and regex, every behaviour the
+    /// files use), Prepend, Nmt, Strip, BPE with suffix / prefix / byte fallback / fused unknowns, Unigram byte
+    /// fallback, Metaspace `first`, single_word / lstrip / rstrip added tokens, Bert / Template / Sequence processors.
+    func testSyntheticComponentPipelinesMatchTokenizers() throws {
+        for name in ["bpe-suffix-digits", "bpe-byte-fallback", "unigram-split-nmt", "wordpiece-split-strip"] {
+            let golden = try Self.golden(name)
+            let tokenizer = try TokenizerLoader.load(folder: Fixtures.fixtures.appendingPathComponent("tokenizers/\(name)"))
+            try assertPairs(tokenizer, golden.pairs, name)
+            assertHostile(tokenizer, texts: golden.hostile.texts, single: golden.hostile.single_ids,
+                          pairs: golden.hostile.pair_ids, name)
+        }
+    }
+
     /// The general pipeline (no `BertTokenizer` fast path) gives the same ids for the WordPiece families.
     func testGeneralPipelineMatchesForWordPieceFamilies() throws {
         for family in ["bert-cased", "bert-uncased-tokenizer-json", "distilbert", "electra"] {

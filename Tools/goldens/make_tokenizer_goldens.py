@@ -35,10 +35,14 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import tokenizers
 import transformers
 from transformers import AutoTokenizer
 from importlib.metadata import version as importlib_version
+from tokenizers import AddedToken, Regex, Tokenizer, models, processors, trainers
+from tokenizers import normalizers as N
+from tokenizers import pre_tokenizers as P
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = "Tools/goldens/make_tokenizer_goldens.py"
@@ -157,6 +161,86 @@ def family_record(folder: Path, pairs, extra=()) -> dict:
 
 SPM_FIXTURE = REPO / "Tests/Fixtures/tokenizers/spm-precompiled"
 
+# Synthetic tokenizer.json files exercising the components no encoder family uses (Whitespace, Digits, Punctuation,
+# Split, Prepend, Nmt, Strip, BPE suffixes / byte fallback / fuse_unk, Unigram byte fallback, Metaspace "first",
+# single_word / lstrip / rstrip added tokens, Bert/Template/Sequence processors). The `tokenizers` trainers are
+# not deterministic from run to run, so each is trained once, when its file is missing; the committed file is the
+# input from then on, and its ids are what `tokenizers.Tokenizer.from_file` gives.
+COMPONENTS = {
+    "bpe-suffix-digits": {"cls": "[CLS]", "sep": "[SEP]", "mask": "[MASK]", "unk": "[UNK]", "pad": "[PAD]"},
+    "bpe-byte-fallback": {"cls": "<s>", "sep": "</s>", "mask": "said", "unk": "<unk>", "pad": "<pad>"},
+    "unigram-split-nmt": {"cls": "<s>", "sep": "</s>", "mask": "<0x41>", "unk": "<unk>", "pad": "<pad>"},
+    "wordpiece-split-strip": {"cls": "[CLS]", "sep": "[SEP]", "mask": "[MASK]", "unk": "[UNK]", "pad": "[PAD]"},
+}
+
+
+def build_component(name, text):
+    if name=="bpe-suffix-digits":
+        t=Tokenizer(models.BPE(unk_token="[UNK]", continuing_subword_prefix="##", end_of_word_suffix="</w>", fuse_unk=True))
+        t.normalizer=N.Sequence([N.NFKC(), N.Lowercase(), N.Replace(Regex(r"[\u2018\u2019]"), "'")])
+        t.pre_tokenizer=P.Sequence([P.Whitespace(), P.Digits(individual_digits=True), P.Punctuation(behavior="contiguous")])
+        tr=trainers.BpeTrainer(vocab_size=600, special_tokens=["[PAD]","[UNK]","[CLS]","[SEP]","[MASK]"], continuing_subword_prefix="##", end_of_word_suffix="</w>", show_progress=False)
+        t.train_from_iterator(text, tr)
+        t.post_processor=processors.BertProcessing(("[SEP]", t.token_to_id("[SEP]")), ("[CLS]", t.token_to_id("[CLS]")))
+    elif name=="bpe-byte-fallback":
+        t=Tokenizer(models.BPE(unk_token="<unk>", byte_fallback=True, fuse_unk=True))
+        t.normalizer=N.Sequence([N.Prepend("\u2581"), N.Replace(" ", "\u2581")])
+        tr=trainers.BpeTrainer(vocab_size=700, special_tokens=["<pad>","<unk>","<s>","</s>"]+[f"<0x{b:02X}>" for b in range(256)], show_progress=False)
+        t.train_from_iterator(text, tr)
+        t.post_processor=processors.TemplateProcessing(single="<s> $A", pair="<s> $A </s> <s>:1 $B:1", special_tokens=[("<s>", t.token_to_id("<s>")), ("</s>", t.token_to_id("</s>"))])
+        t.add_tokens([AddedToken("said", single_word=True, normalized=True), AddedToken("company", rstrip=True, lstrip=True, normalized=False)])
+    elif name=="unigram-split-nmt":
+        t=Tokenizer(models.Unigram())
+        t.normalizer=N.Sequence([N.Nmt(), N.NFKC(), N.Strip(left=True, right=True)])
+        t.pre_tokenizer=P.Sequence([P.Split(Regex(r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"), behavior="isolated"), P.Metaspace(prepend_scheme="first")])
+        tr=trainers.UnigramTrainer(vocab_size=600, special_tokens=["<pad>","<unk>","<s>","</s>"]+[f"<0x{b:02X}>" for b in range(256)], unk_token="<unk>", show_progress=False)
+        t.train_from_iterator(text, tr)
+        j=json.loads(t.to_str()); j["model"]["byte_fallback"]=True
+        t=Tokenizer.from_str(json.dumps(j))
+        t.post_processor=processors.Sequence([processors.ByteLevel(trim_offsets=False), processors.TemplateProcessing(single="<s> $A </s>", pair="<s> $A </s> $B:1 </s>:1", special_tokens=[("<s>", t.token_to_id("<s>")), ("</s>", t.token_to_id("</s>"))])])
+    elif name=="wordpiece-split-strip":
+        t=Tokenizer(models.WordPiece(unk_token="[UNK]", max_input_chars_per_word=12))
+        t.normalizer=N.Sequence([N.Strip(left=False, right=True), N.NFD(), N.StripAccents(), N.NFC()])
+        t.pre_tokenizer=P.Sequence([P.Split(" ", behavior="merged_with_previous"), P.Punctuation(behavior="merged_with_next"), P.WhitespaceSplit()])
+        tr=trainers.WordPieceTrainer(vocab_size=800, special_tokens=["[PAD]","[UNK]","[CLS]","[SEP]","[MASK]"], show_progress=False)
+        t.train_from_iterator(text, tr)
+        t.post_processor=processors.TemplateProcessing(single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", t.token_to_id("[CLS]")), ("[SEP]", t.token_to_id("[SEP]"))])
+        t.add_special_tokens([AddedToken("[MASK]", lstrip=True, rstrip=True)])
+    return t
+
+
+def component_record(name: str, pairs) -> dict:
+    folder = REPO / "Tests/Fixtures/tokenizers" / name
+    path = folder / "tokenizer.json"
+    if not path.exists():
+        from tokenizers import Tokenizer  # noqa: F401  (the builders use the tokenizers API)
+        with open(REPO / "data/glue/MRPC/train.tsv", encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))[1:]
+        folder.mkdir(parents=True, exist_ok=True)
+        build_component(name, [r[3] for r in rows] + [r[4] for r in rows]).save(str(path))
+    raw = tokenizers.Tokenizer.from_file(str(path))
+    raw.enable_truncation(MAX_LENGTH, strategy="longest_first")
+    raw.no_padding()
+    names = dict(COMPONENTS[name], MASKLOWER=COMPONENTS[name]["mask"].lower())
+    hostile = [h.format(**names) if "{" in h else h for h in HOSTILE]
+    hostile_pairs = [(hostile[i], hostile[(i + 1) % len(hostile)]) for i in range(len(hostile))]
+
+    def enc(a, b=None):
+        e = raw.encode(a, b) if b else raw.encode(a)
+        return e.ids, e.type_ids
+
+    encoded = [enc(a, b) for a, b in pairs]
+    return {
+        "family": name,
+        "tokenizer_class": "tokenizers.Tokenizer",
+        "source": f"tokenizers.Tokenizer.from_file(Tests/Fixtures/tokenizers/{name}/tokenizer.json), truncation "
+                  f"longest_first max_length {MAX_LENGTH} (an empty second text is no pair, as in transformers); "
+                  f"tokenizers {tokenizers.__version__}, python {platform.python_version()}",
+        "pairs": {"input_ids": [e[0] for e in encoded], "token_type_ids": [e[1] for e in encoded]},
+        "hostile": {"texts": hostile, "single_ids": [enc(h)[0] for h in hostile],
+                    "pair_ids": [enc(a, b)[0] for a, b in hostile_pairs]},
+    }
+
 
 def make_spm_fixture() -> None:
     """The spm-precompiled folder: tokenizer.json (Precompiled charsmap) and tokenizer_config.json."""
@@ -225,6 +309,16 @@ def main() -> None:
                     + ("pairs identical" if fb["pairs_same_as_tokenizer_json"] else "pairs recorded"))
         rows.append(provenance_row(path, f"{record['tokenizer_class']} on {folder.relative_to(REPO / 'Tests/Fixtures')}, "
                                          f"{len(pairs)} pairs + {len(record['hostile']['texts'])} hostile strings{note}"))
+    for name in COMPONENTS:
+        record = component_record(name, pairs)
+        path = OUT / f"{name}.json"
+        path.write_text(json.dumps(record, ensure_ascii=True, separators=(",", ":"), sort_keys=True) + "\n",
+                        encoding="utf-8")
+        rows.append(provenance_row(path, f"tokenizers.Tokenizer ids on tokenizers/{name}, {len(pairs)} pairs + "
+                                         f"{len(HOSTILE)} hostile strings"))
+        rows.append(provenance_row(REPO / "Tests/Fixtures/tokenizers" / name / "tokenizer.json",
+                                   "synthetic pipeline trained once on the MRPC train sentences (see the script's "
+                                   "COMPONENTS and build_component)"))
     rows.append(provenance_row(SPM_FIXTURE / "tokenizer.json", "SentencePiece unigram (1000 pieces, nmt_nfkc, "
                                f"sentencepiece {importlib_version('sentencepiece')}) on the MRPC train sentences, "
                                "converted by transformers' XLMRobertaConverter, saved by XLMRobertaTokenizer.save_pretrained; `<mask>` lstrip"))
