@@ -340,6 +340,10 @@ def main() -> None:
         "tokenizer.json has a real SentencePiece `Precompiled` normalizer.\n\n"
         "| file (under Tests/Fixtures) | bytes | sha256 | contents |\n|---|---|---|---|\n" + "\n".join(rows) + "\n",
         encoding="utf-8")
+    (REPO / "Tests/Fixtures/tokenizers/PROVENANCE.md").write_text(
+        "# Tests/Fixtures/tokenizers provenance\n\n"
+        f"Made by `{SCRIPT}` ({versions}); every file, its size and sha256 and how it was made are listed in "
+        "`../encoders-ids/PROVENANCE.md`. Written by the script.\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
