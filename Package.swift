@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["_TestSupport", "Datasets"]),
         .testTarget(name: "ExperimentsTests", dependencies: [
             "_TestSupport", "Experiments", "RunRecords", "Sweep", "BERT", "Datasets", "TensorCore", "Quantization",
-            "LayerStats",
+            "LayerStats", "Tokenization",
         ]),
         .testTarget(name: "BenchmarkTests", dependencies: [
             "_TestSupport", "Benchmark", "Experiments", "BERT", "_Support", "RunRecords",

@@ -3,9 +3,10 @@ import Checkpoints
 import Foundation
 import Quantization
 import TensorCore
+import Tokenization
 import _Support
 
-/// A quantized model folder: HF layout (`config.json`, `vocab.txt`, `model.safetensors`) whose safetensors file
+/// A quantized model folder: HF layout (`config.json`, the tokenizer files, `model.safetensors`) whose safetensors file
 /// stores quantized layers as integer codes and parameters, plus the scheme as metadata.
 ///
 /// Layout (format version 1), per quantized linear layer `L` (HF name):
@@ -29,7 +30,7 @@ public enum QuantizedCheckpoint {
     }
 
     /// Quantizes `model` with `scheme` (static ranges from `calibrations`) and writes the folder `out`, copying
-    /// `config.json` and `vocab.txt` from `source`. The folder appears whole or not at all (temp folder + rename).
+    /// `config.json` and the tokenizer files (`TokenizerLoader.tokenizerFiles`) from `source`. The folder appears whole or not at all (temp folder + rename).
     /// - Throws: `ExperimentError.badPath` when `out` exists or cannot be created.
     public static func write(model: BertModel, scheme: ModelScheme, calibrations: [String: Calibration],
                              source: URL, to out: URL) throws {
@@ -101,7 +102,8 @@ public enum QuantizedCheckpoint {
 
         do {
             try AtomicFolder.create(out) { tmp in
-                try AtomicFolder.copy(["config.json", "vocab.txt"], from: source, into: tmp)
+                try AtomicFolder.copy(["config.json"], from: source, into: tmp)
+                try AtomicFolder.copy(TokenizerLoader.tokenizerFiles, from: source, into: tmp, skipMissing: true)
                 try w.write(to: tmp.appendingPathComponent("model.safetensors"))
             }
         } catch {
