@@ -18,6 +18,8 @@ public struct BenchReport: Encodable {
     /// `Benchmark.inputDigest` of our batches (the peer's must match).
     public var inputSHA256: String
     public var blasCore: String
+    /// The int8 kernel family qb_dispatch.c ran (`KernelDispatch.family`: avx512vnni, amx, …).
+    public var kernelFamily: String
     public var cpu: String
     public var cpuFeatures: [String]
     /// 1/5/15-minute load averages when the session started and ended.
@@ -30,7 +32,7 @@ public struct BenchReport: Encodable {
     public var peer: PeerRecord?
 
     public init(model: String, data: String, examples: Int, batching: BatchingOptions, repeats: Int, warmups: Int, threads: [Int],
-                inputSHA256: String, blasCore: String, cpu: String, cpuFeatures: [String], loadAverageStart: [Double]?,
+                inputSHA256: String, blasCore: String, kernelFamily: String, cpu: String, cpuFeatures: [String], loadAverageStart: [Double]?,
                 loadAverageEnd: [Double]?, order: [StepRecord], rows: [RowRecord], fastestPeers: [FastestPeer],
                 peer: PeerRecord?) {
         self.model = model
@@ -42,6 +44,7 @@ public struct BenchReport: Encodable {
         self.threads = threads
         self.inputSHA256 = inputSHA256
         self.blasCore = blasCore
+        self.kernelFamily = kernelFamily
         self.cpu = cpu
         self.cpuFeatures = cpuFeatures
         self.loadAverageStart = loadAverageStart
@@ -133,7 +136,8 @@ public struct BenchReport: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", model, data, examples, batching, repeats, warmups, threads
-        case inputSHA256 = "input_sha256", blasCore = "blas_core", cpu, cpuFeatures = "cpu_features"
+        case inputSHA256 = "input_sha256", blasCore = "blas_core", kernelFamily = "kernel_family", cpu
+        case cpuFeatures = "cpu_features"
         case loadAverageStart = "load_average_start", loadAverageEnd = "load_average_end", order, rows, fastestPeers = "fastest_peers", peer
     }
 

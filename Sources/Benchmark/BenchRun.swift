@@ -148,7 +148,8 @@ public enum BenchRun {
             + "batch \(options.batchSize), \(options.padToMax ? "padded to \(options.maxSeqLength)" : "padded to longest"), "
             + "\(request.warmups) warm-up + \(request.repeats) timed passes, "
             + "threads \(request.threads.map(String.init).joined(separator: ","))")
-        log("CPU \(cpu.brand) (\(cpu.features.joined(separator: " "))), BLAS core \(BLASRuntime.coreName), "
+        log("CPU \(cpu.brand) (\(cpu.features.joined(separator: " "))), int8 kernels \(KernelDispatch.family), "
+            + "BLAS core \(BLASRuntime.coreName), "
             + "load average \(format(loadStart)) at start")
 
         var lastReady: PeerReady?
@@ -189,6 +190,7 @@ public enum BenchRun {
             let report = BenchReport(
                 model: request.model, data: dataset.path, examples: dataset.count, batching: options, repeats: request.repeats,
                 warmups: request.warmups, threads: request.threads, inputSHA256: digest, blasCore: BLASRuntime.coreName,
+                kernelFamily: KernelDispatch.family,
                 cpu: cpu.brand, cpuFeatures: cpu.features, loadAverageStart: loadStart, loadAverageEnd: loadEnd,
                 order: BenchReport.order(session.order, names: variants.map(\.name)),
                 rows: BenchReport.records(session.rows), fastestPeers: fastest,
