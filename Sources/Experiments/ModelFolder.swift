@@ -86,9 +86,10 @@ extension ModelFolder {
     /// Refuses a maximum sequence length longer than the model's position table.
     /// - Throws: `ExperimentError.invalid`.
     public func checkSequenceLength(_ options: BatchingOptions) throws {
-        let limit = model.config.maxPositionEmbeddings
+        let limit = model.config.maxSequenceLength
         guard options.maxSeqLength <= limit else {
-            throw ExperimentError.invalid("--max-seq-length \(options.maxSeqLength) exceeds the model's max_position_embeddings \(limit)")
+            throw ExperimentError.invalid("--max-seq-length \(options.maxSeqLength) exceeds the model's limit \(limit) "
+                                          + "(max_position_embeddings \(model.config.maxPositionEmbeddings))")
         }
     }
 }

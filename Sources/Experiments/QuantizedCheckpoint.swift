@@ -5,7 +5,7 @@ import Quantization
 import TensorCore
 import _Support
 
-/// A quantized model folder: HF layout (`config.json`, `vocab.txt`, `model.safetensors`) whose safetensors file
+/// A quantized model folder: HF layout (`config.json`, the tokenizer files, `model.safetensors`) whose safetensors file
 /// stores quantized layers as integer codes and parameters, plus the scheme as metadata.
 ///
 /// Layout (format version 1), per quantized linear layer `L` (HF name):
@@ -21,6 +21,11 @@ import _Support
 public enum QuantizedCheckpoint {
     public static let formatVersion = "1"
 
+    /// The tokenizer files `write` copies beside the weights when the source folder has them (any family's).
+    public static let tokenizerFiles = ["vocab.txt", "tokenizer.json", "tokenizer_config.json",
+                                        "special_tokens_map.json", "added_tokens.json", "vocab.json", "merges.txt",
+                                        "sentencepiece.bpe.model", "spiece.model"]
+
     /// Whether `folder/model.safetensors` was written by `write`.
     public static func isQuantized(folder: URL) -> Bool {
         let url = folder.appendingPathComponent("model.safetensors")
@@ -28,8 +33,8 @@ public enum QuantizedCheckpoint {
         return f.metadata["quantbench.format"] != nil
     }
 
-    /// Quantizes `model` with `scheme` (static ranges from `calibrations`) and writes the folder `out`, copying
-    /// `config.json` and `vocab.txt` from `source`. The folder appears whole or not at all (temp folder + rename).
+    /// Quantizes `model` (any encoder family) with `scheme` (static ranges from `calibrations`) and writes the folder
+    /// `out`, copying `config.json` and the `tokenizerFiles` present in `source`. The folder appears whole or not at all (temp folder + rename).
     /// - Throws: `ExperimentError.badPath` when `out` exists or cannot be created.
     public static func write(model: BertModel, scheme: ModelScheme, calibrations: [String: Calibration],
                              source: URL, to out: URL) throws {
@@ -52,10 +57,8 @@ public enum QuantizedCheckpoint {
                       bytes: q.params.zeroPoints.withUnsafeBytes { Data($0) })
         }
         // Embeddings.
-        let tables: [(String, Tensor)] = [("embeddings.word_embeddings", model.wordEmbeddings),
-                                          ("embeddings.position_embeddings", model.positionEmbeddings),
-                                          ("embeddings.token_type_embeddings", model.tokenTypeEmbeddings)]
-        for (name, t) in tables {
+        for name in model.embeddingNames {
+            let t = model.embeddingTables[name]!
             if scheme.quantizeEmbeddings, let es = scheme.embeddingScheme, es.format == .integer {
                 try addCodes(name, try WeightQuantizer.quantizeWeights(t, scheme: es, name: name))
             } else {
@@ -96,7 +99,8 @@ public enum QuantizedCheckpoint {
 
         do {
             try AtomicFolder.create(out) { tmp in
-                try AtomicFolder.copy(["config.json", "vocab.txt"], from: source, into: tmp)
+                try AtomicFolder.copy(["config.json"], from: source, into: tmp)
+                try AtomicFolder.copy(tokenizerFiles, from: source, into: tmp, skipMissing: true)
                 try w.write(to: tmp.appendingPathComponent("model.safetensors"))
             }
         } catch {
