@@ -45,7 +45,7 @@ final class EncoderFamilyNamesTests: XCTestCase {
         XCTAssertEqual((0..<6).map { Albert.group(ofDepth: $0, config: c) }, [0, 0, 1, 2, 2, 3])
         let blocks = c.layout.blocks
         XCTAssertEqual(blocks.count, 12)
-        XCTAssertEqual(blocks[5].query, "encoder.albert_layer_groups.2.albert_layers.1.attention.query")
+        XCTAssertEqual(blocks[9].query, "encoder.albert_layer_groups.2.albert_layers.1.attention.query")  // depth 4, J 1
         XCTAssertEqual(c.layout.linearNames.count, 1 + 4 * 2 * 6 + 2)
     }
 

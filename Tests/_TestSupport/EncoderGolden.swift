@@ -18,6 +18,9 @@ public struct EncoderGolden {
     /// `[pairs][labels]`: FP32 and `quantize_dynamic` logits (batches of 8, padded to the batch's longest).
     public let fp32: [[Float]]
     public let quantizeDynamic: [[Float]]
+    /// `encoders-shapes` only: `quantize_dynamic` logits after one-ulp LayerNorm noise (golden `ulp_noise`), the
+    /// amount PyTorch's INT8 logits move when FP32 rounding differs by an ulp.
+    public let quantizeDynamicULPNoise: [[Float]]?
     /// The last hidden state `[2, seq, hidden]` of the first 2 pairs padded to the longer (fixtures only).
     public let lastHiddenFirst2: [Float]?
     public let source: String
@@ -35,6 +38,7 @@ public struct EncoderGolden {
                              labels: (g["pairs"] as! [[String: Any]]).map { ($0["label"] as! NSNumber).intValue },
                              fp32: Golden.matrix(g["logits_fp32"]).map { $0.map(Float.init) },
                              quantizeDynamic: Golden.matrix(g["logits_quantize_dynamic"]).map { $0.map(Float.init) },
+                             quantizeDynamicULPNoise: nil,
                              lastHiddenFirst2: Golden.flat(g["last_hidden_state_first2"]), source: g["source"] as! String)
     }
 
@@ -59,6 +63,7 @@ public struct EncoderGolden {
         return EncoderGolden(folder: folder, pairs: pairs, labels: (g["labels"] as! [NSNumber]).map(\.intValue),
                              fp32: Golden.matrix(g["logits_fp32"]).map { $0.map(Float.init) },
                              quantizeDynamic: Golden.matrix(g["logits_quantize_dynamic"]).map { $0.map(Float.init) },
+                             quantizeDynamicULPNoise: Golden.matrix(g["logits_quantize_dynamic_ulp_noise"]).map { $0.map(Float.init) },
                              lastHiddenFirst2: nil, source: g["source"] as! String)
     }
 
