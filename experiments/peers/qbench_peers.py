@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Peer timings for `qbench bench --peers`: PyTorch and ONNX Runtime on the same model, data and batches.
 
-Runs the PyTorch dynamic-quantization tutorial's pipeline on a Hugging Face BERT classifier folder and MRPC-format
-TSV data, the way QuantBench's engine sees them (same examples, same order, same tokenization, batch 8 padded to
-max_seq_length 128 by default):
+Runs the PyTorch dynamic-quantization tutorial's pipeline on a Hugging Face encoder classifier folder (any family
+QuantBench runs: bert, roberta, xlm-roberta, distilbert, electra, albert) and MRPC-format TSV data, the way
+QuantBench's engine sees them (same examples, same order, same tokenization, batch 8 padded to max_seq_length 128
+by default). The folder's own tokenizer and class are used, as transformers loads them: AutoTokenizer and
+AutoModelForSequenceClassification.from_pretrained(folder).
 
-  pytorch      fp32               BertForSequenceClassification, eval mode, torch.inference_mode()
+  pytorch      fp32               AutoModelForSequenceClassification, eval mode, torch.inference_mode()
   pytorch      quantize_dynamic   torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
   onnxruntime  fp32               torch.onnx.export of the FP32 model (TorchScript exporter, opset 17)
   onnxruntime  quantize_dynamic   onnxruntime.quantization.quantize_dynamic(fp32.onnx, int8.onnx,
@@ -86,21 +88,37 @@ def read_pairs(path, split):
     return path, rows
 
 
-def make_batches(tokenizer, rows, batch_size, max_seq_length, pad_to_max):
-    """Batches of int64 numpy arrays (input_ids, attention_mask, token_type_ids), in data order.
+INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 
-    Pairs are encoded `[CLS] a [SEP] b [SEP]`, truncated longest_first to max_seq_length, padded on the right to
-    max_seq_length (pad_to_max) or to the batch's longest sequence, like QuantBench's BertBatch.
+
+def make_batches(tokenizer, rows, batch_size, max_seq_length, pad_to_max):
+    """Batches of int64 numpy arrays (input_ids, attention_mask, token_type_ids), in data order, and the names
+    the tokenizer returned (RoBERTa's, XLM-R's and ALBERT's return no token_type_ids: the model then uses its
+    zero buffer, and the batch holds zeros for the digest, as QuantBench's BertBatch does).
+
+    Pairs are encoded with the folder's template (BERT `[CLS] a [SEP] b [SEP]`, RoBERTa `<s> a </s></s> b </s>`),
+    truncated longest_first to max_seq_length, padded on the right with the tokenizer's pad token to max_seq_length
+    (pad_to_max) or to the batch's longest sequence, like QuantBench's BertBatch.
     """
     import numpy as np
-    batches = []
+    batches, returned = [], None
     for start in range(0, len(rows), batch_size):
         chunk = rows[start:start + batch_size]
         enc = tokenizer([r[1] for r in chunk], [r[2] for r in chunk], truncation="longest_first",
                         max_length=max_seq_length, padding="max_length" if pad_to_max else "longest")
-        batches.append({k: np.asarray(enc[k], dtype=np.int64)
-                        for k in ("input_ids", "attention_mask", "token_type_ids")})
-    return batches
+        returned = [k for k in INPUT_NAMES if k in enc]
+        b = {k: np.asarray(enc[k], dtype=np.int64) for k in returned}
+        b.setdefault("token_type_ids", np.zeros_like(b["input_ids"]))
+        batches.append(b)
+    return batches, returned or list(INPUT_NAMES)
+
+
+def model_input_names(model, returned):
+    """The inputs to feed `model`, in its forward's parameter order: those the tokenizer returned and the forward
+    takes (DistilBERT's takes no token_type_ids)."""
+    import inspect
+    params = list(inspect.signature(model.forward).parameters)
+    return [p for p in params if p in returned]
 
 
 def input_digest(batches):
@@ -170,7 +188,7 @@ def cache_key(model_dir, mods):
     return h.hexdigest()[:16]
 
 
-def onnx_files(model, model_dir, cache_dir, example, mods):
+def onnx_files(model, model_dir, cache_dir, example, names, mods):
     """FP32 and dynamically quantized ONNX files, exported once per model and cached in cache_dir/<key>/."""
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -182,7 +200,6 @@ def onnx_files(model, model_dir, cache_dir, example, mods):
     import shutil
     os.makedirs(cache_dir, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=".export-", dir=cache_dir)
-    names = ["input_ids", "attention_mask", "token_type_ids"]
     try:
         t0 = time.perf_counter()
         with torch.inference_mode():
@@ -214,9 +231,9 @@ def ort_session(path, threads, mods):
     return ort.InferenceSession(path, sess_options=so, providers=["CPUExecutionProvider"])
 
 
-def torch_runner(model, batches):
+def torch_runner(model, batches, names):
     import torch
-    inputs = [{k: torch.from_numpy(v) for k, v in b.items()} for b in batches]
+    inputs = [{k: torch.from_numpy(b[k]) for k in names} for b in batches]
 
     def run(only_first=False):
         logits = []
@@ -275,32 +292,36 @@ def parse_args(argv):
 
 def run(a, mods):
     torch, np = mods["torch"], mods["numpy"]
-    from transformers import BertForSequenceClassification, BertTokenizer
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
     try:
         from torch.ao.quantization import quantize_dynamic
     except ImportError:  # older torch
         from torch.quantization import quantize_dynamic
 
     torch.set_num_interop_threads(1)  # before any inter-op work
-    vocab = os.path.join(a.model, "vocab.txt")
-    if not os.path.isfile(os.path.join(a.model, "config.json")) or not os.path.isfile(vocab):
-        raise PeerError(f"{a.model}: not a model folder (needs config.json and vocab.txt)")
+    tokenizer_files = ("tokenizer.json", "vocab.txt", "vocab.json", "sentencepiece.bpe.model", "spiece.model")
+    if not os.path.isfile(os.path.join(a.model, "config.json")) or not any(
+            os.path.isfile(os.path.join(a.model, f)) for f in tokenizer_files):
+        raise PeerError(f"{a.model}: not a model folder (needs config.json and a tokenizer: "
+                        + ", ".join(tokenizer_files) + ")")
     data_path, rows = read_pairs(a.data, a.split)
     if a.limit:
         rows = rows[:a.limit]
     labels = [r[0] for r in rows]
-    tokenizer = BertTokenizer(vocab, do_lower_case=True)
-    batches = make_batches(tokenizer, rows, a.batch_size, a.max_seq_length, a.pad_to_max)
+    tokenizer = AutoTokenizer.from_pretrained(a.model)
+    batches, returned = make_batches(tokenizer, rows, a.batch_size, a.max_seq_length, a.pad_to_max)
     digest = input_digest(batches)
     log(f"{len(rows)} examples in {len(batches)} batches, inputs sha256 {digest[:16]}…")
 
-    model = BertForSequenceClassification.from_pretrained(a.model).eval()
+    model = AutoModelForSequenceClassification.from_pretrained(a.model).eval()
+    names = model_input_names(model, returned)
+    log(f"{type(model).__name__} ({model.config.model_type}), {type(tokenizer).__name__}, inputs {', '.join(names)}")
     attn = getattr(model.config, "_attn_implementation", None)
     qmodel = quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
     sizes = {("pytorch", "fp32"): serialized_mb(model), ("pytorch", "quantize_dynamic"): serialized_mb(qmodel)}
     onnx_paths = None
     if "onnxruntime" in a.engines:
-        onnx_paths = onnx_files(model, a.model, a.cache_dir, batches[0], mods)
+        onnx_paths = onnx_files(model, a.model, a.cache_dir, batches[0], names, mods)
         sizes[("onnxruntime", "fp32")] = os.path.getsize(onnx_paths[0]) / 1e6
         sizes[("onnxruntime", "quantize_dynamic")] = os.path.getsize(onnx_paths[1]) / 1e6
 
@@ -310,8 +331,8 @@ def run(a, mods):
         torch.set_num_threads(t)
         engines = []
         if "pytorch" in a.engines:
-            engines += [("pytorch", "fp32", torch_runner(model, batches)),
-                        ("pytorch", "quantize_dynamic", torch_runner(qmodel, batches))]
+            engines += [("pytorch", "fp32", torch_runner(model, batches, names)),
+                        ("pytorch", "quantize_dynamic", torch_runner(qmodel, batches, names))]
         if onnx_paths:
             s32, s8 = ort_session(onnx_paths[0], t, mods), ort_session(onnx_paths[1], t, mods)
             providers = s32.get_providers()
