@@ -115,4 +115,36 @@ final class EncoderFamilyQuantizedTests: XCTestCase {
             }
         }
     }
+
+    /// `StatsRun` (what `qbench stats` runs) on every family: one report per linear layer under its checkpoint
+    /// name, every embedding table of the family, and ALBERT's shared layers compared call by call (a layer
+    /// running at 2 depths is compared over twice the rows, and stays near PyTorch-exact FP32 rounding here).
+    func testLayerStatisticsOnEveryFamily() throws {
+        let schemes = try ["pytorch-dynamic", "q8bert-dynamic"].map { try SchemeRegistry.scheme(named: $0) }
+        for family in EncoderGolden.fixtureFamilies {
+            let g = try EncoderGolden.fixture(family)
+            let model = try BertModel.load(folder: g.folder)
+            let batches = g.batchRanges().map { r in
+                BertBatch(sequences: r.map { g.pairs[$0] }, padId: Int32(model.config.padTokenId))
+            }
+            let report = try StatsRun.run(model: model, schemes: schemes, batches: batches, labels: g.labels,
+                                          options: StatsOptions(sensitivity: true, bins: 32))
+            XCTAssertEqual(report.layerNames, model.linearNames, family)
+            let realRows = g.pairs.reduce(0) { $0 + $1.ids.count }
+            for s in report.schemes {
+                XCTAssertEqual(s.layers.map(\.name), model.linearNames, "\(family) \(s.scheme.name)")
+                for layer in s.layers {
+                    let uses = model.layout.blocks.filter { [$0.query, $0.output].contains(layer.name) }.count
+                    if uses > 0 {   // a block's linear: every real row of every use
+                        XCTAssertEqual(layer.output.rows, uses * realRows, "\(family) \(layer.name)")
+                    }
+                    XCTAssertGreaterThan(layer.output.rows, 0, "\(family) \(layer.name) never observed")
+                }
+                XCTAssertEqual(s.hiddenNames.count, model.layout.blocks.count + 1, family)
+            }
+            let q8 = report.schemes[1]
+            XCTAssertEqual(q8.embeddings.map(\.name), model.embeddingNames, family)
+            XCTAssertNotNil(q8.embeddingSensitivityFlips, family)
+        }
+    }
 }
