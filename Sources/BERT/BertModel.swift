@@ -124,6 +124,15 @@ public struct BertModel: Sendable {
         }
     }
 
+    /// `input` as the model consumes it: token types all 0 where the family ignores them (`EncoderLayout.TokenTypes`
+    /// `.zeros` or `.none`), unchanged otherwise. `forward` gives the same logits for both.
+    public func consumedInput(_ input: BertBatch) -> BertBatch {
+        guard layout.tokenTypes != .fromBatch else { return input }
+        var out = input
+        out.tokenTypeIds = [Int32](repeating: 0, count: input.tokenTypeIds.count)
+        return out
+    }
+
     /// Position id of every `[batch, seq]` entry (`EncoderLayout.Positions`).
     func positionIds(_ input: BertBatch) -> [Int] {
         let B = input.batch, S = input.seq

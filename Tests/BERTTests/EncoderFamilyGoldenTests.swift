@@ -99,4 +99,23 @@ final class EncoderFamilyGoldenTests: XCTestCase {
         let roberta = try BertModel.load(folder: Fixtures.fixtures.appendingPathComponent("encoders/roberta"))
         XCTAssertEqual(roberta.config.maxSequenceLength, 162 - 1 - 1)
     }
+
+    /// Families whose transformers tokenizer returns no token types (RoBERTa, XLM-R, ALBERT) or whose model has
+    /// none (DistilBERT) give the same logits whatever types the batch holds, and `consumedInput` zeroes them;
+    /// BERT and ELECTRA read them.
+    func testTokenTypesAreReadOnlyByFamiliesThatUseThem() throws {
+        for (family, reads) in [("roberta", false), ("xlm-roberta", false), ("albert", false), ("distilbert", false),
+                                ("bert-cased", true), ("electra", true)] {
+            let g = try EncoderGolden.fixture(family)
+            let model = try BertModel.load(folder: g.folder)
+            var ones = Self.batch(g, 0..<2, model: model)
+            let zeros = BertBatch(batch: ones.batch, seq: ones.seq, inputIds: ones.inputIds,
+                                  tokenTypeIds: [Int32](repeating: 0, count: ones.tokenTypeIds.count),
+                                  attentionMask: ones.attentionMask)
+            ones.tokenTypeIds = ones.tokenTypeIds.indices.map { $0 % 3 == 0 ? 1 : 0 }
+            let same = try model.forward(ones).logits == (try model.forward(zeros).logits)
+            XCTAssertEqual(same, !reads, family)
+            XCTAssertEqual(model.consumedInput(ones).tokenTypeIds == zeros.tokenTypeIds, !reads, family)
+        }
+    }
 }

@@ -94,7 +94,7 @@ INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 def make_batches(tokenizer, rows, batch_size, max_seq_length, pad_to_max):
     """Batches of int64 numpy arrays (input_ids, attention_mask, token_type_ids), in data order, and the names
     the tokenizer returned (RoBERTa's, XLM-R's and ALBERT's return no token_type_ids: the model then uses its
-    zero buffer, and the batch holds zeros for the digest, as QuantBench's BertBatch does).
+    zero buffer, and the batch holds zeros, as QuantBench's batches of those families do).
 
     Pairs are encoded with the folder's template (BERT `[CLS] a [SEP] b [SEP]`, RoBERTa `<s> a </s></s> b </s>`),
     truncated longest_first to max_seq_length, padded on the right with the tokenizer's pad token to max_seq_length
@@ -310,12 +310,14 @@ def run(a, mods):
     labels = [r[0] for r in rows]
     tokenizer = AutoTokenizer.from_pretrained(a.model)
     batches, returned = make_batches(tokenizer, rows, a.batch_size, a.max_seq_length, a.pad_to_max)
-    digest = input_digest(batches)
-    log(f"{len(rows)} examples in {len(batches)} batches, inputs sha256 {digest[:16]}…")
-
     model = AutoModelForSequenceClassification.from_pretrained(a.model).eval()
     names = model_input_names(model, returned)
     log(f"{type(model).__name__} ({model.config.model_type}), {type(tokenizer).__name__}, inputs {', '.join(names)}")
+    if "token_type_ids" not in names:   # the digest covers what the model consumes: no types = all 0, as QuantBench
+        for b in batches:
+            b["token_type_ids"] = np.zeros_like(b["input_ids"])
+    digest = input_digest(batches)
+    log(f"{len(rows)} examples in {len(batches)} batches, inputs sha256 {digest[:16]}…")
     attn = getattr(model.config, "_attn_implementation", None)
     qmodel = quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
     sizes = {("pytorch", "fp32"): serialized_mb(model), ("pytorch", "quantize_dynamic"): serialized_mb(qmodel)}
