@@ -76,3 +76,39 @@ final class EncoderFamilyCLITests: XCTestCase {
         }
     }
 }
+
+/// `qbench sweep` → `reproduce` → `export` on a non-BERT family (ELECTRA: projection, its own head, a static scheme
+/// calibrated on it).
+final class EncoderFamilySweepCLITests: XCTestCase {
+    func testSweepReproduceAndExportRunOnElectra() throws {
+        let root = try CLI.tempDir()
+        let model = Fixtures.fixtures.appendingPathComponent("encoders/electra").path
+        let config = root.appendingPathComponent("electra.yaml")
+        try """
+            name: electra-e2e
+            description: encoder family sweep
+            model: \(model)
+            data: {path: \(Fixtures.mrpc.path), split: dev, limit: 16}
+            batching: {batch_size: 8, max_seq_length: 64}
+            schemes: [pytorch-dynamic, q8bert-static]
+            threads: [1]
+            repeats: 1
+            calibration: {examples: 8}
+            output: \(root.appendingPathComponent("runs").path)
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["sweep", config.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let runs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("runs").path)
+        XCTAssertEqual(runs.count, 1, "\(runs)")
+        guard let name = runs.first else { return }
+        let folder = root.appendingPathComponent("runs/\(name)")
+        let results = try String(contentsOf: folder.appendingPathComponent("results.md"), encoding: .utf8)
+        XCTAssertTrue(results.contains("q8bert-static"), results)
+        let again = try CLI.run(["reproduce", folder.path])
+        XCTAssertEqual(again.status, 0, again.stderr + again.stdout)
+        let md = root.appendingPathComponent("run.md").path
+        let e = try CLI.run(["export", folder.path, "--markdown", md, "--no-bundle"])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: md))
+    }
+}
