@@ -38,6 +38,8 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
     /// ALBERT: groups of shared layers (`num_hidden_groups`) and layers per group (`inner_group_num`); 1 elsewhere.
     public var numHiddenGroups: Int
     public var innerGroupNum: Int
+    /// DeBERTa-v2's own keys (relative attention, pooler); nil for the other families.
+    public var debertaV2: DebertaV2.Options?
 
     enum CodingKeys: String, CodingKey {
         case vocabSize = "vocab_size", hiddenSize = "hidden_size", numHiddenLayers = "num_hidden_layers"
@@ -135,6 +137,7 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
         if modelType == "albert" {
             try c.encode(numHiddenGroups, forKey: .numHiddenGroups); try c.encode(innerGroupNum, forKey: .innerGroupNum)
         }
+        if let o = debertaV2 { try DebertaV2.encode(o, to: encoder) }
     }
 
     /// Width `E` of the embedding tables: `embeddingSize`, else `hiddenSize`.
@@ -200,7 +203,10 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
             ("max_position_embeddings", maxPositionEmbeddings), ("num_labels", numLabels),
             ("num_hidden_groups", numHiddenGroups), ("inner_group_num", innerGroupNum),
         ]
-        if modelType != "distilbert" { positives.append(("type_vocab_size", typeVocabSize)) }
+        if modelType != "distilbert" && modelType != "deberta-v2" { positives.append(("type_vocab_size", typeVocabSize)) }
+        if typeVocabSize < 0 {
+            throw BERTError.invalidConfig(path: path, key: "type_vocab_size", expected: "0 or more, found \(typeVocabSize)")
+        }
         if let e = embeddingSize { positives.append(("embedding_size", e)) }
         for (key, v) in positives where v <= 0 {
             throw BERTError.invalidConfig(path: path, key: k(key), expected: "a positive integer, found \(v)")
@@ -233,6 +239,7 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
         if positionEmbeddingType != "absolute" {
             throw BERTError.unsupportedConfig(path: path, key: "position_embedding_type", value: positionEmbeddingType)
         }
+        if let o = debertaV2 { try DebertaV2.validate(self, o, path: path) }
         if maxSequenceLength <= 0 {
             throw BERTError.invalidConfig(path: path, key: "max_position_embeddings",
                                           expected: "more than pad_token_id + 1 = \(padTokenId + 1) (positions start "

@@ -66,7 +66,8 @@ extension BertModel {
         // Every tensor the classifier uses, canonical name → (shape, keys), checked for presence before any is read.
         var wanted: [(String, [Int], [String])] = []
         for t in layout.tables {
-            wanted.append(("\(t.name).weight", [t.rows, layout.embeddingWidth], [t.rowsKey, layout.embeddingWidthKey]))
+            wanted.append(("\(t.name).weight", [t.rows, t.width ?? layout.embeddingWidth],
+                           [t.rowsKey, t.widthKey ?? layout.embeddingWidthKey]))
         }
         for n in layout.norms {
             wanted.append(("\(n.name).weight", [n.width], [n.key]))
@@ -74,7 +75,7 @@ extension BertModel {
         }
         for l in layout.linears {
             wanted.append(("\(l.name).weight", [l.out, l.in], [l.outKey, l.inKey]))
-            wanted.append(("\(l.name).bias", [l.out], [l.outKey]))
+            if l.bias { wanted.append(("\(l.name).bias", [l.out], [l.outKey])) }
         }
         if let missing = wanted.first(where: { byName[$0.0] == nil }) {
             throw BERTError.missingTensor(model: file, name: missing.0, prefix: family.prefix)
@@ -82,15 +83,15 @@ extension BertModel {
         let used = Set(wanted.map(\.0))
         if let extra = source.names.sorted().first(where: {
             let canonical = family.sanitize($0)
-            return !used.contains(canonical) && !family.isIgnoredExtra(canonical)
+            return !used.contains(canonical) && !family.isIgnoredExtra(canonical, config: c)
         }) {
             throw BERTError.unusedTensor(file: file, tensor: extra, modelType: c.modelType)
         }
 
         var tables: [String: Tensor] = [:]
         for t in layout.tables {
-            tables[t.name] = try tensor("\(t.name).weight", [t.rows, layout.embeddingWidth],
-                                        keys: [t.rowsKey, layout.embeddingWidthKey])
+            tables[t.name] = try tensor("\(t.name).weight", [t.rows, t.width ?? layout.embeddingWidth],
+                                        keys: [t.rowsKey, t.widthKey ?? layout.embeddingWidthKey])
         }
         var norms: [String: LayerNormParams] = [:]
         for n in layout.norms {
@@ -100,8 +101,8 @@ extension BertModel {
         var linears: [String: any LinearOp] = [:]
         for l in layout.linears {
             let w = try tensor("\(l.name).weight", [l.out, l.in], keys: [l.outKey, l.inKey])
-            let b = try tensor("\(l.name).bias", [l.out], keys: [l.outKey])
-            linears[l.name] = DenseLinear(weight: w, bias: b.data)
+            let b = l.bias ? try tensor("\(l.name).bias", [l.out], keys: [l.outKey]).data : nil
+            linears[l.name] = DenseLinear(weight: w, bias: b)
         }
         return BertModel(config: c, source: name, embeddingTables: tables, layerNorms: norms, linears: linears)
     }

@@ -162,47 +162,66 @@ public struct BertModel: Sendable {
         tap?.beginBatch(rowMask: input.attentionMask, batch: B, seq: S)
         var states: [Tensor] = []
 
-        // Embeddings: word + token type + position, then LayerNorm.  e: [rows, E]
+        // Embeddings: word + token type + position (those the family has).  e: [rows, E]
         let positions = positionIds(input)
         var e = [Float](repeating: 0, count: rows * E)
-        let word = embeddingTables[L.tables[0].name]!.data, pos = embeddingTables[L.tables[1].name]!.data
-        let types = L.tokenTypes == .none ? nil : embeddingTables[L.tables[2].name]!.data
+        let word = embeddingTables["embeddings.word_embeddings"]!.data
+        let pos = embeddingTables["embeddings.position_embeddings"]?.data
+        let types = L.tokenTypes == .none ? nil : embeddingTables["embeddings.token_type_embeddings"]?.data
         try e.withUnsafeMutableBufferPointer { ep in
             try word.withUnsafeBufferPointer { we in
-                try pos.withUnsafeBufferPointer { pe in
-                    for r in 0..<rows {
-                        let id = Int(input.inputIds[r])
-                        guard id >= 0 && id < c.vocabSize else {
-                            throw BERTError.badInput("token id \(id) outside vocabulary of \(c.vocabSize)")
+                for r in 0..<rows {
+                    let id = Int(input.inputIds[r])
+                    guard id >= 0 && id < c.vocabSize else {
+                        throw BERTError.badInput("token id \(id) outside vocabulary of \(c.vocabSize)")
+                    }
+                    let dst = ep.baseAddress! + r * E, w = we.baseAddress! + id * E
+                    for i in 0..<E { dst[i] = w[i] }
+                    if let types {
+                        let tt = L.tokenTypes == .zeros ? 0 : Int(input.tokenTypeIds[r])
+                        guard tt >= 0 && tt < c.typeVocabSize else {
+                            throw BERTError.badInput("token type \(tt) outside type_vocab_size \(c.typeVocabSize)")
                         }
-                        let dst = ep.baseAddress! + r * E
-                        let w = we.baseAddress! + id * E, p = pe.baseAddress! + positions[r] * E
-                        if let types {
-                            let tt = L.tokenTypes == .zeros ? 0 : Int(input.tokenTypeIds[r])
-                            guard tt >= 0 && tt < c.typeVocabSize else {
-                                throw BERTError.badInput("token type \(tt) outside type_vocab_size \(c.typeVocabSize)")
-                            }
-                            types.withUnsafeBufferPointer { te in
-                                let t = te.baseAddress! + tt * E
-                                for i in 0..<E { dst[i] = (w[i] + t[i]) + p[i] }
-                            }
-                        } else {
-                            for i in 0..<E { dst[i] = w[i] + p[i] }
+                        types.withUnsafeBufferPointer { te in
+                            let t = te.baseAddress! + tt * E
+                            for i in 0..<E { dst[i] += t[i] }
                         }
+                    }
+                    pos?.withUnsafeBufferPointer { pe in
+                        let p = pe.baseAddress! + positions[r] * E
+                        for i in 0..<E { dst[i] += p[i] }
                     }
                 }
             }
-            applyLayerNorm(L.embeddingNorm, ep.baseAddress!, rows: rows)
         }
+        // LayerNorm, and the projection E → H after it (ELECTRA, ALBERT) or before it (DeBERTa).  x: [rows, H]
         var x: [Float]
         if let projection = L.projection {
+            if !L.projectionBeforeNorm { e.withUnsafeMutableBufferPointer { applyLayerNorm(L.embeddingNorm, $0.baseAddress!, rows: rows) } }
             x = [Float](repeating: 0, count: rows * H)
             runLinear(projection, e, rows: rows, into: &x, tap: tap)
+            if L.projectionBeforeNorm { x.withUnsafeMutableBufferPointer { applyLayerNorm(L.embeddingNorm, $0.baseAddress!, rows: rows) } }
         } else {
+            e.withUnsafeMutableBufferPointer { applyLayerNorm(L.embeddingNorm, $0.baseAddress!, rows: rows) }
             x = e
+        }
+        if L.zeroPaddingEmbeddings {
+            for r in 0..<rows where input.attentionMask[r] == 0 {
+                for i in 0..<H { x[r * H + i] = 0 }
+            }
         }
         if hiddenStates { states.append(Tensor(shape: [B, S, H], data: x)) }
         tap.map { t in x.withUnsafeBufferPointer { t.observe(.hiddenState, name: "embeddings", values: $0, rows: rows, width: H) } }
+
+        // DeBERTa: the relative embeddings, LayerNorm'ed once for all blocks.  [2·span, H]
+        var relative: [Float] = []
+        if let r = L.relative {
+            relative = embeddingTables[r.table]!.data
+            if let norm = r.norm {
+                relative.withUnsafeMutableBufferPointer { applyLayerNorm(norm, $0.baseAddress!, rows: 2 * r.span) }
+            }
+        }
+        var positionKey = [Float](repeating: 0, count: relative.count), positionQuery = positionKey
 
         var q = [Float](repeating: 0, count: rows * H)
         var k = q, v = q, ctx = q, attnOut = q
@@ -211,7 +230,22 @@ public struct BertModel: Sendable {
             runLinear(block.query, x, rows: rows, into: &q, tap: tap)
             runLinear(block.key, x, rows: rows, into: &k, tap: tap)
             runLinear(block.value, x, rows: rows, into: &v, tap: tap)
-            attention(q: q, k: k, v: v, mask: input.attentionMask, batch: B, seq: S, into: &ctx)
+            if let r = L.relative {
+                let spanRows = 2 * r.span
+                if r.contentToPosition {
+                    runLinear(block.positionKey ?? block.key, relative, rows: spanRows, into: &positionKey, tap: tap)
+                }
+                if r.positionToContent {
+                    runLinear(block.positionQuery ?? block.query, relative, rows: spanRows, into: &positionQuery, tap: tap)
+                }
+                DisentangledAttention.run(q: q, k: k, v: v, positionKey: r.contentToPosition ? positionKey : nil,
+                                          positionQuery: r.positionToContent ? positionQuery : nil, relative: r,
+                                          scaleFactor: 1 + (r.contentToPosition ? 1 : 0) + (r.positionToContent ? 1 : 0),
+                                          mask: input.attentionMask, batch: B, seq: S, hidden: H,
+                                          heads: c.numAttentionHeads, into: &ctx)
+            } else {
+                attention(q: q, k: k, v: v, mask: input.attentionMask, batch: B, seq: S, into: &ctx)
+            }
             runLinear(block.attentionOutput, ctx, rows: rows, into: &attnOut, tap: tap)
             attnOut.withUnsafeMutableBufferPointer { a in
                 x.withUnsafeBufferPointer { xb in

@@ -14,7 +14,7 @@ public enum BertRandomInit {
         }
         let layout = c.layout
         var out: [(String, Tensor)] = layout.tables.map { t in
-            ("\(t.name).weight", normal([t.rows, layout.embeddingWidth]))
+            ("\(t.name).weight", normal([t.rows, t.width ?? layout.embeddingWidth]))
         }
         for n in layout.norms {
             out.append(("\(n.name).weight", Tensor(shape: [n.width], data: [Float](repeating: 1, count: n.width))))
@@ -22,11 +22,9 @@ public enum BertRandomInit {
         }
         for l in layout.linears {
             out.append(("\(l.name).weight", normal([l.out, l.in])))
-            out.append(("\(l.name).bias", Tensor(zeros: [l.out])))
+            if l.bias { out.append(("\(l.name).bias", Tensor(zeros: [l.out]))) }
         }
-        let prefix = EncoderFamilies.family(of: c).prefix
-        return out.map { name, t in
-            (name.hasPrefix("classifier") || name.hasPrefix("pre_classifier") ? name : prefix + name, t)
-        }
+        let family = EncoderFamilies.family(of: c)
+        return out.map { name, t in (family.isHeadTensor(name) ? name : family.prefix + name, t) }
     }
 }

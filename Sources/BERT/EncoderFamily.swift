@@ -19,6 +19,10 @@ public protocol EncoderFamily {
     /// Whether canonical tensor `name`, present in a checkpoint but not used by the classifier, is a known
     /// harmless extra that loading ignores (as transformers' `_keys_to_ignore_on_load_unexpected` did).
     static func isIgnoredExtra(_ name: String) -> Bool
+    /// `isIgnoredExtra` for a family whose extras depend on the configuration (DeBERTa's unused position table).
+    static func isIgnoredExtra(_ name: String, config: BertConfiguration) -> Bool
+    /// Whether checkpoint tensor `name` (canonical) sits outside the base prefix, as the classifier head does.
+    static func isHeadTensor(_ name: String) -> Bool
     /// How the family computes position ids.
     static func positions(_ config: BertConfiguration) -> EncoderLayout.Positions
     /// The classifier's tensors and execution order for a validated configuration.
@@ -39,6 +43,13 @@ extension EncoderFamily {
         return s
     }
 
+    public static func isIgnoredExtra(_ name: String, config: BertConfiguration) -> Bool { isIgnoredExtra(name) }
+
+    /// `classifier*` and `pre_classifier*`.
+    public static func isHeadTensor(_ name: String) -> Bool {
+        name.hasPrefix("classifier") || name.hasPrefix("pre_classifier")
+    }
+
     /// The embeddings' position-id and token-type-id buffers that older transformers versions saved.
     public static func isIgnoredExtra(_ name: String) -> Bool {
         name == "embeddings.position_ids" || name == "embeddings.token_type_ids"
@@ -49,9 +60,9 @@ extension EncoderFamily {
 public enum EncoderFamilies {
     /// Every family QuantBench runs.
     public static let all: [any EncoderFamily.Type] = [Bert.self, Roberta.self, DistilBert.self, Electra.self,
-                                                       Albert.self]
+                                                       Albert.self, DebertaV2.self]
     /// Families transformers has that QuantBench knows of but does not run yet.
-    public static let notYetSupported: Set<String> = ["deberta", "deberta-v2"]
+    public static let notYetSupported: Set<String> = ["deberta"]
 
     /// Every supported `model_type`, sorted.
     public static var modelTypes: [String] { all.flatMap { $0.modelTypes }.sorted() }

@@ -52,11 +52,14 @@ public struct EncoderLayout: Sendable, Equatable {
         }
     }
 
-    /// An embedding table `[rows, embeddingWidth]`; `rowsKey` is the `config.json` key giving `rows`.
+    /// An embedding table `[rows, width]` (width `embeddingWidth` unless given); `rowsKey` is the `config.json`
+    /// key giving `rows`.
     public struct Table: Sendable, Equatable {
         public var name: String
         public var rows: Int
         public var rowsKey: String
+        public var width: Int? = nil
+        public var widthKey: String? = nil
     }
 
     /// A linear layer, weight `[out, in]` and bias `[out]`, with the keys giving each dimension.
@@ -64,6 +67,8 @@ public struct EncoderLayout: Sendable, Equatable {
         public var name: String
         public var out: Int, `in`: Int
         public var outKey: String, inKey: String
+        /// Whether the layer has a bias `[out]` (DeBERTa's `embed_proj` has none).
+        public var bias: Bool = true
     }
 
     /// A LayerNorm, γ and β `[width]`.
@@ -76,6 +81,9 @@ public struct EncoderLayout: Sendable, Equatable {
     /// The names one transformer block runs, in order.
     public struct Block: Sendable, Equatable {
         public var query, key, value, attentionOutput, attentionNorm, intermediate, output, outputNorm: String
+        /// DeBERTa without `share_att_key`: the layers projecting the relative embeddings (else `key` / `query`).
+        public var positionKey: String? = nil
+        public var positionQuery: String? = nil
 
         /// BERT's names under `prefix` (e.g. `encoder.layer.3`), shared by RoBERTa, XLM-R and ELECTRA.
         public static func bert(_ prefix: String) -> Block {
@@ -86,7 +94,24 @@ public struct EncoderLayout: Sendable, Equatable {
         }
     }
 
-    /// Word, position and (where the family has one) token type tables, in that order; width `embeddingWidth`.
+    /// DeBERTa-v2's relative-position attention (`DisentangledAttention`).
+    public struct Relative: Sendable, Equatable {
+        /// The relative embedding table `[2·span, hidden]` and the LayerNorm applied to it first (or none).
+        public var table: String
+        public var norm: String?
+        /// `att_span`; log buckets (`buckets` > 0) up to distance `maxRelative`.
+        public var span: Int
+        public var buckets: Int
+        public var maxRelative: Int
+        /// `pos_att_type` c2p and p2c.
+        public var contentToPosition: Bool
+        public var positionToContent: Bool
+        /// Whether the blocks' own key/query layers project the relative embeddings (`share_att_key`).
+        public var shareKey: Bool
+    }
+
+    /// The embedding tables: word, then position and token type where the family has them (and DeBERTa's
+    /// relative table); width `embeddingWidth` unless the table says.
     public var tables: [Table]
     public var embeddingWidth: Int
     /// The `config.json` key giving `embeddingWidth`.
@@ -109,6 +134,15 @@ public struct EncoderLayout: Sendable, Equatable {
     public var linears: [Linear]
     /// Every LayerNorm once, in execution order.
     public var norms: [Norm]
+    /// DeBERTa-v2: disentangled relative attention; nil for the others.
+    public var relative: Relative?
+    /// Embeddings projected to `H` before their LayerNorm (DeBERTa) instead of after it (ELECTRA, ALBERT).
+    public var projectionBeforeNorm: Bool
+    /// Embedding rows of padding tokens set to 0 after the LayerNorm (DeBERTa's `embeddings * mask`).
+    public var zeroPaddingEmbeddings: Bool
+    /// Padding query rows attend to every key with equal weight (DeBERTa's 2-D mask masks their whole row, and
+    /// softmax of equal `finfo.min` scores is uniform); elsewhere they attend like real rows.
+    public var padQueriesAttendUniformly: Bool
 
     /// A layout from its execution order; `linears` and `norms` (each name once) are derived with the shapes a
     /// block of width `hidden` and feed-forward size `intermediate` has. `key` maps BERT's config key names
@@ -116,7 +150,11 @@ public struct EncoderLayout: Sendable, Equatable {
     init(tables: [Table], embeddingWidth: Int, embeddingWidthKey: String, embeddingNorm: String, projection: String?,
          blocks: [Block], stateNames: [String], headDense: String, headActivation: Activation, headOutput: String,
          activation: Activation, positions: Positions, tokenTypes: TokenTypes,
-         hidden: Int, intermediate: Int, labels: Int, key: (String) -> String = { $0 }) {
+         hidden: Int, intermediate: Int, labels: Int, key: (String) -> String = { $0 }, relative: Relative? = nil,
+         projectionBeforeNorm: Bool = false, projectionBias: Bool = true, zeroPaddingEmbeddings: Bool = false,
+         padQueriesAttendUniformly: Bool = false) {
+        self.relative = relative; self.projectionBeforeNorm = projectionBeforeNorm
+        self.zeroPaddingEmbeddings = zeroPaddingEmbeddings; self.padQueriesAttendUniformly = padQueriesAttendUniformly
         self.tables = tables; self.embeddingWidth = embeddingWidth; self.embeddingWidthKey = embeddingWidthKey
         self.embeddingNorm = embeddingNorm; self.projection = projection; self.blocks = blocks
         self.stateNames = stateNames; self.headDense = headDense; self.headActivation = headActivation
@@ -124,14 +162,16 @@ public struct EncoderLayout: Sendable, Equatable {
         self.tokenTypes = tokenTypes
         let h = key("hidden_size"), i = key("intermediate_size")
         var linears: [Linear] = []
-        var norms = [Norm(name: embeddingNorm, width: embeddingWidth, key: embeddingWidthKey)]
+        var norms = [projectionBeforeNorm && projection != nil ? Norm(name: embeddingNorm, width: hidden, key: h)
+                     : Norm(name: embeddingNorm, width: embeddingWidth, key: embeddingWidthKey)]
         func add(_ l: Linear) { if !linears.contains(where: { $0.name == l.name }) { linears.append(l) } }
         func add(_ n: Norm) { if !norms.contains(where: { $0.name == n.name }) { norms.append(n) } }
         if let projection {
-            add(Linear(name: projection, out: hidden, in: embeddingWidth, outKey: h, inKey: embeddingWidthKey))
+            add(Linear(name: projection, out: hidden, in: embeddingWidth, outKey: h, inKey: embeddingWidthKey,
+                       bias: projectionBias))
         }
         for b in blocks {
-            for n in [b.query, b.key, b.value, b.attentionOutput] {
+            for n in [b.query, b.key, b.value] + [b.positionKey, b.positionQuery].compactMap({ $0 }) + [b.attentionOutput] {
                 add(Linear(name: n, out: hidden, in: hidden, outKey: h, inKey: h))
             }
             add(Norm(name: b.attentionNorm, width: hidden, key: h))

@@ -38,6 +38,16 @@ final class EncoderFamilyNamesTests: XCTestCase {
         XCTAssertEqual(bert.maxSequenceLength, 10)
     }
 
+    /// Against transformers' `make_log_bucket_position` (values printed by torch 2.15 / transformers 5.24).
+    func testDebertaRelativeBucketsMatchTransformers() {
+        let r = [-129, -100, -40, -17, -16, -15, -1, 0, 1, 8, 15, 16, 17, 20, 33, 64, 100, 127, 129]
+        XCTAssertEqual(r.map { DebertaV2.relativeBucket($0, buckets: 32, maxPosition: 160) },
+                       [-30, -28, -22, -17, -16, -15, -1, 0, 1, 8, 15, 16, 17, 18, 21, 26, 28, 30, 30])
+        XCTAssertEqual(r.map { DebertaV2.relativeBucket($0, buckets: 16, maxPosition: 64) },
+                       [-18, -17, -14, -11, -11, -11, -1, 0, 1, 8, 11, 11, 11, 12, 13, 16, 17, 18, 18])
+        XCTAssertEqual(DebertaV2.relativeBucket(-40, buckets: -1, maxPosition: 64), -40)
+    }
+
     func testAlbertGroupsFollowTransformersIndexing() {
         let c = BertConfiguration(hiddenSize: 8, numHiddenLayers: 6, numAttentionHeads: 2, intermediateSize: 8,
                                   modelType: "albert", embeddingSize: 4, numHiddenGroups: 4, innerGroupNum: 2)
@@ -50,10 +60,16 @@ final class EncoderFamilyNamesTests: XCTestCase {
     }
 
     func testRandomInitWritesEveryFamilysCheckpointNames() throws {
-        for type in ["bert", "roberta", "distilbert", "electra", "albert"] {
-            let c = BertConfiguration(vocabSize: 20, hiddenSize: 8, numHiddenLayers: 2, numAttentionHeads: 2,
+        for type in ["bert", "roberta", "distilbert", "electra", "albert", "deberta-v2"] {
+            var c = BertConfiguration(vocabSize: 20, hiddenSize: 8, numHiddenLayers: 2, numAttentionHeads: 2,
                                       intermediateSize: 16, maxPositionEmbeddings: 16, typeVocabSize: 2, padTokenId: 1,
-                                      modelType: type, embeddingSize: type == "electra" || type == "albert" ? 4 : nil)
+                                      modelType: type, embeddingSize: type == "bert" || type == "roberta" ? nil : 4)
+            if type == "deberta-v2" {
+                c.debertaV2 = DebertaV2.Options(relativeAttention: true, positionBuckets: 4, maxRelativePositions: 16,
+                                                shareAttKey: false, posAttType: ["c2p", "p2c"], normRelEbd: "layer_norm",
+                                                positionBiasedInput: false, poolerHiddenSize: nil, poolerHiddenAct: "gelu",
+                                                convKernelSize: 0, attentionHeadSize: nil)
+            }
             var tensors: [String: Tensor] = [:]
             for (n, t) in BertRandomInit.weights(config: c, seed: 3) { tensors[n] = t }
             let prefix = EncoderFamilies.family(type)!.prefix

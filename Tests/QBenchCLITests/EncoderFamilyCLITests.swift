@@ -56,7 +56,7 @@ final class EncoderFamilyCLITests: XCTestCase {
 
     func testTrainingRefusesOtherFamiliesInOneLine() throws {
         let mrpc = Fixtures.mrpc.path
-        for family in ["roberta", "xlm-roberta", "distilbert", "electra", "albert"] {
+        for family in ["roberta", "xlm-roberta", "distilbert", "electra", "albert", "deberta-v2"] {
             let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture(family))
                 .appendingPathComponent("config.json"))) as! [String: Any]
             let type = config["model_type"] as! String

@@ -4,11 +4,11 @@ import Foundation
 /// verbatim: first 16 MRPC dev pairs) and `Tests/Fixtures/encoders-shapes/<family>/golden.json`
 /// (`Tools/goldens/make_encoder_goldens.py`: differently shaped models, all 408 dev pairs, ids stored compactly).
 public struct EncoderGolden {
-    /// The shared fixture families (deberta-v2 is refused and tested separately).
+    /// The shared fixture families.
     public static let fixtureFamilies = ["bert-cased", "bert-uncased-tokenizer-json", "roberta", "xlm-roberta",
-                                         "distilbert", "electra", "albert"]
+                                         "distilbert", "electra", "albert", "deberta-v2"]
     /// The families of `encoders-shapes`.
-    public static let shapeFamilies = ["bert", "roberta", "xlm-roberta", "distilbert", "electra", "albert"]
+    public static let shapeFamilies = ["bert", "roberta", "xlm-roberta", "distilbert", "electra", "albert", "deberta-v2"]
 
     public let folder: URL
     /// Per pair: input ids and token type ids as transformers' tokenizer returned them (all 0 where it returned

@@ -49,8 +49,9 @@ INIT_RANGE = 0.2        # weights ~ N(0, 0.2²): logits of order 1 that differ f
 MODEL_FILES = {"config.json", "model.safetensors", "golden.json"}
 
 # family → (fixture folder whose tokenizer files it copies, config overrides). The fixtures are all hidden 64,
-# 2 layers, FFN 256, 4 heads; each shape here differs in all four, and the activations, label counts, ALBERT's
-# groups and ELECTRA's embedding width vary as well. max_position_embeddings leaves room for 128 tokens (RoBERTa
+# 2 layers, FFN 256, 4 heads; each shape here differs in all four (DeBERTa-v2 keeps 4 heads at another head
+# width), and the activations, label counts, ALBERT's groups, ELECTRA's embedding width and DeBERTa-v2's options
+# (embed_proj, position and token type tables, separate position projections, other buckets) vary as well. max_position_embeddings leaves room for 128 tokens (RoBERTa
 # and XLM-R: + pad_token_id + 1).
 SHAPES = {
     "bert": ("bert-uncased-tokenizer-json", dict(
@@ -74,6 +75,12 @@ SHAPES = {
         model_type="albert", vocab_size=2000, embedding_size=16, hidden_size=48, num_hidden_layers=4,
         num_hidden_groups=2, inner_group_num=2, num_attention_heads=3, intermediate_size=96,
         max_position_embeddings=130, hidden_act="gelu_new")),
+    "deberta-v2": ("deberta-v2", dict(
+        model_type="deberta-v2", vocab_size=2000, embedding_size=32, hidden_size=48, num_hidden_layers=3,
+        num_attention_heads=4, intermediate_size=120, max_position_embeddings=130, type_vocab_size=2,
+        position_biased_input=True, relative_attention=True, position_buckets=16, max_relative_positions=64,
+        pos_att_type=["c2p", "p2c"], share_att_key=False, norm_rel_ebd="layer_norm", pooler_hidden_size=48,
+        pooler_hidden_act="gelu", layer_norm_eps=1e-7)),
 }
 
 
