@@ -16,8 +16,9 @@ public struct LayerNormParams: Sendable {
 public struct BertOutput: Sendable {
     /// `[batch, numLabels]`.
     public var logits: Tensor
-    /// When requested: `numHiddenLayers + 1` tensors `[batch, seq, hidden]` — the embedding output, then each
-    /// encoder layer's output (HF `output_hidden_states=True`).
+    /// When requested: `layout.blocks.count + 1` tensors `[batch, seq, hidden]` (`numHiddenLayers + 1` except for
+    /// ALBERT with `inner_group_num` > 1) — the embedding output, then each block's output (HF
+    /// `output_hidden_states=True`).
     public var hiddenStates: [Tensor]?
 }
 

@@ -96,6 +96,12 @@ final class EncoderFamilyInputTests: XCTestCase {
         assertBERTError(["model.safetensors", "lm_head.bias", "not used"]) {
             _ = try load("roberta") { $0["lm_head.bias"] = Tensor(zeros: [2000]) }
         }
+        // DeBERTa-v2 without position_biased_input: a position table is ignored (as transformers does), a token
+        // type table with type_vocab_size 0 is not.
+        XCTAssertNoThrow(try load("deberta-v2") { $0["deberta.embeddings.position_embeddings.weight"] = Tensor(zeros: [160, 64]) })
+        assertBERTError(["model.safetensors", "deberta.embeddings.token_type_embeddings.weight"]) {
+            _ = try load("deberta-v2") { $0["deberta.embeddings.token_type_embeddings.weight"] = Tensor(zeros: [2, 64]) }
+        }
         // A third layer's tensors in a 2-layer config.
         assertBERTError(["model.safetensors", "electra.encoder.layer.2.attention.self.query.weight"]) {
             _ = try load("electra") { $0["electra.encoder.layer.2.attention.self.query.weight"] = Tensor(zeros: [64, 64]) }
