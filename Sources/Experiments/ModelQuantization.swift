@@ -59,7 +59,7 @@ public enum ModelQuantization {
     static func quantizeEmbeddings(_ scheme: ModelScheme, _ model: BertModel) throws -> BertModel {
         guard scheme.quantizeEmbeddings, let es = scheme.embeddingScheme else { return model }
         var out = try model.replacingEmbeddings { name, t in try WeightQuantizer.roundTrip(t, scheme: es, name: name) }
-        out.embeddingBitsPerValue = es.format == .float16 ? 16 : es.bits
+        out.embeddingBitsPerValue = es.storageBits
         return out
     }
 }

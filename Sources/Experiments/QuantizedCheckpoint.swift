@@ -85,6 +85,11 @@ public enum QuantizedCheckpoint {
                 WeightQuantizer.float16Bits(dense.weight.data, into: &h)
                 try w.add("\(name).weight", dtype: .f16, shape: dense.weight.shape, bytes: h.withUnsafeBytes { Data($0) })
                 layerMeta[name] = "float16"
+            } else if ls.weight.format == .bfloat16 {
+                var h = [UInt16](repeating: 0, count: dense.weight.count)
+                WeightQuantizer.bfloat16Bits(dense.weight.data, into: &h)
+                try w.add("\(name).weight", dtype: .bf16, shape: dense.weight.shape, bytes: h.withUnsafeBytes { Data($0) })
+                layerMeta[name] = "bfloat16"
             } else {
                 try addCodes(name, try WeightQuantizer.quantizeWeights(dense.weight, scheme: ls.weight, name: name))
                 layerMeta[name] = "integer"
@@ -140,7 +145,7 @@ public enum QuantizedCheckpoint {
             guard let ls = scheme.layerScheme(for: name) else {
                 throw bad("metadata quantbench.layers", "layer \(name) is stored quantized but the scheme keeps it FP32")
             }
-            let expected = ls.weight.format == .float16 ? "float16" : "integer"
+            let expected = ls.weight.format == .integer ? "integer" : ls.weight.format.rawValue
             guard kind == expected else {
                 throw bad("metadata quantbench.layers", "layer \(name) is stored as '\(kind)', but its scheme "
                           + "\(scheme.name) stores '\(expected)'")
@@ -230,7 +235,7 @@ public enum QuantizedCheckpoint {
         var model = try BertModel.load(config: config, weights: InMemoryTensors(floats), name: folder.path,
                                        weightsFile: url.path, allowNonFinite: allowNonFinite)
         if scheme.quantizeEmbeddings, let es = scheme.embeddingScheme {
-            model.embeddingBitsPerValue = es.format == .float16 ? 16 : es.bits
+            model.embeddingBitsPerValue = es.storageBits
         }
         model = try model.replacingLinears { name, op in
             guard let kind = layers[name] else { return op }
@@ -239,6 +244,9 @@ public enum QuantizedCheckpoint {
             }
             if kind == "float16" {
                 return Float16Linear(DenseLinear(weight: try file.floatTensor("\(name).weight"), bias: dense.bias))
+            }
+            if kind == "bfloat16" { // the stored bfloat16 values round to themselves
+                return try BFloat16Linear(DenseLinear(weight: try file.floatTensor("\(name).weight"), bias: dense.bias), name: name)
             }
             return try LinearQuantizer(scheme: ls).assemble(weights: try codes(name, scheme: ls.weight), bias: dense.bias,
                                                             name: name, calibration: calibrations[name])
