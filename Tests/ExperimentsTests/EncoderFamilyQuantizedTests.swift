@@ -87,11 +87,11 @@ final class EncoderFamilyQuantizedTests: XCTestCase {
     }
 
     /// quantize → save → load gives the on-the-fly model's logits bit for bit and its size, for every family, with
-    /// schemes storing int8 codes, quantized embeddings (both of DistilBERT's tables), fp16 and 4-bit groups; the
+    /// schemes storing int8 codes, quantized embeddings (both of DistilBERT's tables), fp16, bf16 and 4-bit groups; the
     /// family's tokenizer files travel with it.
     func testQuantizedCheckpointRoundTripsEveryFamily() throws {
         let temporary = try TemporaryDirectory(prefix: "encoder-quantized")
-        let schemes = ["pytorch-dynamic", "q8bert-dynamic", "fp16", "int4-per-group"]
+        let schemes = ["pytorch-dynamic", "q8bert-dynamic", "fp16", "bf16", "int4-per-group"]
         for family in EncoderGolden.fixtureFamilies {
             let g = try EncoderGolden.fixture(family)
             let fp32 = try BertModel.load(folder: g.folder)
