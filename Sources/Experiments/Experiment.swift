@@ -189,9 +189,9 @@ public struct Experiment: Sendable {
             qat.append(entry)
         }
         let bert = try BertConfiguration.load(URL(fileURLWithPath: modelPath).appendingPathComponent("config.json"))
-        guard config.batching.maxSeqLength <= bert.maxPositionEmbeddings else {
+        guard config.batching.maxSeqLength <= bert.maxSequenceLength else {
             throw fail("batching.max_seq_length", "\(config.batching.maxSeqLength) exceeds the model's "
-                       + "max_position_embeddings \(bert.maxPositionEmbeddings); expected an integer ≤ \(bert.maxPositionEmbeddings)")
+                       + "max_position_embeddings \(bert.maxPositionEmbeddings); expected an integer ≤ \(bert.maxSequenceLength)")
         }
         return Experiment(config: config, source: source, modelPath: modelPath, dataPath: dataPath,
                           calibrationPath: calibrationPath, schemes: schemes, variants: variants, qat: qat)

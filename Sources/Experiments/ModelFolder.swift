@@ -85,10 +85,11 @@ extension ModelFolder {
 
 extension ModelFolder {
     /// `data` tokenized with this folder's tokenizer (pairs truncated to `options.maxSeqLength`) and batched with
-    /// its pad token id.
+    /// its pad token id; token types as the model consumes them (`BertModel.consumedInput`: all 0 for a family
+    /// without them), so the input digest `bench` compares with its peers covers what the model sees.
     public func batches(_ data: PairDataset, options: BatchingOptions) -> [BertBatch] {
         Evaluator.batches(Evaluator.encode(data, tokenizer: tokenizer, maxLength: options.maxSeqLength), options: options,
-                          padId: Int32(model.config.padTokenId))
+                          padId: Int32(model.config.padTokenId)).map(model.consumedInput)
     }
 }
 
@@ -103,9 +104,10 @@ extension ModelFolder {
     /// Refuses a maximum sequence length longer than the model's position table.
     /// - Throws: `ExperimentError.invalid`.
     public func checkSequenceLength(_ options: BatchingOptions) throws {
-        let limit = model.config.maxPositionEmbeddings
+        let limit = model.config.maxSequenceLength
         guard options.maxSeqLength <= limit else {
-            throw ExperimentError.invalid("--max-seq-length \(options.maxSeqLength) exceeds the model's max_position_embeddings \(limit)")
+            throw ExperimentError.invalid("--max-seq-length \(options.maxSeqLength) exceeds the model's limit \(limit) "
+                                          + "(max_position_embeddings \(model.config.maxPositionEmbeddings))")
         }
     }
 }

@@ -53,10 +53,8 @@ public enum QuantizedCheckpoint {
                       bytes: q.params.zeroPoints.withUnsafeBytes { Data($0) })
         }
         // Embeddings.
-        let tables: [(String, Tensor)] = [("embeddings.word_embeddings", model.wordEmbeddings),
-                                          ("embeddings.position_embeddings", model.positionEmbeddings),
-                                          ("embeddings.token_type_embeddings", model.tokenTypeEmbeddings)]
-        for (name, t) in tables {
+        for name in model.embeddingNames {
+            let t = model.embeddingTables[name]!
             if scheme.quantizeEmbeddings, let es = scheme.embeddingScheme, es.format == .integer {
                 try addCodes(name, try WeightQuantizer.quantizeWeights(t, scheme: es, name: name))
             } else {
@@ -214,11 +212,12 @@ public enum QuantizedCheckpoint {
         // A tensor source that serves dequantized embeddings and FP32 weights for layers kept in FP32, so the
         // ordinary loader checks every shape.
         var floats: [String: Tensor] = [:]
+        let tableNames = Set(config.layout.tableNames)   // the family's embedding tables, as `write` stores them
         let parameterSuffixes = [".weight_scale", ".weight_inverse_scale", ".weight_zero_point"]
         for name in file.names where !parameterSuffixes.contains(where: { name.hasSuffix($0) }) {
             let base = String(name.dropLast(".weight".count))
             if name.hasSuffix(".weight"), layers[base] != nil { continue }
-            if name.hasSuffix("_embeddings.weight"), name.hasPrefix("embeddings."), scheme.quantizeEmbeddings,
+            if name.hasSuffix(".weight"), tableNames.contains(base), scheme.quantizeEmbeddings,
                let es = scheme.embeddingScheme, es.format == .integer {  // as `write` stores them
                 floats[name] = try codes(base, scheme: es).dequantized()
                 continue

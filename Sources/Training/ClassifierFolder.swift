@@ -27,12 +27,17 @@ public enum ClassifierFolder {
     }
 
     /// Loads `config.json` and the weights of `folder`; missing pooler/classifier tensors get seeded HF init.
-    /// - Throws: `TrainingError.badModel` naming the folder and tensor for anything else that is missing or misshapen.
+    /// - Throws: `TrainingError.badModel` naming the folder and tensor for anything else that is missing or misshapen;
+    ///   `TrainingError.familyNotTrainable` for a `model_type` other than bert.
     public static func loadBase(folder: URL, seed: UInt64) throws -> BaseModel {
         let configURL = folder.appendingPathComponent("config.json")
         let config: BertConfiguration
         do { config = try BertConfiguration.load(configURL) } catch {
             throw TrainingError.badModel(path: folder.path, reason: "\(error)")
+        }
+        // TrainableBert has BERT's backward passes only; other families load for inference (BertModel) alone.
+        guard config.modelType == "bert" else {
+            throw TrainingError.familyNotTrainable(path: configURL.path, modelType: config.modelType)
         }
         let raw = (try? JSONSerialization.jsonObject(with: Data(contentsOf: configURL))) as? [String: Any] ?? [:]
         let source: any TensorSource

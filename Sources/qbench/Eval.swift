@@ -31,7 +31,7 @@ struct Eval: ParsableCommand {
         Parallel.setThreads(batching.threads)
         let modelScheme = try SchemeResolver.resolve(scheme)
         let folder = try ModelFolder(path: model)
-        try batching.check(maxPositionEmbeddings: folder.model.config.maxPositionEmbeddings)
+        try batching.check(maxPositionEmbeddings: folder.model.config.maxSequenceLength)
         let dataset = try PairDataset.load(path: data, split: split)
         let options = batching.options
         let encodings = Evaluator.encode(dataset, tokenizer: folder.tokenizer, maxLength: batching.maxSeqLength)

@@ -62,7 +62,7 @@ struct Stats: ParsableCommand {
             throw ValidationError("\(model) is already quantized (\(stored.name)); statistics compare against FP32: "
                                   + "give the FP32 model folder")
         }
-        try batching.check(maxPositionEmbeddings: folder.model.config.maxPositionEmbeddings)
+        try batching.check(maxPositionEmbeddings: folder.model.config.maxSequenceLength)
         var dataset = try PairDataset.load(path: data, split: split)
         if let limit { dataset = PairDataset(path: dataset.path, examples: Array(dataset.examples.prefix(limit))) }
         let provenance = try StatsProvenance.collect(
