@@ -198,12 +198,13 @@ public enum Reproduction {
     }
 
     /// The differences between two machines (and builds) that can change FP32 rounding under `fast` numerics, by
-    /// name: `CPU A → B`, `BLAS core Zen → SkylakeX`, … Empty when none differs.
+    /// name: `CPU A → B`, `BLAS core Zen → SkylakeX`, … Empty when none differs (fields the recording did not
+    /// record are not counted).
     public static func machineDifferences(recorded a: RunEnvironment, now b: RunEnvironment) -> [String] {
         var out: [String] = []
+        // A field an older manifest did not record is no named difference.
         func diff(_ what: String, _ x: String?, _ y: String?) {
             if let x, let y, x != y { out.append("\(what) \(x) → \(y)") }
-            else if (x == nil) != (y == nil) { out.append("\(what) \(x ?? "not recorded") → \(y ?? "not recorded")") }
         }
         diff("CPU", a.cpu, b.cpu)
         if a.cpuFeatures != b.cpuFeatures {
