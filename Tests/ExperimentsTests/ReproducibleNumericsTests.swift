@@ -50,7 +50,7 @@ final class ReproducibleNumericsTests: XCTestCase {
 
     func testMiniLMForwardBitIdenticalAcrossFamiliesAndThreads() throws {
         let folder = try ModelFolder(path: try BaseModel.classifier().path)
-        let (_, batches) = try Self.firstDevBatches(folder, count: 8, maxLength: 64)
+        let (_, batches) = try Self.firstDevBatches(folder, count: 4, maxLength: 48)
         let runs = try Self.everyConfiguration { () -> [UInt32] in
             var bits: [UInt32] = []
             for b in batches {
