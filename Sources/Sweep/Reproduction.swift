@@ -163,8 +163,9 @@ public enum Reproduction {
                       checks: checks, timings: timings, logits: logits)
     }
 
-    /// Where to read the model, data and calibration data: the option when given; else the manifest's
-    /// project-relative path (`inputs`) when it exists from the working directory; else the absolute recorded path.
+    /// Where to read the model, data and calibration data: the option when given; else the first that exists of
+    /// the manifest's project-relative path (`inputs`), the path as the config gave it (both from the working
+    /// directory; older manifests have only the latter), and the absolute recorded path.
     /// - Throws: `notReproducible` naming the input, where it was looked for and the option to pass.
     static func locateInputs(_ manifest: RunManifest, model: String?, data: String?,
                              calibration: String?) throws -> (model: String, data: String, calibration: String) {
@@ -173,11 +174,12 @@ public enum Reproduction {
         func absolute(_ p: String) -> String {
             (p.hasPrefix("/") ? URL(fileURLWithPath: p) : cwd.appendingPathComponent(p)).standardizedFileURL.path
         }
-        func locate(_ what: String, option: String, given: String?, relative: String?, recorded: String,
-                    required: Bool) throws -> String {
+        func locate(_ what: String, option: String, given: String?, relative: String?, asConfigured: String?,
+                    recorded: String, required: Bool) throws -> String {
             if let given { return absolute(given) }
             var tried: [String] = []
-            for candidate in [relative.map(absolute), recorded].compactMap({ $0 }) where !tried.contains(candidate) {
+            let candidates = [relative.map(absolute), asConfigured.map(absolute), recorded].compactMap { $0 }
+            for candidate in candidates where !tried.contains(candidate) {
                 if fm.fileExists(atPath: candidate) { return candidate }
                 tried.append(candidate)
             }
@@ -186,14 +188,15 @@ public enum Reproduction {
                                                   + tried.joined(separator: " nor at ")
                                                   + "; pass --\(option) with its location (its files must hash as recorded)")
         }
-        let inputs = manifest.inputs
+        let inputs = manifest.inputs, config = manifest.config
         let m = try locate("model folder", option: "model", given: model, relative: inputs?.model,
-                           recorded: manifest.modelPath, required: true)
-        let d = try locate("data", option: "data", given: data, relative: inputs?.data, recorded: manifest.dataPath,
-                           required: true)
+                           asConfigured: config.model, recorded: manifest.modelPath, required: true)
+        let d = try locate("data", option: "data", given: data, relative: inputs?.data, asConfigured: config.data.path,
+                           recorded: manifest.dataPath, required: true)
         // Calibration data is read only by static schemes; a missing one is reported by the hash check then.
         let c = try locate("calibration data", option: "calibration-data", given: calibration,
-                           relative: inputs?.calibration, recorded: manifest.calibrationPath, required: false)
+                           relative: inputs?.calibration, asConfigured: config.calibration.data ?? config.data.path,
+                           recorded: manifest.calibrationPath, required: false)
         return (m, d, c)
     }
 

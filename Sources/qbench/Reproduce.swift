@@ -46,9 +46,9 @@ struct Reproduce: ParsableCommand {
         let machines = Reproduce.machineTable(recorded: report.recordedMachine, now: report.thisMachine)
         print(machines)
         if report.machineDifferences.isEmpty {
-            print("machines: nothing that changes FP32 rounding differs")
+            print("machines and builds: nothing that changes FP32 rounding differs")
         } else {
-            print("machines differ: " + report.machineDifferences.joined(separator: "; ")
+            print("machines and builds differ: " + report.machineDifferences.joined(separator: "; ")
                   + (report.numerics == .reproducible ? " (reproducible numerics: results must not change)" : ""))
         }
         print("")
