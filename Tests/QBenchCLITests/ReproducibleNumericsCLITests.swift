@@ -221,4 +221,46 @@ final class ReproducibleNumericsCLITests: XCTestCase {
         XCTAssertFalse(r.stdout.contains("MISMATCH"), r.stdout)
         XCTAssertTrue(r.stdout.contains("not compared: fast numerics"), r.stdout)
     }
+
+    /// `fast` numerics recorded on "another machine" (the manifest's CPU and BLAS core edited): a changed prediction
+    /// is DRIFT naming those differences (exit 0), a changed logit is never called bit-identical; the same change
+    /// with the recorded machine left as it was is a MISMATCH (exit 1).
+    func testFastRunOnAnotherMachineReportsDrift() throws {
+        let root = try CLI.tempDir()
+        let data = try Self.dataCopy(in: root)
+        let config = try Self.config(root: root, model: Fixtures.tinyBert.path, data: data.path, numerics: "fast",
+                                     statistics: false)
+        let folder = try Self.sweep(config)
+        // One prediction flipped and one logit nudged, as another BLAS core might have computed them.
+        let file = folder.appendingPathComponent("predictions/fp32.threads-1.jsonl")
+        var lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").map(String.init)
+        lines[2] = lines[2].contains("\"prediction\":1") ? lines[2].replacingOccurrences(of: "\"prediction\":1", with: "\"prediction\":0")
+            : lines[2].replacingOccurrences(of: "\"prediction\":0", with: "\"prediction\":1")
+        let open = try XCTUnwrap(lines[7].range(of: "\"logits\":["))
+        let close = try XCTUnwrap(lines[7][open.upperBound...].firstIndex(of: ","))
+        let v = try XCTUnwrap(Float(String(lines[7][open.upperBound..<close])))
+        lines[7].replaceSubrange(open.upperBound..<close, with: "\(v.nextUp)")
+        try (lines.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+
+        let same = try CLI.run(["reproduce", folder.path])
+        XCTAssertNotEqual(same.status, 0, same.stdout)
+        XCTAssertTrue(same.stdout.contains("MISMATCH") && !same.stdout.contains("DRIFT"), same.stdout)
+
+        var manifest = try Self.manifest(folder)
+        var env = try XCTUnwrap(manifest["environment"] as? [String: Any])
+        env["cpu"] = "Intel(R) Xeon(R) Platinum 8480+"
+        env["blas_core"] = "SkylakeX"
+        manifest["environment"] = env
+        try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys, .prettyPrinted])
+            .write(to: folder.appendingPathComponent("manifest.json"))
+        let other = try CLI.run(["reproduce", folder.path])
+        XCTAssertEqual(other.status, 0, other.stdout + other.stderr)
+        let row = other.stdout.split(separator: "\n").first { $0.hasPrefix("fp32") && $0.contains("predictions @1 thread") }
+        XCTAssertTrue(row?.hasSuffix("DRIFT") == true, other.stdout)
+        XCTAssertTrue(other.stdout.contains("BLAS core SkylakeX → "), other.stdout)
+        XCTAssertTrue(other.stdout.contains("CPU Intel(R) Xeon(R) Platinum 8480+ → "), other.stdout)
+        let logits = other.stdout.split(separator: "\n").first { $0.hasPrefix("  fp32 ") }
+        XCTAssertTrue(logits?.contains("not bit-identical") == true, other.stdout)
+        XCTAssertTrue(other.stdout.contains("Not reproduced bit for bit"), other.stdout)
+    }
 }
