@@ -43,7 +43,8 @@ void qb_add_layernorm_f32(float *x, const float *residual, size_t rows, size_t w
 // (1 − e^{−2|x|}) / (1 + e^{−2|x|}) with the sign restored), evaluated lane for lane in AVX2 and scalar, and every
 // sum runs in a fixed 16-lane tree (lane j adds elements j, j+16, j+32, … in order; lanes fold s[j] += s[j+w],
 // w = 8, 4, 2, 1), whatever the vector width. Max is order-free. `_det_avx2` is bit-exact with `_det_ref` (parity
-// tests; a NaN input gives a NaN whose sign and payload are not specified); the dispatched `_det` names run the active family's version (AVX2 for avx2, avx512vnni and amx).
+// tests; a NaN input gives a NaN whose sign and payload are not specified); the dispatched `_det` names run the
+// active family's version (AVX2 for avx2, avx512vnni and amx).
 //
 /// x = x · ½ · (1 + erf(x / √2)), computed as (x · 0.5) · (1 + erf(x · 0.70710678)).
 void qb_gelu_erf_f32_det_ref(float *x, size_t n);
