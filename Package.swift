@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "LayerStats", dependencies: ["TensorCore", "CHDF5", "_Support"]),
         // What a run folder holds, as data: manifest (with the experiment config as recorded), results, predictions,
         // citation, the results.md/csv renderer, the stats.h5 layout constants. No BERT, no Yams, no experiment loader.
-        .target(name: "RunRecords", dependencies: ["Quantization", "Datasets", "_Support"]),
+        .target(name: "RunRecords", dependencies: ["Quantization", "Datasets", "TensorCore", "_Support"]),
         // Experiment files (strict YAML, validation), model wiring (model folders, a model + a scheme, quantized
         // checkpoints, the evaluator) and layer statistics of schemes (StatsRun, StatsReport → stats.h5).
         .target(name: "Experiments", dependencies: [

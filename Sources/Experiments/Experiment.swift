@@ -2,6 +2,7 @@ import BERT
 import Foundation
 import Quantization
 import RunRecords
+import TensorCore
 import Yams
 import _Support
 
@@ -27,6 +28,9 @@ public struct Experiment: Sendable {
 
     /// An experiment file as read.
     public typealias Source = ExperimentSource
+
+    /// The FP32 numerics a run of this experiment uses: the config's `numerics`, `reproducible` when absent.
+    public var numerics: NumericsMode { config.numerics ?? .reproducible }
 
     /// True when some scheme needs a calibration pass.
     public var needsCalibration: Bool { schemes.contains { $0.requiresCalibration } }

@@ -3,6 +3,7 @@ import Benchmark
 import Experiments
 import Foundation
 import RunRecords
+import TensorCore
 
 /// `qbench bench`: time schemes side by side (alternating A B A B, optionally with warm PyTorch and ONNX Runtime
 /// peers) and print medians, ratios and the fastest peer per thread count.
@@ -49,6 +50,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Write everything (set-up, order of steps, rows, ratios, peer versions) as JSON to this file.")
     var json: String?
     @OptionGroup var calibration: CalibrationOptions
+    @Option(help: "FP32 numerics to time: fast (OpenBLAS, the default here) or reproducible (qb_sgemm); run once with each to compare.")
+    var numerics: NumericsMode = .fast
 
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
@@ -84,6 +87,7 @@ struct Bench: ParsableCommand {
             calibration: .init(data: calibration.calibrationData ?? data, split: calibration.calibrationSplit,
                                examples: calibration.calibrationExamples),
             peer: peer, json: json)
+        Numerics.setMode(numerics)
         let tty = isatty(2) != 0
         try BenchRun.run(request, log: { print($0) }) { msg in
             if tty { FileHandle.standardError.write(Data(("\r\u{1B}[K" + msg).utf8)) }

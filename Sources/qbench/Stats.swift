@@ -34,6 +34,8 @@ struct Stats: ParsableCommand {
     @Option(help: "Output HDF5 file (written atomically: nothing appears here unless the run succeeds).")
     var out: String
     @OptionGroup var calibration: CalibrationOptions
+    @Option(help: "FP32 numerics: reproducible (same bits on every CPU and thread count) or fast (OpenBLAS).")
+    var numerics: NumericsMode = .reproducible
 
     func validate() throws {
         guard !schemes.isEmpty else { throw ValidationError("give at least one --scheme") }
@@ -52,6 +54,7 @@ struct Stats: ParsableCommand {
             throw ValidationError("--out \(out) is a directory; give a file path such as \(out)/run.h5")
         }
         Parallel.setThreads(batching.threads)
+        Numerics.setMode(numerics)
         let modelSchemes = try schemes.map(SchemeResolver.resolve)
         let names = modelSchemes.map { StatsReport.groupName($0.name) }
         guard Set(names).count == names.count else {

@@ -24,11 +24,12 @@ enum CLI {
         var stderr: String
     }
 
-    static func run(_ args: [String], env: [String: String] = [:]) throws -> Result {
+    /// Runs qbench in `cwd` (default: the project root) with `env` added to this process's environment.
+    static func run(_ args: [String], env: [String: String] = [:], cwd: URL? = nil) throws -> Result {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
-        p.currentDirectoryURL = Fixtures.projectRoot
+        p.currentDirectoryURL = cwd ?? Fixtures.projectRoot
         var environment = ProcessInfo.processInfo.environment
         for (k, v) in env { environment[k] = v }
         p.environment = environment
