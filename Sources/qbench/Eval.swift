@@ -25,10 +25,13 @@ struct Eval: ParsableCommand {
     @Option(help: "Quantization scheme: a registered name (see `qbench schemes`) or a JSON/YAML scheme file.")
     var scheme: String = "fp32"
     @OptionGroup var calibration: CalibrationOptions
+    @Option(help: "FP32 numerics: fast (OpenBLAS, the default here) or reproducible (same bits on every CPU and thread count).")
+    var numerics: NumericsMode = .fast
 
     func run() throws {
         if let predictions { try AtomicFile.checkWritable(predictions) }
         Parallel.setThreads(batching.threads)
+        Numerics.setMode(numerics)
         let modelScheme = try SchemeResolver.resolve(scheme)
         let folder = try ModelFolder(path: model)
         try batching.check(maxPositionEmbeddings: folder.model.config.maxSequenceLength)

@@ -1,5 +1,5 @@
 import ArgumentParser
 import TensorCore
 
-/// `--numerics reproducible|fast` (`sweep`, `stats`).
+/// `--numerics reproducible|fast` (`sweep`, `stats`, `eval`, `bench`).
 extension NumericsMode: ExpressibleByArgument {}

@@ -6,7 +6,8 @@ import XCTest
 /// `QBENCH_KERNEL` forcing each family this machine can run (the emulated ones everywhere), compared byte for byte.
 /// The integer GEMMs of all families are exact, so families that share their vector-math kernels (GELU, softmax,
 /// LayerNorm: `ref` for ref / amx_emu / avx512vnni_emu, `avx2` for avx2 / avx512vnni / amx) must write identical
-/// logits; the two vector-math groups are not compared with each other (their float approximations differ).
+/// logits under `--numerics fast`; with `--numerics reproducible` (deterministic FP32 GEMM and vector math) every
+/// family must write the same logits.
 final class KernelFamilyCLITests: XCTestCase {
     static let families = ["ref", "avx2", "avx512vnni", "amx", "amx_emu", "avx512vnni_emu"]
     static let integerSchemes = ["pytorch-dynamic", "pytorch-dynamic-per-channel", "pytorch-dynamic-8bit", "q8bert-dynamic"]
@@ -33,10 +34,10 @@ final class KernelFamilyCLITests: XCTestCase {
         return out
     }
 
-    func predictions(model: String, data: String, scheme: String, family: String, dir: URL) throws -> Data {
-        let file = dir.appendingPathComponent("\(scheme)-\(family).jsonl")
+    func predictions(model: String, data: String, scheme: String, family: String, numerics: String, dir: URL) throws -> Data {
+        let file = dir.appendingPathComponent("\(scheme)-\(family)-\(numerics).jsonl")
         let r = try CLI.run(["eval", "--model", model, "--data", data, "--split", "dev", "--scheme", scheme, "--threads", "2",
-                             "--predictions", file.path], env: ["QBENCH_KERNEL": family])
+                             "--numerics", numerics, "--predictions", file.path], env: ["QBENCH_KERNEL": family])
         guard r.status == 0 else { throw CLI.Failure("eval \(scheme) under \(family) failed: \(r.stderr)") }
         return try Data(contentsOf: file)
     }
@@ -45,17 +46,19 @@ final class KernelFamilyCLITests: XCTestCase {
         let dir = try CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         for scheme in schemes {
+          for numerics in ["fast", "reproducible"] {
             var byGroup: [String: (family: String, data: Data)] = [:]
             for family in families {
-                let got = try predictions(model: model, data: data, scheme: scheme, family: family, dir: dir)
+                let got = try predictions(model: model, data: data, scheme: scheme, family: family, numerics: numerics, dir: dir)
                 XCTAssertFalse(got.isEmpty)
-                let group = Self.vmathGroup(family)
+                let group = numerics == "reproducible" ? "all" : Self.vmathGroup(family)
                 if let first = byGroup[group] {
-                    XCTAssertEqual(got, first.data, "\(scheme): logits under \(family) differ from \(first.family)")
+                    XCTAssertEqual(got, first.data, "\(scheme) \(numerics): logits under \(family) differ from \(first.family)")
                 } else {
                     byGroup[group] = (family, got)
                 }
             }
+          }
         }
     }
 
