@@ -51,6 +51,15 @@ public struct SweepPlan: Codable, Sendable, Equatable {
         public var label: String { kind == "statistics" ? "stats.h5" : rows.joined(separator: ", ") }
     }
 
+    public init(run: String, config: String, configSHA256: String, model: String?, workingDirectory: String, cells: [Cell]) {
+        self.run = run
+        self.config = config
+        self.configSHA256 = configSHA256
+        self.model = model
+        self.workingDirectory = workingDirectory
+        self.cells = cells
+    }
+
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", kind, run, config, model, cells
         case configSHA256 = "config_sha256", workingDirectory = "working_directory"

@@ -89,7 +89,15 @@ final class SweepCellsCLITests: XCTestCase {
         let fm = FileManager.default
         XCTAssertEqual(try fm.contentsOfDirectory(atPath: a.path).sorted(), try fm.contentsOfDirectory(atPath: b.path).sorted())
 
-        func results(_ folder: URL) throws -> NSDictionary {
+        func results(_ folder: URL) throws -> NSDictionary { try Self.comparableResults(folder) }
+        XCTAssertEqual(try results(a), try results(b))
+        let rows = try JSONSerialization.jsonObject(with: Data(contentsOf: a.appendingPathComponent("results.json"))) as! [String: Any]
+        XCTAssertEqual((rows["schemes"] as! [[String: Any]]).count, 6)
+        try assertSameFolders(merged: a, single: b)
+    }
+
+    /// results.json without the run id and the timings (thread counts kept).
+    static func comparableResults(_ folder: URL) throws -> NSDictionary {
             var r = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("results.json"))) as! [String: Any]
             r["run"] = nil
             r["schemes"] = (r["schemes"] as! [[String: Any]]).map { row -> [String: Any] in
@@ -99,10 +107,11 @@ final class SweepCellsCLITests: XCTestCase {
                 return row
             }
             return r as NSDictionary
-        }
-        XCTAssertEqual(try results(a), try results(b))
-        let rows = try JSONSerialization.jsonObject(with: Data(contentsOf: a.appendingPathComponent("results.json"))) as! [String: Any]
-        XCTAssertEqual((rows["schemes"] as! [[String: Any]]).count, 6)
+    }
+
+    /// Markdown, CSV, predictions, QAT models, stats.h5, manifest of `merged` against `single` (timings aside).
+    func assertSameFolders(merged a: URL, single b: URL) throws {
+        let fm = FileManager.default
 
         /// Every line with its numbers of seconds, speed-ups and dates blanked, run ids removed.
         func masked(_ folder: URL, _ file: String) throws -> [String] {
