@@ -99,7 +99,9 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: [
             "_TestSupport", "Training", "BERT", "Checkpoints", "TensorCore", "Datasets", "Quantization", "Experiments",
         ]),
-        .testTarget(name: "QBenchCLITests", dependencies: ["_TestSupport", "Checkpoints", "TensorCore", "LayerStats"]),
+        .testTarget(name: "QBenchCLITests", dependencies: [
+            "_TestSupport", "Checkpoints", "TensorCore", "LayerStats", .product(name: "Yams", package: "Yams"),
+        ]),
         .testTarget(name: "NotebookExportTests", dependencies: ["NotebookExport"]),
         .testTarget(name: "ClusterTests", dependencies: [
             "_TestSupport", "Cluster", "Sweep", "Experiments", .product(name: "Yams", package: "Yams"),
