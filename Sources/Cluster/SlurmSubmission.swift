@@ -62,10 +62,7 @@ public enum SlurmSubmission {
                                        ["sbatch", "--parsable", "--dependency=afterok:<array job>", SlurmScripts.mergeScript(dir).path]])
         guard !dryRun else { return result }
         var jobs = SlurmJobs(options: options, qbench: qbench, submissions: [])
-        let (array, mergeJob) = try sbatch(cells: nil, dependency: nil, runDirectory: dir, into: &result)
-        jobs.submissions.append(.init(arrayJob: array, cells: result.cells, mergeJob: mergeJob,
-                                      submitted: RunManifest.iso8601(Date())))
-        try jobs.write(dir)
+        try sbatch(cells: nil, dependency: [], runDirectory: dir, into: &result, jobs: &jobs)
         return result
     }
 
@@ -80,7 +77,7 @@ public enum SlurmSubmission {
         if FileManager.default.fileExists(atPath: dir.appendingPathComponent(plan.run).path) {
             throw ClusterError.runDirectory(path: dir.path, message: "already merged into \(dir.appendingPathComponent(plan.run).path)")
         }
-        let queue = try SlurmQueue.entries(jobs.submissions.flatMap { [$0.arrayJob, $0.mergeJob] })
+        let queue = try SlurmQueue.entries(jobs.submissions.flatMap { [$0.arrayJob, $0.mergeJob] }.filter { !$0.isEmpty })
         let active = queue.filter(\.isActive)
         let queued = Set(active.compactMap(\.arrayTask))
         let states = CellState.scan(plan, runDirectory: dir)
@@ -93,34 +90,37 @@ public enum SlurmSubmission {
         var result = Result(runDirectory: dir, plan: plan, scripts: [], cells: missing, arrayJob: nil, mergeJob: nil, commands: [])
         // The new merge also waits for the earlier array tasks still queued, so it sees their cells.
         let stillRunning = Array(Set(active.filter { $0.arrayTask != nil }.map(\.arrayJob))).sorted()
-        let (array, mergeJob) = try sbatch(cells: missing.isEmpty ? [] : missing, dependency: stillRunning,
-                                           runDirectory: dir, into: &result, parallelism: jobs.options.arrayParallelism)
-        jobs.submissions.append(.init(arrayJob: array, cells: missing, mergeJob: mergeJob, submitted: RunManifest.iso8601(Date())))
-        try jobs.write(dir)
+        try sbatch(cells: missing, dependency: stillRunning, runDirectory: dir, into: &result, jobs: &jobs)
         return result
     }
 
-    /// Submits the array (all cells when `cells` is nil, none when empty) and the merge after it.
-    static func sbatch(cells: [Int]?, dependency: [String]?, runDirectory dir: URL, into result: inout Result,
-                       parallelism: Int? = nil) throws -> (array: String, merge: String) {
+    /// Submits the array (all cells when `cells` is nil, none when empty) and the merge after it (and after the
+    /// earlier array jobs `dependency`), recording each id in `jobs.json` as soon as Slurm gave it, so that a
+    /// failure between the two submissions leaves the array visible to `status` and `resubmit`.
+    static func sbatch(cells: [Int]?, dependency: [String], runDirectory dir: URL, into result: inout Result,
+                       jobs: inout SlurmJobs) throws {
         var array = ""
         if cells?.isEmpty != true {
             var args = ["--parsable"]
             if let cells {
-                args.append("--array=" + SlurmScripts.arraySpec(cells, total: result.plan.cells.count, parallelism: parallelism))
+                args.append("--array=" + SlurmScripts.arraySpec(cells, total: result.plan.cells.count,
+                                                                parallelism: jobs.options.arrayParallelism))
             }
             args.append(SlurmScripts.cellsScript(dir).path)
             array = try jobID(SchedulerCommand.checked("sbatch", args), command: "sbatch " + args.joined(separator: " "))
             result.commands.append(["sbatch"] + args)
             result.arrayJob = array
         }
-        let after = (array.isEmpty ? [] : ["afterok:\(array)"]) + (dependency ?? []).map { "afterany:\($0)" }
+        jobs.submissions.append(.init(arrayJob: array, cells: result.cells, mergeJob: "", submitted: RunManifest.iso8601(Date())))
+        try jobs.write(dir)
+        let after = (array.isEmpty ? [] : ["afterok:\(array)"]) + dependency.map { "afterany:\($0)" }
         var args = ["--parsable"] + (after.isEmpty ? [] : ["--dependency=" + after.joined(separator: ",")])
         args.append(SlurmScripts.mergeScript(dir).path)
         let merge = try jobID(SchedulerCommand.checked("sbatch", args), command: "sbatch " + args.joined(separator: " "))
         result.commands.append(["sbatch"] + args)
         result.mergeJob = merge
-        return (array, merge)
+        jobs.submissions[jobs.submissions.count - 1].mergeJob = merge
+        try jobs.write(dir)
     }
 
     /// The job id of `sbatch --parsable` output (`12` or `12;cluster`).

@@ -168,4 +168,31 @@ final class SlurmCLITests: XCTestCase {
         XCTAssertEqual(nothing.status, 1)
         XCTAssertTrue(nothing.stderr.contains("already merged"), nothing.stderr)
     }
+
+    /// A cancelled merge job with every cell done: `resubmit` submits only a merge.
+    func testResubmitAfterCancelledMergeSubmitsOnlyTheMerge() throws {
+        try Self.requireSlurm()
+        let root = try CLI.tempDir()
+        let config = try Self.config(in: root)
+        let dir = root.appendingPathComponent("merge-cancelled")
+        let r = try CLI.run(["slurm", "submit", config.path, "--run-dir", dir.path, "--cpus-per-task", "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let jobs = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("slurm/jobs.json"))) as! [String: Any]
+        let first = try XCTUnwrap((jobs["submissions"] as? [[String: Any]])?.first)
+        let (array, merge) = (try XCTUnwrap(first["array_job"] as? String), try XCTUnwrap(first["merge_job"] as? String))
+        XCTAssertEqual(try CLI.runTool("scancel", [merge]).status, 0)
+        let deadline = Date().addingTimeInterval(240)
+        while Date() < deadline {
+            let q = try CLI.runTool("squeue", ["-h", "-j", "\(array),\(merge)"])
+            if q.status == 0 && q.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { break }
+            Thread.sleep(forTimeInterval: 1)
+        }
+        let status = try CLI.run(["slurm", "status", dir.path])
+        XCTAssertTrue(status.stdout.contains("4 cells, 4 done, 0 failed, 0 not done"), status.stdout)
+        XCTAssertTrue(status.stdout.contains("merge job \(merge): CANCELLED"), status.stdout)
+        let re = try CLI.run(["slurm", "resubmit", dir.path, "--wait", "--wait-timeout", "240"])
+        XCTAssertEqual(re.status, 0, re.stdout + re.stderr)
+        XCTAssertTrue(re.stdout.contains("every cell is done: submitted the merge as job "), re.stdout)
+        XCTAssertTrue(re.stdout.contains("merged: "), re.stdout)
+    }
 }
