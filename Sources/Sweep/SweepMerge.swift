@@ -28,8 +28,16 @@ public enum SweepMerge {
         let records = try plan.cells.map { try SweepCellRecord.read(cellFolder: SweepCells.folder($0.index, runDirectory: dir)) }
         try checkTogether(records, plan: plan, runDirectory: dir)
         let experiment = try plan.loadExperiment()
+        let replanned = try SweepPlan.make(experiment, configPath: plan.config, model: plan.model, run: plan.run,
+                                           workingDirectory: URL(fileURLWithPath: plan.workingDirectory))
+        try plan.checkSameSweep(as: replanned, file: SweepPlan.url(runDirectory: dir))
         let first = records[0]
         let threads = first.threads
+        guard threads == experiment.config.threads, first.repeats == max(1, experiment.config.repeats) else {
+            throw ExperimentError.invalid("\(SweepCells.folder(0, runDirectory: dir).path)/cell.json: ran threads "
+                                          + "\(threads) × \(first.repeats) repeats; \(plan.config) asks for "
+                                          + "\(experiment.config.threads) × \(experiment.config.repeats)")
+        }
 
         // The rows in run order (the plan's), each with its reference-pass predictions per thread count.
         var models: [(scheme: ModelScheme, parameterBytes: Int)] = []
@@ -43,6 +51,7 @@ public enum SweepMerge {
                                                message: "missing; expected the measurements of \(cell.label)")
             }
             let name = row.scheme.name
+            try check(row, threads: threads.count, repeats: first.repeats, file: folder.appendingPathComponent("cell.json"))
             guard [name] == cell.rows else {
                 throw RunRecordError.malformed(file: folder.appendingPathComponent("cell.json").path, keyPath: "row.scheme.name",
                                                message: "'\(name)'; the plan's cell \(cell.index) is \(cell.label)")
@@ -106,6 +115,22 @@ public enum SweepMerge {
             throw ExperimentError.badPath(path: path, reason: reason)
         }
         return final
+    }
+
+    /// Throws `RunRecordError.malformed` naming the key when a row's measurements do not have one entry per
+    /// thread count (and `repeats` finite, non-negative seconds each): they come from a file.
+    static func check(_ row: SweepCellRecord.Row, threads: Int, repeats: Int, file: URL) throws {
+        func bad(_ key: String, _ message: String) -> RunRecordError { .malformed(file: file.path, keyPath: "row.\(key)", message: message) }
+        for (key, count) in [("seconds", row.seconds.count), ("flips", row.flips.count), ("logit_difference", row.logitDifference.count)]
+        where count != threads {
+            throw bad(key, "\(count) entries; expected one per thread count (\(threads))")
+        }
+        for (i, s) in row.seconds.enumerated() {
+            guard s.count == repeats else { throw bad("seconds[\(i)]", "\(s.count) passes; expected \(repeats)") }
+            if let x = s.first(where: { !$0.isFinite || $0 < 0 }) { throw bad("seconds[\(i)]", "\(x); expected finite seconds ≥ 0") }
+        }
+        if let f = row.flips.first(where: { $0 < 0 }) { throw bad("flips", "\(f); expected counts ≥ 0") }
+        if row.parameterBytes < 0 { throw bad("parameter_bytes", "\(row.parameterBytes); expected ≥ 0") }
     }
 
     /// Throws one line when the cells were not made by the same sweep, inputs and build.

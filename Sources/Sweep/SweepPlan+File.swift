@@ -22,9 +22,19 @@ extension SweepPlan {
                                          message: "unsupported plan \(plan.kind) v\(plan.schemaVersion); expected quantbench.sweep-plan v1")
         }
         try PathComponent.check(plan.run, file: url.path, keyPath: "run")
-        for (i, c) in plan.cells.enumerated() where c.index != i {
-            throw ExperimentError.config(file: url.path, keyPath: "cells[\(i)].index", line: nil,
-                                         message: "\(c.index); expected \(i)")
+        for (i, c) in plan.cells.enumerated() {
+            func bad(_ key: String, _ message: String) -> ExperimentError {
+                .config(file: url.path, keyPath: "cells[\(i)].\(key)", line: nil, message: message)
+            }
+            if c.index != i { throw bad("index", "\(c.index); expected \(i)") }
+            let kinds = i == 0 ? ["baseline"] : ["scheme", "sweep", "qat", "statistics"]
+            if !kinds.contains(c.kind) { throw bad("kind", "'\(c.kind)'; expected " + kinds.joined(separator: ", ")) }
+            if c.rows.count != (c.kind == "statistics" ? 0 : 1) {
+                throw bad("rows", "\(c.rows.count) rows; expected \(c.kind == "statistics" ? "none" : "one")")
+            }
+        }
+        if plan.cells.isEmpty {
+            throw ExperimentError.config(file: url.path, keyPath: "cells", line: nil, message: "empty; expected the FP32 cell at least")
         }
         return plan
     }

@@ -237,6 +237,8 @@ final class SweepCellsCLITests: XCTestCase {
                 files[i]["sha256"] = String(repeating: "a", count: 64)
                 r["files"] = files
             }, "read model file model.safetensors with sha256 aaaaaaaaaaaaaaaa…"),
+            ("malformed", { r in var row = r["row"] as! [String: Any]; row["seconds"] = [[0.1]]; r["row"] = row },
+             "key row.seconds: 1 entries; expected one per thread count (2)"),
         ]
         for (name, change, message) in cases {
             let copy = runs.root.appendingPathComponent("\(name)-\(UUID().uuidString)")
