@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "LayerStats", dependencies: ["TensorCore", "CHDF5", "_Support"]),
         // What a run folder holds, as data: manifest (with the experiment config as recorded), results, predictions,
         // citation, the results.md/csv renderer, the stats.h5 layout constants. No BERT, no Yams, no experiment loader.
-        .target(name: "RunRecords", dependencies: ["Quantization", "Datasets", "_Support"]),
+        .target(name: "RunRecords", dependencies: ["Quantization", "Datasets", "TensorCore", "_Support"]),
         // Experiment files (strict YAML, validation), model wiring (model folders, a model + a scheme, quantized
         // checkpoints, the evaluator) and layer statistics of schemes (StatsRun, StatsReport → stats.h5).
         .target(name: "Experiments", dependencies: [
@@ -90,17 +90,18 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["_TestSupport", "Datasets"]),
         .testTarget(name: "ExperimentsTests", dependencies: [
             "_TestSupport", "Experiments", "RunRecords", "Sweep", "BERT", "Datasets", "TensorCore", "Quantization",
-            "LayerStats",
+            "LayerStats", "Tokenization",
         ]),
         .testTarget(name: "BenchmarkTests", dependencies: [
-            "_TestSupport", "Benchmark", "Experiments", "BERT", "_Support",
+            "_TestSupport", "Benchmark", "Experiments", "BERT", "_Support", "RunRecords",
         ]),
         .testTarget(name: "LayerStatsTests", dependencies: ["_TestSupport", "LayerStats", "TensorCore"]),
         .testTarget(name: "TrainingTests", dependencies: [
             "_TestSupport", "Training", "BERT", "Checkpoints", "TensorCore", "Datasets", "Quantization", "Experiments",
         ]),
         .testTarget(name: "QBenchCLITests", dependencies: [
-            "_TestSupport", "Checkpoints", "TensorCore", "LayerStats", .product(name: "Yams", package: "Yams"),
+            "_TestSupport", "Checkpoints", "TensorCore", "LayerStats", "Benchmark", "Experiments", "Datasets", "RunRecords",
+            .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "NotebookExportTests", dependencies: ["NotebookExport"]),
         .testTarget(name: "ClusterTests", dependencies: [

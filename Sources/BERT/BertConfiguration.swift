@@ -1,10 +1,15 @@
 import Foundation
 
-/// Hugging Face `BertConfig`, decoded from a model folder's `config.json`.
+/// An encoder classifier's configuration, decoded from a model folder's `config.json`: Hugging Face `BertConfig`
+/// and the families built on it (`model_type` bert, roberta, xlm-roberta, electra, albert with BERT's key names;
+/// distilbert through `DistilBert.configuration`, which maps its own names onto these fields).
 ///
 /// Field names follow HF (`CodingKeys`); fields QuantBench does not use are ignored. Mirrors
-/// `transformers/models/bert/configuration_bert.py`.
+/// `transformers/models/bert/configuration_bert.py` (and `configuration_electra.py`, `configuration_albert.py`
+/// for `embedding_size`, `num_hidden_groups`, `inner_group_num`). Missing keys take the family's HF defaults.
 public struct BertConfiguration: Codable, Sendable, Equatable {
+    /// HF `model_type`: which `EncoderFamily` runs this configuration ("bert" when the key is absent).
+    public var modelType: String
     public var vocabSize: Int
     public var hiddenSize: Int
     public var numHiddenLayers: Int
@@ -28,6 +33,13 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
     public var attentionProbsDropoutProb: Float
     /// Dropout before the classifier, in `[0, 1)`; nil means `hiddenDropoutProb` (HF `classifier_dropout`).
     public var classifierDropout: Float?
+    /// Width `E` of the embedding tables when it differs from `hiddenSize` (ELECTRA, ALBERT `embedding_size`).
+    public var embeddingSize: Int?
+    /// ALBERT: groups of shared layers (`num_hidden_groups`) and layers per group (`inner_group_num`); 1 elsewhere.
+    public var numHiddenGroups: Int
+    public var innerGroupNum: Int
+    /// DeBERTa-v2's own keys (relative attention, pooler); nil for the other families.
+    public var debertaV2: DebertaV2.Options?
 
     enum CodingKeys: String, CodingKey {
         case vocabSize = "vocab_size", hiddenSize = "hidden_size", numHiddenLayers = "num_hidden_layers"
@@ -38,6 +50,8 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
         case positionEmbeddingType = "position_embedding_type"
         case hiddenDropoutProb = "hidden_dropout_prob", attentionProbsDropoutProb = "attention_probs_dropout_prob"
         case classifierDropout = "classifier_dropout"
+        case modelType = "model_type", embeddingSize = "embedding_size", numHiddenGroups = "num_hidden_groups"
+        case innerGroupNum = "inner_group_num"
     }
 
     /// BERT-base defaults (HF `BertConfig()`), overridable member by member.
@@ -47,7 +61,10 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
                 padTokenId: Int = 0, numLabels: Int = 2, id2label: [String: String]? = nil,
                 architectures: [String]? = ["BertForSequenceClassification"],
                 positionEmbeddingType: String = "absolute", hiddenDropoutProb: Float = 0.1,
-                attentionProbsDropoutProb: Float = 0.1, classifierDropout: Float? = nil) {
+                attentionProbsDropoutProb: Float = 0.1, classifierDropout: Float? = nil, modelType: String = "bert",
+                embeddingSize: Int? = nil, numHiddenGroups: Int = 1, innerGroupNum: Int = 1) {
+        self.modelType = modelType; self.embeddingSize = embeddingSize
+        self.numHiddenGroups = numHiddenGroups; self.innerGroupNum = innerGroupNum
         self.vocabSize = vocabSize; self.hiddenSize = hiddenSize; self.numHiddenLayers = numHiddenLayers
         self.numAttentionHeads = numAttentionHeads; self.intermediateSize = intermediateSize
         self.hiddenAct = hiddenAct; self.maxPositionEmbeddings = maxPositionEmbeddings
@@ -58,9 +75,27 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
         self.classifierDropout = classifierDropout
     }
 
+    /// Decodes with the family `model_type` names (`EncoderFamily.configuration(from:)`).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = BertConfiguration()
+        let type = try c.decodeIfPresent(String.self, forKey: .modelType) ?? "bert"
+        guard let family = EncoderFamilies.family(type) else {
+            throw DecodingError.dataCorruptedError(forKey: .modelType, in: c,
+                                                   debugDescription: "unsupported model_type \(type)")
+        }
+        self = try family.configuration(from: decoder)
+    }
+
+    /// Decodes BERT's key names; a missing key takes its value from `defaults` (the family's HF defaults).
+    init(bertKeysFrom decoder: Decoder, defaults d: BertConfiguration) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        modelType = try c.decodeIfPresent(String.self, forKey: .modelType) ?? d.modelType
+        // Only the families that have these keys read them (ELECTRA and ALBERT; ALBERT alone has groups).
+        embeddingSize = d.embeddingSize == nil ? nil
+            : try c.decodeIfPresent(Int.self, forKey: .embeddingSize) ?? d.embeddingSize
+        let grouped = d.modelType == "albert"
+        numHiddenGroups = grouped ? try c.decodeIfPresent(Int.self, forKey: .numHiddenGroups) ?? d.numHiddenGroups : 1
+        innerGroupNum = grouped ? try c.decodeIfPresent(Int.self, forKey: .innerGroupNum) ?? d.innerGroupNum : 1
         vocabSize = try c.decodeIfPresent(Int.self, forKey: .vocabSize) ?? d.vocabSize
         hiddenSize = try c.decodeIfPresent(Int.self, forKey: .hiddenSize) ?? d.hiddenSize
         numHiddenLayers = try c.decodeIfPresent(Int.self, forKey: .numHiddenLayers) ?? d.numHiddenLayers
@@ -74,12 +109,51 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
         id2label = try c.decodeIfPresent([String: String].self, forKey: .id2label)
         numLabels = try c.decodeIfPresent(Int.self, forKey: .numLabels) ?? id2label?.count ?? 2
         architectures = try c.decodeIfPresent([String].self, forKey: .architectures)
-        positionEmbeddingType = try c.decodeIfPresent(String.self, forKey: .positionEmbeddingType) ?? "absolute"
+        positionEmbeddingType = try c.decodeIfPresent(String.self, forKey: .positionEmbeddingType) ?? d.positionEmbeddingType
         hiddenDropoutProb = try c.decodeIfPresent(Float.self, forKey: .hiddenDropoutProb) ?? d.hiddenDropoutProb
         attentionProbsDropoutProb = try c.decodeIfPresent(Float.self, forKey: .attentionProbsDropoutProb)
             ?? d.attentionProbsDropoutProb
-        classifierDropout = try c.decodeIfPresent(Float.self, forKey: .classifierDropout)
+        classifierDropout = try c.decodeIfPresent(Float.self, forKey: .classifierDropout) ?? d.classifierDropout
     }
+
+    /// Writes BERT's key names plus `model_type` (and `embedding_size` etc. where set); DistilBERT configurations
+    /// are written with DistilBERT's names.
+    public func encode(to encoder: Encoder) throws {
+        if modelType == "distilbert" { return try DistilBert.encode(self, to: encoder) }
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(modelType, forKey: .modelType)
+        try c.encode(vocabSize, forKey: .vocabSize); try c.encode(hiddenSize, forKey: .hiddenSize)
+        try c.encode(numHiddenLayers, forKey: .numHiddenLayers); try c.encode(numAttentionHeads, forKey: .numAttentionHeads)
+        try c.encode(intermediateSize, forKey: .intermediateSize); try c.encode(hiddenAct, forKey: .hiddenAct)
+        try c.encode(maxPositionEmbeddings, forKey: .maxPositionEmbeddings)
+        try c.encode(typeVocabSize, forKey: .typeVocabSize); try c.encode(layerNormEps, forKey: .layerNormEps)
+        try c.encode(padTokenId, forKey: .padTokenId); try c.encode(numLabels, forKey: .numLabels)
+        try c.encodeIfPresent(id2label, forKey: .id2label); try c.encodeIfPresent(architectures, forKey: .architectures)
+        try c.encode(positionEmbeddingType, forKey: .positionEmbeddingType)
+        try c.encode(hiddenDropoutProb, forKey: .hiddenDropoutProb)
+        try c.encode(attentionProbsDropoutProb, forKey: .attentionProbsDropoutProb)
+        try c.encodeIfPresent(classifierDropout, forKey: .classifierDropout)
+        try c.encodeIfPresent(embeddingSize, forKey: .embeddingSize)
+        if modelType == "albert" {
+            try c.encode(numHiddenGroups, forKey: .numHiddenGroups); try c.encode(innerGroupNum, forKey: .innerGroupNum)
+        }
+        if let o = debertaV2 { try DebertaV2.encode(o, to: encoder) }
+    }
+
+    /// Width `E` of the embedding tables: `embeddingSize`, else `hiddenSize`.
+    public var embeddingWidth: Int { embeddingSize ?? hiddenSize }
+
+    /// The longest sequence the position table allows: `max_position_embeddings`, less `pad_token_id + 1` for
+    /// families whose positions start after the padding index (RoBERTa, XLM-R).
+    public var maxSequenceLength: Int {
+        if case .offsetFromPadding(let p) = EncoderFamilies.family(of: self).positions(self) {
+            return maxPositionEmbeddings - p - 1
+        }
+        return maxPositionEmbeddings
+    }
+
+    /// The family's layout of this configuration (`EncoderFamily.layout`).
+    public var layout: EncoderLayout { EncoderFamilies.family(of: self).layout(self) }
 
     /// Per-head width `hidden / heads`.
     public var headDim: Int { hiddenSize / numAttentionHeads }
@@ -89,8 +163,11 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw BERTError.missingFile(path: url.path)
         }
-        let config: BertConfiguration
+        struct Probe: Decodable { var model_type: String? }
+        var config: BertConfiguration
         do {
+            let type = try JSONDecoder().decode(Probe.self, from: data).model_type ?? "bert"
+            _ = try EncoderFamilies.family(type, path: url.path)
             config = try JSONDecoder().decode(BertConfiguration.self, from: data)
         } catch let DecodingError.typeMismatch(type, ctx) {
             throw BERTError.invalidConfig(path: url.path, key: ctx.codingPath.map(\.stringValue).joined(separator: "."),
@@ -102,6 +179,8 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
             let key = ctx.codingPath.map(\.stringValue).joined(separator: ".")
             throw BERTError.invalidConfig(path: url.path, key: key.isEmpty ? "(file)" : key,
                                           expected: "valid JSON (\(ctx.debugDescription))")
+        } catch let error as BERTError {
+            throw error
         } catch {
             throw BERTError.invalidConfig(path: url.path, key: "(file)", expected: "a JSON object: \(error)")
         }
@@ -110,20 +189,35 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
     }
 
     /// Checks sizes are positive and consistent, `layer_norm_eps` finite and positive, `pad_token_id` inside the
-    /// vocabulary, dropout probabilities in `[0, 1)`, and the activation one we implement.
+    /// vocabulary, dropout probabilities in `[0, 1)`, the activation one we implement, and ALBERT's groups; errors
+    /// name the family's own key (DistilBERT's `dim` for `hidden_size`).
     public func validate(path: String) throws {
-        let positives: [(String, Int)] = [
+        guard let family = EncoderFamilies.family(modelType) else {
+            _ = try EncoderFamilies.family(modelType, path: path)
+            return
+        }
+        let k = family.configKey
+        var positives: [(String, Int)] = [
             ("vocab_size", vocabSize), ("hidden_size", hiddenSize), ("num_hidden_layers", numHiddenLayers),
             ("num_attention_heads", numAttentionHeads), ("intermediate_size", intermediateSize),
-            ("max_position_embeddings", maxPositionEmbeddings), ("type_vocab_size", typeVocabSize),
-            ("num_labels", numLabels),
+            ("max_position_embeddings", maxPositionEmbeddings), ("num_labels", numLabels),
+            ("num_hidden_groups", numHiddenGroups), ("inner_group_num", innerGroupNum),
         ]
+        if modelType != "distilbert" && modelType != "deberta-v2" { positives.append(("type_vocab_size", typeVocabSize)) }
+        if typeVocabSize < 0 {
+            throw BERTError.invalidConfig(path: path, key: "type_vocab_size", expected: "0 or more, found \(typeVocabSize)")
+        }
+        if let e = embeddingSize { positives.append(("embedding_size", e)) }
         for (key, v) in positives where v <= 0 {
-            throw BERTError.invalidConfig(path: path, key: key, expected: "a positive integer, found \(v)")
+            throw BERTError.invalidConfig(path: path, key: k(key), expected: "a positive integer, found \(v)")
         }
         if hiddenSize % numAttentionHeads != 0 {
-            throw BERTError.invalidConfig(path: path, key: "num_attention_heads",
-                                          expected: "a divisor of hidden_size \(hiddenSize), found \(numAttentionHeads)")
+            throw BERTError.invalidConfig(path: path, key: k("num_attention_heads"),
+                                          expected: "a divisor of \(k("hidden_size")) \(hiddenSize), found \(numAttentionHeads)")
+        }
+        if numHiddenGroups > numHiddenLayers {
+            throw BERTError.invalidConfig(path: path, key: "num_hidden_groups",
+                                          expected: "at most num_hidden_layers \(numHiddenLayers), found \(numHiddenGroups)")
         }
         guard layerNormEps.isFinite, layerNormEps > 0 else {
             throw BERTError.invalidConfig(path: path, key: "layer_norm_eps",
@@ -131,19 +225,25 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
         }
         guard (0..<vocabSize).contains(padTokenId) else {
             throw BERTError.invalidConfig(path: path, key: "pad_token_id",
-                                          expected: "an id in 0..<vocab_size \(vocabSize), found \(padTokenId)")
+                                          expected: "an id in 0..<\(k("vocab_size")) \(vocabSize), found \(padTokenId)")
         }
         let dropouts: [(String, Float?)] = [("hidden_dropout_prob", hiddenDropoutProb),
                                             ("attention_probs_dropout_prob", attentionProbsDropoutProb),
                                             ("classifier_dropout", classifierDropout)]
         for case let (key, p?) in dropouts where !(p >= 0 && p < 1) {
-            throw BERTError.invalidConfig(path: path, key: key, expected: "a probability in [0, 1), found \(p)")
+            throw BERTError.invalidConfig(path: path, key: k(key), expected: "a probability in [0, 1), found \(p)")
         }
-        if !["gelu", "gelu_new", "gelu_pytorch_tanh", "relu"].contains(hiddenAct) {
-            throw BERTError.unsupportedConfig(path: path, key: "hidden_act", value: hiddenAct)
+        if EncoderLayout.Activation(hiddenAct: hiddenAct) == nil {
+            throw BERTError.unsupportedConfig(path: path, key: k("hidden_act"), value: hiddenAct)
         }
         if positionEmbeddingType != "absolute" {
             throw BERTError.unsupportedConfig(path: path, key: "position_embedding_type", value: positionEmbeddingType)
+        }
+        if let o = debertaV2 { try DebertaV2.validate(self, o, path: path) }
+        if maxSequenceLength <= 0 {
+            throw BERTError.invalidConfig(path: path, key: "max_position_embeddings",
+                                          expected: "more than pad_token_id + 1 = \(padTokenId + 1) (positions start "
+                                              + "after the padding index), found \(maxPositionEmbeddings)")
         }
     }
 }

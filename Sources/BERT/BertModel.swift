@@ -16,42 +16,76 @@ public struct LayerNormParams: Sendable {
 public struct BertOutput: Sendable {
     /// `[batch, numLabels]`.
     public var logits: Tensor
-    /// When requested: `numHiddenLayers + 1` tensors `[batch, seq, hidden]` — the embedding output, then each
-    /// encoder layer's output (HF `output_hidden_states=True`).
+    /// When requested: `layout.blocks.count + 1` tensors `[batch, seq, hidden]` (`numHiddenLayers + 1` except for
+    /// ALBERT with `inner_group_num` > 1) — the embedding output, then each block's output (HF
+    /// `output_hidden_states=True`).
     public var hiddenStates: [Tensor]?
 }
 
-/// `BertForSequenceClassification` in FP32: embeddings → N encoder layers → tanh pooler → classifier.
+/// An encoder sequence classifier in FP32 — BERT, RoBERTa, XLM-R, DistilBERT, ELECTRA or ALBERT (`config.modelType`;
+/// the name stays `BertModel` for the code built on it): embeddings → encoder blocks → head, run from the family's
+/// `EncoderLayout` (formulas there).
 ///
-/// Mirrors HF `transformers/models/bert/modeling_bert.py` (eval mode: dropout off). Every linear layer is a
-/// `LinearOp` looked up by its HF name, so quantized operators can be swapped in (`replacingLinears`) without
-/// this module knowing about quantization. Attention, softmax, GELU and LayerNorm stay FP32.
+/// Mirrors the HF `…ForSequenceClassification` modules (eval mode: dropout off); each family's file names the
+/// reference. Every linear layer, heads included, is a `LinearOp` looked up by its HF name, so quantized operators
+/// can be swapped in (`replacingLinears`) without this module knowing about quantization. Attention, softmax,
+/// activations and LayerNorm stay FP32.
 public struct BertModel: Sendable {
     public let config: BertConfiguration
+    /// The family's tensors and execution order (`config.layout`).
+    public let layout: EncoderLayout
     /// Where the weights came from (for messages and manifests).
     public let source: String
-    /// `[vocab, hidden]`, `[maxPositions, hidden]`, `[typeVocab, hidden]`.
-    public var wordEmbeddings: Tensor
-    public var positionEmbeddings: Tensor
-    public var tokenTypeEmbeddings: Tensor
-    /// LayerNorms by HF name (`BertWeightNames.layerNorms`).
+    /// Embedding tables `[rows, E]` by name without `.weight` (`layout.tableNames`: word, position, token type).
+    public var embeddingTables: [String: Tensor]
+    /// LayerNorms by HF name (`layout.normNames`).
     public var layerNorms: [String: LayerNormParams]
-    /// Linear layers by HF name (`BertWeightNames.linearLayers`).
+    /// Linear layers by HF name (`layout.linearNames`).
     public var linears: [String: any LinearOp]
     /// Bits per stored embedding value: 32 for FP32 tables, less when a scheme quantizes them (size accounting).
     public var embeddingBitsPerValue: Int = 32
-    /// Linear layer names in execution order.
-    public var linearNames: [String] { BertWeightNames.linearLayers(layers: config.numHiddenLayers) }
+    /// Linear layer names in execution order, each once (ALBERT's shared layers run more than once).
+    public var linearNames: [String] { layout.linearNames }
+    /// Embedding table names in order (without `.weight`).
+    public var embeddingNames: [String] { layout.tableNames }
 
-    public init(config: BertConfiguration, source: String, wordEmbeddings: Tensor, positionEmbeddings: Tensor,
-                tokenTypeEmbeddings: Tensor, layerNorms: [String: LayerNormParams], linears: [String: any LinearOp]) {
+    /// A model of any family from its tables (by `layout.tableNames`), LayerNorms and linear layers.
+    public init(config: BertConfiguration, source: String, embeddingTables: [String: Tensor],
+                layerNorms: [String: LayerNormParams], linears: [String: any LinearOp]) {
         self.config = config
+        self.layout = config.layout
         self.source = source
-        self.wordEmbeddings = wordEmbeddings
-        self.positionEmbeddings = positionEmbeddings
-        self.tokenTypeEmbeddings = tokenTypeEmbeddings
+        self.embeddingTables = embeddingTables
         self.layerNorms = layerNorms
         self.linears = linears
+    }
+
+    /// A BERT-layout model from its three tables `[vocab, hidden]`, `[maxPositions, hidden]`, `[typeVocab, hidden]`.
+    public init(config: BertConfiguration, source: String, wordEmbeddings: Tensor, positionEmbeddings: Tensor,
+                tokenTypeEmbeddings: Tensor, layerNorms: [String: LayerNormParams], linears: [String: any LinearOp]) {
+        self.init(config: config, source: source,
+                  embeddingTables: ["embeddings.word_embeddings": wordEmbeddings,
+                                    "embeddings.position_embeddings": positionEmbeddings,
+                                    "embeddings.token_type_embeddings": tokenTypeEmbeddings],
+                  layerNorms: layerNorms, linears: linears)
+    }
+
+    /// The word table `[vocab, E]`.
+    public var wordEmbeddings: Tensor {
+        get { embeddingTables["embeddings.word_embeddings"]! }
+        set { embeddingTables["embeddings.word_embeddings"] = newValue }
+    }
+    /// The position table `[max_position_embeddings, E]`.
+    public var positionEmbeddings: Tensor {
+        get { embeddingTables["embeddings.position_embeddings"]! }
+        set { embeddingTables["embeddings.position_embeddings"] = newValue }
+    }
+    /// The token type table `[type_vocab, E]`; `[0, E]` for a family without one (DistilBERT).
+    public var tokenTypeEmbeddings: Tensor {
+        get { embeddingTables["embeddings.token_type_embeddings"] ?? Tensor(zeros: [0, layout.embeddingWidth]) }
+        set {
+            if layout.tokenTypes != .none { embeddingTables["embeddings.token_type_embeddings"] = newValue }
+        }
     }
 
     /// A copy whose linear layers are `transform(name, op)`; the hook the experiment layer uses to quantize.
@@ -61,20 +95,29 @@ public struct BertModel: Sendable {
         return copy
     }
 
-    /// Bytes of all parameters as stored by the operators (embeddings and LayerNorms in FP32).
+    /// A copy whose embedding tables are `transform(name, table)` (name without `.weight`).
+    public func replacingEmbeddings(_ transform: (String, Tensor) throws -> Tensor) rethrows -> BertModel {
+        var copy = self
+        for name in embeddingNames { copy.embeddingTables[name] = try transform(name, embeddingTables[name]!) }
+        return copy
+    }
+
+    /// Bytes of all parameters as stored by the operators (embeddings and LayerNorms in FP32); a shared layer
+    /// counts once.
     public var parameterBytes: Int {
-        let emb = (embeddingBitsPerValue * (wordEmbeddings.count + positionEmbeddings.count
-                                            + tokenTypeEmbeddings.count) + 7) / 8
+        let emb = (embeddingBitsPerValue * embeddingTables.values.reduce(0) { $0 + $1.count } + 7) / 8
         let ln = layerNorms.values.reduce(0) { $0 + 4 * ($1.gamma.count + $1.beta.count) }
         return emb + ln + linears.values.reduce(0) { $0 + $1.parameterBytes }
     }
 
     /// Runs the classifier on a padded batch.
     /// - Parameters:
-    ///   - hiddenStates: also return the `numHiddenLayers + 1` hidden states `[batch, seq, hidden]`.
-    ///   - tap: observer of linear inputs/outputs and hidden states (statistics, calibration).
-    /// - Throws: `BERTError.badInput` for token ids outside the vocabulary or sequences longer than
-    ///   `max_position_embeddings`.
+    ///   - hiddenStates: also return the hidden states `[batch, seq, hidden]`: after the embeddings (and projection),
+    ///     then after each block (`layout.blocks.count` of them).
+    ///   - tap: observer of linear inputs/outputs and hidden states (statistics, calibration). A shared ALBERT
+    ///     layer is observed once per use, under its one name.
+    /// - Throws: `BERTError.badInput` for token ids outside the vocabulary, token types outside `type_vocab_size`,
+    ///   or sequences longer than `config.maxSequenceLength`.
     public func forward(_ input: BertBatch, hiddenStates: Bool = false, tap: (any ActivationTap)? = nil) throws -> BertOutput {
         // One thread pool: OpenBLAS single-threaded, linear layers and attention split over `Parallel`.
         try Parallel.withSingleThreadedBLAS {
@@ -82,81 +125,156 @@ public struct BertModel: Sendable {
         }
     }
 
+    /// `input` as the model consumes it: token types all 0 where the family ignores them (`EncoderLayout.TokenTypes`
+    /// `.zeros` or `.none`), unchanged otherwise. `forward` gives the same logits for both.
+    public func consumedInput(_ input: BertBatch) -> BertBatch {
+        guard layout.tokenTypes != .fromBatch else { return input }
+        var out = input
+        out.tokenTypeIds = [Int32](repeating: 0, count: input.tokenTypeIds.count)
+        return out
+    }
+
+    /// Position id of every `[batch, seq]` entry (`EncoderLayout.Positions`).
+    func positionIds(_ input: BertBatch) -> [Int] {
+        let B = input.batch, S = input.seq
+        switch layout.positions {
+        case .absolute:
+            return (0..<(B * S)).map { $0 % S }
+        case .offsetFromPadding(let pad):
+            var out = [Int](repeating: pad, count: B * S)
+            for b in 0..<B {
+                var count = 0
+                for s in 0..<S where Int(input.inputIds[b * S + s]) != pad {
+                    count += 1
+                    out[b * S + s] = pad + count
+                }
+            }
+            return out
+        }
+    }
+
     private func forwardBody(_ input: BertBatch, hiddenStates: Bool, tap: (any ActivationTap)?) throws -> BertOutput {
-        let c = config
-        let B = input.batch, S = input.seq, H = c.hiddenSize, rows = B * S
-        guard S <= c.maxPositionEmbeddings else {
-            throw BERTError.badInput("sequence length \(S) exceeds max_position_embeddings \(c.maxPositionEmbeddings)")
+        let c = config, L = layout
+        let B = input.batch, S = input.seq, H = c.hiddenSize, E = L.embeddingWidth, rows = B * S
+        guard S <= c.maxSequenceLength else {
+            throw BERTError.badInput("sequence length \(S) exceeds the model's limit \(c.maxSequenceLength) "
+                                     + "(max_position_embeddings \(c.maxPositionEmbeddings))")
         }
         tap?.beginBatch(rowMask: input.attentionMask, batch: B, seq: S)
         var states: [Tensor] = []
 
-        // Embeddings: word + position + token type, then LayerNorm.  x: [rows, H]
-        var x = [Float](repeating: 0, count: rows * H)
-        try x.withUnsafeMutableBufferPointer { xp in
-            try wordEmbeddings.data.withUnsafeBufferPointer { we in
-                try positionEmbeddings.data.withUnsafeBufferPointer { pe in
-                    try tokenTypeEmbeddings.data.withUnsafeBufferPointer { te in
-                        for b in 0..<B {
-                            for s in 0..<S {
-                                let r = b * S + s
-                                let id = Int(input.inputIds[r]), tt = Int(input.tokenTypeIds[r])
-                                guard id >= 0 && id < c.vocabSize else {
-                                    throw BERTError.badInput("token id \(id) outside vocabulary of \(c.vocabSize)")
-                                }
-                                guard tt >= 0 && tt < c.typeVocabSize else {
-                                    throw BERTError.badInput("token type \(tt) outside type_vocab_size \(c.typeVocabSize)")
-                                }
-                                let dst = xp.baseAddress! + r * H
-                                let w = we.baseAddress! + id * H, p = pe.baseAddress! + s * H, t = te.baseAddress! + tt * H
-                                for i in 0..<H { dst[i] = (w[i] + t[i]) + p[i] }
-                            }
+        // Embeddings: word + token type + position (those the family has).  e: [rows, E]
+        let positions = positionIds(input)
+        var e = [Float](repeating: 0, count: rows * E)
+        let word = embeddingTables["embeddings.word_embeddings"]!.data
+        let pos = embeddingTables["embeddings.position_embeddings"]?.data
+        let types = L.tokenTypes == .none ? nil : embeddingTables["embeddings.token_type_embeddings"]?.data
+        try e.withUnsafeMutableBufferPointer { ep in
+            try word.withUnsafeBufferPointer { we in
+                for r in 0..<rows {
+                    let id = Int(input.inputIds[r])
+                    guard id >= 0 && id < c.vocabSize else {
+                        throw BERTError.badInput("token id \(id) outside vocabulary of \(c.vocabSize)")
+                    }
+                    let dst = ep.baseAddress! + r * E, w = we.baseAddress! + id * E
+                    for i in 0..<E { dst[i] = w[i] }
+                    if let types {
+                        let tt = L.tokenTypes == .zeros ? 0 : Int(input.tokenTypeIds[r])
+                        guard tt >= 0 && tt < c.typeVocabSize else {
+                            throw BERTError.badInput("token type \(tt) outside type_vocab_size \(c.typeVocabSize)")
                         }
+                        types.withUnsafeBufferPointer { te in
+                            let t = te.baseAddress! + tt * E
+                            for i in 0..<E { dst[i] += t[i] }
+                        }
+                    }
+                    pos?.withUnsafeBufferPointer { pe in
+                        let p = pe.baseAddress! + positions[r] * E
+                        for i in 0..<E { dst[i] += p[i] }
                     }
                 }
             }
-            applyLayerNorm("embeddings.LayerNorm", xp.baseAddress!, rows: rows)
+        }
+        // LayerNorm, and the projection E → H after it (ELECTRA, ALBERT) or before it (DeBERTa).  x: [rows, H]
+        var x: [Float]
+        if let projection = L.projection {
+            if !L.projectionBeforeNorm { e.withUnsafeMutableBufferPointer { applyLayerNorm(L.embeddingNorm, $0.baseAddress!, rows: rows) } }
+            x = [Float](repeating: 0, count: rows * H)
+            runLinear(projection, e, rows: rows, into: &x, tap: tap)
+            if L.projectionBeforeNorm { x.withUnsafeMutableBufferPointer { applyLayerNorm(L.embeddingNorm, $0.baseAddress!, rows: rows) } }
+        } else {
+            e.withUnsafeMutableBufferPointer { applyLayerNorm(L.embeddingNorm, $0.baseAddress!, rows: rows) }
+            x = e
+        }
+        if L.zeroPaddingEmbeddings {
+            for r in 0..<rows where input.attentionMask[r] == 0 {
+                for i in 0..<H { x[r * H + i] = 0 }
+            }
         }
         if hiddenStates { states.append(Tensor(shape: [B, S, H], data: x)) }
         tap.map { t in x.withUnsafeBufferPointer { t.observe(.hiddenState, name: "embeddings", values: $0, rows: rows, width: H) } }
 
+        // DeBERTa: the relative embeddings, LayerNorm'ed once for all blocks.  [2·span, H]
+        var relative: [Float] = []
+        if let r = L.relative {
+            relative = embeddingTables[r.table]!.data
+            if let norm = r.norm {
+                relative.withUnsafeMutableBufferPointer { applyLayerNorm(norm, $0.baseAddress!, rows: 2 * r.span) }
+            }
+        }
+        var positionKey = [Float](repeating: 0, count: relative.count), positionQuery = positionKey
+
         var q = [Float](repeating: 0, count: rows * H)
         var k = q, v = q, ctx = q, attnOut = q
         var inter = [Float](repeating: 0, count: rows * c.intermediateSize)
-        for l in 0..<c.numHiddenLayers {
-            let p = "encoder.layer.\(l)"
-            runLinear("\(p).attention.self.query", x, rows: rows, into: &q, tap: tap)
-            runLinear("\(p).attention.self.key", x, rows: rows, into: &k, tap: tap)
-            runLinear("\(p).attention.self.value", x, rows: rows, into: &v, tap: tap)
-            attention(q: q, k: k, v: v, mask: input.attentionMask, batch: B, seq: S, into: &ctx)
-            runLinear("\(p).attention.output.dense", ctx, rows: rows, into: &attnOut, tap: tap)
+        for (block, stateName) in zip(L.blocks, L.stateNames) {
+            runLinear(block.query, x, rows: rows, into: &q, tap: tap)
+            runLinear(block.key, x, rows: rows, into: &k, tap: tap)
+            runLinear(block.value, x, rows: rows, into: &v, tap: tap)
+            if let r = L.relative {
+                let spanRows = 2 * r.span
+                if r.contentToPosition {
+                    runLinear(block.positionKey ?? block.key, relative, rows: spanRows, into: &positionKey, tap: tap)
+                }
+                if r.positionToContent {
+                    runLinear(block.positionQuery ?? block.query, relative, rows: spanRows, into: &positionQuery, tap: tap)
+                }
+                DisentangledAttention.run(q: q, k: k, v: v, positionKey: r.contentToPosition ? positionKey : nil,
+                                          positionQuery: r.positionToContent ? positionQuery : nil, relative: r,
+                                          scaleFactor: 1 + (r.contentToPosition ? 1 : 0) + (r.positionToContent ? 1 : 0),
+                                          mask: input.attentionMask, batch: B, seq: S, hidden: H,
+                                          heads: c.numAttentionHeads, into: &ctx)
+            } else {
+                attention(q: q, k: k, v: v, mask: input.attentionMask, batch: B, seq: S, into: &ctx)
+            }
+            runLinear(block.attentionOutput, ctx, rows: rows, into: &attnOut, tap: tap)
             attnOut.withUnsafeMutableBufferPointer { a in
                 x.withUnsafeBufferPointer { xb in
-                    applyLayerNorm("\(p).attention.output.LayerNorm", a.baseAddress!, residual: xb.baseAddress!, rows: rows)
+                    applyLayerNorm(block.attentionNorm, a.baseAddress!, residual: xb.baseAddress!, rows: rows)
                 }
             }
-            runLinear("\(p).intermediate.dense", attnOut, rows: rows, into: &inter, tap: tap)
-            inter.withUnsafeMutableBufferPointer { activation($0.baseAddress!, count: $0.count) }
-            runLinear("\(p).output.dense", inter, rows: rows, into: &x, tap: tap)
+            runLinear(block.intermediate, attnOut, rows: rows, into: &inter, tap: tap)
+            inter.withUnsafeMutableBufferPointer { activate(L.activation, $0.baseAddress!, count: $0.count) }
+            runLinear(block.output, inter, rows: rows, into: &x, tap: tap)
             x.withUnsafeMutableBufferPointer { xb in
                 attnOut.withUnsafeBufferPointer { a in
-                    applyLayerNorm("\(p).output.LayerNorm", xb.baseAddress!, residual: a.baseAddress!, rows: rows)
+                    applyLayerNorm(block.outputNorm, xb.baseAddress!, residual: a.baseAddress!, rows: rows)
                 }
             }
             if hiddenStates { states.append(Tensor(shape: [B, S, H], data: x)) }
-            tap.map { t in x.withUnsafeBufferPointer { t.observe(.hiddenState, name: p, values: $0, rows: rows, width: H) } }
+            tap.map { t in x.withUnsafeBufferPointer { t.observe(.hiddenState, name: stateName, values: $0, rows: rows, width: H) } }
         }
 
-        // Pooler on the [CLS] position of each sequence, then the classifier.
+        // Head on the first position of each sequence: dense → activation → output.
         var cls = [Float](repeating: 0, count: B * H)
         for b in 0..<B {
             for i in 0..<H { cls[b * H + i] = x[b * S * H + i] }
         }
         var pooled = [Float](repeating: 0, count: B * H)
-        runLinear("pooler.dense", cls, rows: B, into: &pooled, tap: tap)
-        pooled.withUnsafeMutableBufferPointer { Elementwise.tanh($0.baseAddress!, count: $0.count) }
+        runLinear(L.headDense, cls, rows: B, into: &pooled, tap: tap)
+        pooled.withUnsafeMutableBufferPointer { activate(L.headActivation, $0.baseAddress!, count: $0.count) }
         var logits = [Float](repeating: 0, count: B * c.numLabels)
-        runLinear("classifier", pooled, rows: B, into: &logits, tap: tap)
+        runLinear(L.headOutput, pooled, rows: B, into: &logits, tap: tap)
         let out = Tensor(shape: [B, c.numLabels], data: logits)
         tap?.endBatch(logits: out)
         return BertOutput(logits: out, hiddenStates: hiddenStates ? states : nil)
@@ -182,17 +300,18 @@ public struct BertModel: Sendable {
         let ln = layerNorms[name]!
         ln.gamma.withUnsafeBufferPointer { g in
             ln.beta.withUnsafeBufferPointer { b in
-                Elementwise.addLayerNorm(x, residual: residual, rows: rows, width: config.hiddenSize,
+                Elementwise.addLayerNorm(x, residual: residual, rows: rows, width: ln.gamma.count,
                                          gamma: g.baseAddress!, beta: b.baseAddress!, eps: config.layerNormEps)
             }
         }
     }
 
-    private func activation(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        switch config.hiddenAct {
-        case "gelu_new", "gelu_pytorch_tanh": Elementwise.geluTanh(x, count: count)
-        case "relu": Elementwise.relu(x, count: count)
-        default: Elementwise.geluErf(x, count: count)
+    private func activate(_ f: EncoderLayout.Activation, _ x: UnsafeMutablePointer<Float>, count: Int) {
+        switch f {
+        case .geluErf: Elementwise.geluErf(x, count: count)
+        case .geluTanh: Elementwise.geluTanh(x, count: count)
+        case .relu: Elementwise.relu(x, count: count)
+        case .tanh: Elementwise.tanh(x, count: count)
         }
     }
 

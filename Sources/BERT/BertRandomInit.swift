@@ -4,28 +4,27 @@ import TensorCore
 /// linear and embedding weights ~ N(0, initializer_range²), biases 0, LayerNorm γ = 1, β = 0.
 /// For size and speed work only: a model built this way classifies at chance.
 public enum BertRandomInit {
-    /// Every tensor of a `BertForSequenceClassification` with `config`, keyed by HF checkpoint name
-    /// (`bert.`-prefixed, `classifier.*` unprefixed), deterministic in `seed`.
+    /// Every tensor of the `…ForSequenceClassification` `config.modelType` names, keyed by HF checkpoint name
+    /// (the base prefix, e.g. `bert.`, on the encoder; the classifier head's `classifier*` / `pre_classifier`
+    /// unprefixed), deterministic in `seed`. For BERT: the tables, LayerNorms, then linear layers in that order.
     public static func weights(config c: BertConfiguration, seed: UInt64, std: Float = 0.02) -> [(String, Tensor)] {
         var rng = SeededRandom(seed: seed)
         func normal(_ shape: [Int]) -> Tensor {
             Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in rng.normal(std: std) })
         }
-        let H = c.hiddenSize
-        var out: [(String, Tensor)] = [
-            ("embeddings.word_embeddings.weight", normal([c.vocabSize, H])),
-            ("embeddings.position_embeddings.weight", normal([c.maxPositionEmbeddings, H])),
-            ("embeddings.token_type_embeddings.weight", normal([c.typeVocabSize, H])),
-        ]
-        for n in BertWeightNames.layerNorms(layers: c.numHiddenLayers) {
-            out.append(("\(n).weight", Tensor(shape: [H], data: [Float](repeating: 1, count: H))))
-            out.append(("\(n).bias", Tensor(zeros: [H])))
+        let layout = c.layout
+        var out: [(String, Tensor)] = layout.tables.map { t in
+            ("\(t.name).weight", normal([t.rows, t.width ?? layout.embeddingWidth]))
         }
-        for n in BertWeightNames.linearLayers(layers: c.numHiddenLayers) {
-            let shape = BertWeightNames.linearShape(n, config: c)
-            out.append(("\(n).weight", normal(shape)))
-            out.append(("\(n).bias", Tensor(zeros: [shape[0]])))
+        for n in layout.norms {
+            out.append(("\(n.name).weight", Tensor(shape: [n.width], data: [Float](repeating: 1, count: n.width))))
+            out.append(("\(n.name).bias", Tensor(zeros: [n.width])))
         }
-        return out.map { name, t in (name == "classifier.weight" || name == "classifier.bias" ? name : "bert.\(name)", t) }
+        for l in layout.linears {
+            out.append(("\(l.name).weight", normal([l.out, l.in])))
+            if l.bias { out.append(("\(l.name).bias", Tensor(zeros: [l.out]))) }
+        }
+        let family = EncoderFamilies.family(of: c)
+        return out.map { name, t in (family.isHeadTensor(name) ? name : family.prefix + name, t) }
     }
 }

@@ -2,6 +2,7 @@ import BERT
 import Foundation
 import Quantization
 import RunRecords
+import TensorCore
 import Yams
 import _Support
 
@@ -27,6 +28,9 @@ public struct Experiment: Sendable {
 
     /// An experiment file as read.
     public typealias Source = ExperimentSource
+
+    /// The FP32 numerics a run of this experiment uses: the config's `numerics`, `reproducible` when absent.
+    public var numerics: NumericsMode { config.numerics ?? .reproducible }
 
     /// True when some scheme needs a calibration pass.
     public var needsCalibration: Bool { schemes.contains { $0.requiresCalibration } }
@@ -161,10 +165,10 @@ public struct Experiment: Sendable {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: modelPath, isDirectory: &isDir) else {
             throw fail("model", "\(modelPath) does not exist; expected a path to a model folder "
-                       + "(config.json, model.safetensors or pytorch_model.bin, vocab.txt)")
+                       + "(config.json, model.safetensors or pytorch_model.bin, tokenizer.json or vocab.txt)")
         }
         guard isDir.boolValue, FileManager.default.fileExists(atPath: modelPath + "/config.json") else {
-            throw fail("model", "\(modelPath) is not a model folder; expected a folder with config.json, weights and vocab.txt")
+            throw fail("model", "\(modelPath) is not a model folder; expected a folder with config.json, weights and tokenizer files")
         }
         let dataPath = paths?.data ?? absolute(config.data.path)
         try checkData(dataPath, split: config.data.split, key: "data", fail: fail)
@@ -189,9 +193,9 @@ public struct Experiment: Sendable {
             qat.append(entry)
         }
         let bert = try BertConfiguration.load(URL(fileURLWithPath: modelPath).appendingPathComponent("config.json"))
-        guard config.batching.maxSeqLength <= bert.maxPositionEmbeddings else {
+        guard config.batching.maxSeqLength <= bert.maxSequenceLength else {
             throw fail("batching.max_seq_length", "\(config.batching.maxSeqLength) exceeds the model's "
-                       + "max_position_embeddings \(bert.maxPositionEmbeddings); expected an integer ≤ \(bert.maxPositionEmbeddings)")
+                       + "max_position_embeddings \(bert.maxPositionEmbeddings); expected an integer ≤ \(bert.maxSequenceLength)")
         }
         return Experiment(config: config, source: source, modelPath: modelPath, dataPath: dataPath,
                           calibrationPath: calibrationPath, schemes: schemes, variants: variants, qat: qat)

@@ -1,5 +1,6 @@
 import Quantization
 import RunRecords
+import TensorCore
 
 /// The strict shape of an experiment file (every key at every level, including inline schemes), checked by
 /// `ConfigShape.check` before decoding. Keep in step with the `CodingKeys` of `ExperimentConfig`, `SweepSpec`,
@@ -37,6 +38,7 @@ extension ExperimentConfig {
                 ("data", path, false), ("split", .string, false),
             ]), nonEmpty: false), false),
             ("threads", .list(positive, nonEmpty: true), false),
+            ("numerics", .choice(NumericsMode.allCases.map(\.rawValue)), false),
             ("repeats", positive, false),
             ("seed", nonNegative, false),
             ("calibration", .mapping(name: "calibration", fields: [

@@ -58,12 +58,7 @@ public enum ModelQuantization {
     /// The embedding tables after the scheme's embedding quantization (unchanged when it has none).
     static func quantizeEmbeddings(_ scheme: ModelScheme, _ model: BertModel) throws -> BertModel {
         guard scheme.quantizeEmbeddings, let es = scheme.embeddingScheme else { return model }
-        var out = model
-        out.wordEmbeddings = try WeightQuantizer.roundTrip(model.wordEmbeddings, scheme: es, name: "embeddings.word_embeddings")
-        out.positionEmbeddings = try WeightQuantizer.roundTrip(model.positionEmbeddings, scheme: es,
-                                                               name: "embeddings.position_embeddings")
-        out.tokenTypeEmbeddings = try WeightQuantizer.roundTrip(model.tokenTypeEmbeddings, scheme: es,
-                                                                name: "embeddings.token_type_embeddings")
+        var out = try model.replacingEmbeddings { name, t in try WeightQuantizer.roundTrip(t, scheme: es, name: name) }
         out.embeddingBitsPerValue = es.storageBits
         return out
     }

@@ -3,9 +3,10 @@ import Checkpoints
 import Foundation
 import Quantization
 import TensorCore
+import Tokenization
 import _Support
 
-/// A quantized model folder: HF layout (`config.json`, `vocab.txt`, `model.safetensors`) whose safetensors file
+/// A quantized model folder: HF layout (`config.json`, the tokenizer files, `model.safetensors`) whose safetensors file
 /// stores quantized layers as integer codes and parameters, plus the scheme as metadata.
 ///
 /// Layout (format version 1), per quantized linear layer `L` (HF name):
@@ -29,7 +30,7 @@ public enum QuantizedCheckpoint {
     }
 
     /// Quantizes `model` with `scheme` (static ranges from `calibrations`) and writes the folder `out`, copying
-    /// `config.json` and `vocab.txt` from `source`. The folder appears whole or not at all (temp folder + rename).
+    /// `config.json` and the tokenizer files (`TokenizerLoader.tokenizerFiles`) from `source`. The folder appears whole or not at all (temp folder + rename).
     /// - Throws: `ExperimentError.badPath` when `out` exists or cannot be created.
     public static func write(model: BertModel, scheme: ModelScheme, calibrations: [String: Calibration],
                              source: URL, to out: URL) throws {
@@ -52,10 +53,8 @@ public enum QuantizedCheckpoint {
                       bytes: q.params.zeroPoints.withUnsafeBytes { Data($0) })
         }
         // Embeddings.
-        let tables: [(String, Tensor)] = [("embeddings.word_embeddings", model.wordEmbeddings),
-                                          ("embeddings.position_embeddings", model.positionEmbeddings),
-                                          ("embeddings.token_type_embeddings", model.tokenTypeEmbeddings)]
-        for (name, t) in tables {
+        for name in model.embeddingNames {
+            let t = model.embeddingTables[name]!
             if scheme.quantizeEmbeddings, let es = scheme.embeddingScheme, es.format == .integer {
                 try addCodes(name, try WeightQuantizer.quantizeWeights(t, scheme: es, name: name))
             } else {
@@ -101,7 +100,8 @@ public enum QuantizedCheckpoint {
 
         do {
             try AtomicFolder.create(out) { tmp in
-                try AtomicFolder.copy(["config.json", "vocab.txt"], from: source, into: tmp)
+                try AtomicFolder.copy(["config.json"], from: source, into: tmp)
+                try AtomicFolder.copy(TokenizerLoader.tokenizerFiles, from: source, into: tmp, skipMissing: true)
                 try w.write(to: tmp.appendingPathComponent("model.safetensors"))
             }
         } catch {
@@ -212,11 +212,12 @@ public enum QuantizedCheckpoint {
         // A tensor source that serves dequantized embeddings and FP32 weights for layers kept in FP32, so the
         // ordinary loader checks every shape.
         var floats: [String: Tensor] = [:]
+        let tableNames = Set(config.layout.tableNames)   // the family's embedding tables, as `write` stores them
         let parameterSuffixes = [".weight_scale", ".weight_inverse_scale", ".weight_zero_point"]
         for name in file.names where !parameterSuffixes.contains(where: { name.hasSuffix($0) }) {
             let base = String(name.dropLast(".weight".count))
             if name.hasSuffix(".weight"), layers[base] != nil { continue }
-            if name.hasSuffix("_embeddings.weight"), name.hasPrefix("embeddings."), scheme.quantizeEmbeddings,
+            if name.hasSuffix(".weight"), tableNames.contains(base), scheme.quantizeEmbeddings,
                let es = scheme.embeddingScheme, es.format == .integer {  // as `write` stores them
                 floats[name] = try codes(base, scheme: es).dequantized()
                 continue

@@ -2,6 +2,7 @@ import Foundation
 import LayerStats
 import Quantization
 import RunRecords
+import TensorCore
 
 /// The HDF5 layout of a statistics run (documented in `docs/hdf5-layout.md`; bump `schemaVersion` on any
 /// change that renames, removes or reinterprets an object — STYLE.md §4).
@@ -9,7 +10,7 @@ extension StatsReport {
     /// Version of the layout written by `hdf5()`.
     public static let schemaVersion = Int64(StatsFileLayout.schemaVersion)
 
-    /// Builds the whole file in memory.
+    /// Builds the whole file in memory (`numerics`: the process's `Numerics.mode`, the one the passes ran in).
     public func hdf5(provenance: StatsProvenance) throws -> HDF5Writer {
         let w = try HDF5Writer()
         let json = JSONEncoder()
@@ -29,6 +30,7 @@ extension StatsReport {
             "data_sha256": .string(provenance.dataSHA256),
             "examples": .int(Int64(examples)),
             "command": .string(provenance.command),
+            "numerics": .string(Numerics.mode.rawValue),   // the mode the statistics were computed in
             "schemes_json": .string(try jsonString(schemes.map(\.scheme))),
             "scheme_names": .string(schemes.map(\.scheme.name).joined(separator: "\n")),
             "options_json": .string(try jsonString(options)),

@@ -111,9 +111,8 @@ public enum StatsRun {
             }
             var embeddings: [EmbeddingReport] = []
             if p.scheme.quantizeEmbeddings, let es = p.scheme.embeddingScheme {
-                for (name, t) in [("embeddings.word_embeddings", model.wordEmbeddings),
-                                  ("embeddings.position_embeddings", model.positionEmbeddings),
-                                  ("embeddings.token_type_embeddings", model.tokenTypeEmbeddings)] {
+                for name in model.embeddingNames {
+                    let t = model.embeddingTables[name]!
                     embeddings.append(EmbeddingReport(name: name, weight: try weightStatistics(t, scheme: es, name: name, bins: options.bins)))
                 }
             }
@@ -254,9 +253,7 @@ public enum StatsRun {
             }
             if p.scheme.quantizeEmbeddings {
                 var single = model
-                single.wordEmbeddings = p.model.wordEmbeddings
-                single.positionEmbeddings = p.model.positionEmbeddings
-                single.tokenTypeEmbeddings = p.model.tokenTypeEmbeddings
+                single.embeddingTables = p.model.embeddingTables
                 reports[i].embeddingSensitivityFlips = try evaluate(single).flips
                 done += 1
                 progress?("sensitivity \(p.scheme.name)", done, total)

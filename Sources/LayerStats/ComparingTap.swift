@@ -28,6 +28,9 @@ public final class ComparingTap: ActivationTap {
     public private(set) var layerOrder: [String] = []
     public private(set) var hiddenOrder: [String] = []
     private var mask = RowMask(mask: [], batch: 0, seq: 0)
+    /// Calls of each linear layer so far in this batch: the n-th call is compared with the reference's n-th (a
+    /// shared ALBERT layer runs once per depth).
+    private var callCount: [String: Int] = [:]
     private let clipGrid: ClipGridProvider?
     private let bins: Int
 
@@ -41,6 +44,7 @@ public final class ComparingTap: ActivationTap {
 
     public func beginBatch(rowMask: [Float], batch: Int, seq: Int) {
         mask = RowMask(mask: rowMask, batch: batch, seq: seq)
+        callCount.removeAll(keepingCapacity: true)
         if let r = reference {
             precondition(r.rowMask.batch == batch && r.rowMask.seq == seq && r.rowMask.mask == rowMask,
                          "ComparingTap: the reference recorded a different batch")
@@ -55,7 +59,9 @@ public final class ComparingTap: ActivationTap {
             inputs[name, default: RangeAccumulator(bins: bins)].add(values, rows: rows, width: width, keep: keep, clip: grid)
         case .linearOutput:
             if !layerOrder.contains(name) { layerOrder.append(name) }
-            guard let ref = reference?.outputs[name] else {
+            let call = callCount[name, default: 0]
+            callCount[name] = call + 1
+            guard let ref = reference?.output(name, call: call) else {
                 preconditionFailure("ComparingTap: no reference output for \(name); run the FP32 model with a RecordingTap first")
             }
             ref.withUnsafeBufferPointer { r in

@@ -8,8 +8,11 @@ import TensorCore
 /// Usage per batch: `model.forward(batch, tap: recorder)`, then `quantized.forward(batch, tap: comparer)` with
 /// `comparer.reference = recorder`. Memory: one batch of outputs (`rows × Σ widths` floats).
 public final class RecordingTap: ActivationTap {
-    /// Linear outputs `[rows, out]` of the current batch by layer name.
-    public private(set) var outputs: [String: [Float]] = [:]
+    /// Linear outputs `[rows, out]` of the current batch by layer name: the last call's. A layer shared across
+    /// depths (ALBERT's) runs more than once per batch; `output(_:call:)` has every call.
+    public var outputs: [String: [Float]] { calls.mapValues { $0.last! } }
+    /// Every call's output of the current batch by layer name, in call order.
+    private var calls: [String: [[Float]]] = [:]
     /// Hidden states `[rows, hidden]` of the current batch by name (`embeddings`, `encoder.layer.N`).
     public private(set) var hiddenStates: [String: [Float]] = [:]
     /// The current batch's row mask.
@@ -39,7 +42,7 @@ public final class RecordingTap: ActivationTap {
 
     public func beginBatch(rowMask: [Float], batch: Int, seq: Int) {
         self.rowMask = RowMask(mask: rowMask, batch: batch, seq: seq)
-        outputs.removeAll(keepingCapacity: true)
+        calls.removeAll(keepingCapacity: true)
         hiddenStates.removeAll(keepingCapacity: true)
     }
 
@@ -51,11 +54,17 @@ public final class RecordingTap: ActivationTap {
                                                                            keep: rowMask.keep(rows: rows))
         case .linearOutput:
             if !layerOrder.contains(name) { layerOrder.append(name) }
-            outputs[name] = Array(values)
+            calls[name, default: []].append(Array(values))
         case .hiddenState:
             if !hiddenOrder.contains(name) { hiddenOrder.append(name) }
             hiddenStates[name] = Array(values)
         }
+    }
+
+    /// The output `[rows, out]` of call `call` (0-based, in this batch) of layer `name`, or nil.
+    public func output(_ name: String, call: Int) -> [Float]? {
+        guard let c = calls[name], call < c.count else { return nil }
+        return c[call]
     }
 
     public func endBatch(logits: Tensor) {

@@ -23,6 +23,13 @@ enum ManifestSummary {
             ("machine", "\(env.cpu) · \(env.logicalCores) logical cores · \(env.os)"),
             ("CPU features", env.cpuFeatures.isEmpty ? "—" : env.cpuFeatures.joined(separator: ", ")),
             ("BLAS", "core \(env.blasCore) · \(env.blasConfig)"),
+        ]
+        // Fields of newer manifests only, so older runs export as before.
+        if let numerics = m.numerics {
+            rows.append(("FP32 numerics", numerics.rawValue + (env.fp32Gemm.map { " · \($0)" } ?? "")
+                         + (env.kernelFamily.map { " · kernel family \($0)" } ?? "")))
+        }
+        rows += [
             ("threads", m.threads.map(String.init).joined(separator: ", ") + " · \(m.repeats) pass\(m.repeats == 1 ? "" : "es") per thread count · seed \(m.seed)"),
             ("batching", "batch \(m.config.batching.batchSize), max length \(m.config.batching.maxSeqLength)" + (m.config.batching.padToMax ? ", padded to max" : ", padded to the batch's longest")),
             ("Swift", "compiler \(env.swiftCompiler)" + (env.swiftRuntime.map { " · runtime \($0)" } ?? "")),

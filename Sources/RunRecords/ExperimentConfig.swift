@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 import Quantization
 
 /// An experiment file (YAML): what to evaluate, with which schemes, how to time it and where to write the run.
@@ -14,6 +15,7 @@ import Quantization
 ///     sweep: {name: ablation, base: q8bert-dynamic, axes: {activation_symmetry: [symmetric, affine], …}}
 ///     qat: [{scheme: q8bert-static, epochs: 1, lr: 2.0e-5, batch_size: 16, seed: 42}]   # see QATSpec
 ///     threads: [1, 2]
+///     numerics: reproducible   # or fast (OpenBLAS); default reproducible
 ///     repeats: 3
 ///     seed: 0
 ///     calibration: {data: data/glue/MRPC, split: train, examples: 256}
@@ -44,6 +46,9 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     public var qat: [QATSpec]
     /// Thread counts; every scheme is evaluated at each (the first count's predictions are the reference).
     public var threads: [Int]
+    /// `numerics:` as written (nil when the file has no such key: a new run then uses `reproducible`; the manifest
+    /// records the mode that ran as its own `numerics`).
+    public var numerics: NumericsMode?
     /// Evaluation passes per scheme and thread count (median seconds reported).
     public var repeats: Int
     /// Recorded in the manifest; every current step is deterministic (calibration takes the first examples).
@@ -110,7 +115,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, description, model, data, batching, schemes, sweep, qat, threads, repeats, seed, calibration
+        case name, description, model, data, batching, schemes, sweep, qat, threads, numerics, repeats, seed, calibration
         case statistics, output, published, notes, citation
     }
 
@@ -150,6 +155,7 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
         sweep = try c.decodeIfPresent(SweepSpec.self, forKey: .sweep)
         qat = try c.decodeIfPresent([QATSpec].self, forKey: .qat) ?? []
         threads = try c.decodeIfPresent([Int].self, forKey: .threads) ?? [1]
+        numerics = try c.decodeIfPresent(NumericsMode.self, forKey: .numerics)
         repeats = try c.decodeIfPresent(Int.self, forKey: .repeats) ?? 1
         seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0
         calibration = try c.decodeIfPresent(CalibrationSpec.self, forKey: .calibration) ?? CalibrationSpec()

@@ -23,7 +23,12 @@ public enum ResultsReport {
         out += "- Data `\(c.data.path)`\(split): \(r.examples) pairs" + (c.data.limit > 0 ? " (first \(c.data.limit))" : "") + "\n"
         out += "- Batch \(c.batching.batchSize), " + (c.batching.padToMax ? "padded to \(c.batching.maxSeqLength)" : "padded to the batch's longest, max \(c.batching.maxSeqLength)")
             + " · threads \(r.threads.map(String.init).joined(separator: ", ")) · \(r.repeats) pass\(r.repeats == 1 ? "" : "es") per thread count (median seconds)\n"
-        out += "- \(env.cpu) · BLAS core \(env.blasCore) · \(env.os)\n\n"
+        out += "- \(env.cpu) · BLAS core \(env.blasCore) · \(env.os)\n"
+        if let numerics = m.numerics {   // absent in runs recorded before it was
+            out += "- FP32 numerics: \(numerics.rawValue)" + (env.fp32Gemm.map { " (\($0))" } ?? "")
+                + (numerics == .reproducible ? ": the same bits on every x86-64 CPU and thread count" : "") + "\n"
+        }
+        out += "\n"
         if let seed = m.randomWeightsSeed {
             out += "> **Random weights** (`qbench model init`, seed \(seed)): F1, accuracy, ΔF1 and flips are meaningless "
                 + "for this model; read the table for size and speed only.\n\n"

@@ -19,9 +19,14 @@ public struct RunEnvironment: Codable, Sendable, Equatable {
     public var blasCore: String
     public var blasConfig: String
     public var logicalCores: Int
+    /// Kernel family of qb_dispatch.c (`avx512vnni`, `avx2`, …) and the FP32 GEMM that ran (`qb_sgemm avx512-6x32`
+    /// or `OpenBLAS Haswell`); nil in manifests written before they were recorded.
+    public var kernelFamily: String?
+    public var fp32Gemm: String?
 
     public init(quantbenchVersion: String, gitCommit: String, gitDirty: Bool?, swiftCompiler: String, swiftRuntime: String?,
-                os: String, cpu: String, cpuFeatures: [String], blasCore: String, blasConfig: String, logicalCores: Int) {
+                os: String, cpu: String, cpuFeatures: [String], blasCore: String, blasConfig: String, logicalCores: Int,
+                kernelFamily: String? = nil, fp32Gemm: String? = nil) {
         self.quantbenchVersion = quantbenchVersion
         self.gitCommit = gitCommit
         self.gitDirty = gitDirty
@@ -33,12 +38,14 @@ public struct RunEnvironment: Codable, Sendable, Equatable {
         self.blasCore = blasCore
         self.blasConfig = blasConfig
         self.logicalCores = logicalCores
+        self.kernelFamily = kernelFamily
+        self.fp32Gemm = fp32Gemm
     }
 
     enum CodingKeys: String, CodingKey {
         case quantbenchVersion = "quantbench_version", gitCommit = "git_commit", gitDirty = "git_dirty"
         case swiftCompiler = "swift_compiler", swiftRuntime = "swift_runtime", os, cpu
         case cpuFeatures = "cpu_features", blasCore = "blas_core", blasConfig = "blas_config"
-        case logicalCores = "logical_cores"
+        case logicalCores = "logical_cores", kernelFamily = "kernel_family", fp32Gemm = "fp32_gemm"
     }
 }

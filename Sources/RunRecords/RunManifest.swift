@@ -1,5 +1,6 @@
 import Foundation
 import Quantization
+import TensorCore
 import _Support
 
 /// `manifest.json` of a run folder: everything needed to re-run it (`qbench reproduce`) and to cite it.
@@ -22,11 +23,18 @@ public struct RunManifest: Codable, Sendable {
     public var configSHA256: String
     /// The experiment file's path and full text, when it came from a file.
     public var configFile: ExperimentSource?
-    /// Absolute model folder and data path the run read.
+    /// Absolute model folder and data path the run read (on the recording machine).
     public var modelPath: String
     public var dataPath: String
     /// Absolute calibration data path (used only by static schemes).
     public var calibrationPath: String
+    /// The same three locations relative to the project (the working directory of the run) when they lie inside
+    /// it, else as given: what `qbench reproduce` tries first on another machine (a fresh clone). nil in manifests
+    /// written before they were recorded.
+    public var inputs: InputPaths?
+    /// The FP32 numerics the run used. nil in manifests written before it was recorded: those ran OpenBLAS, so
+    /// they reproduce as `fast` (`effectiveNumerics`).
+    public var numerics: NumericsMode?
     /// `6 layers × 384 (12 heads, intermediate 1536, vocab 30522)`.
     public var modelShape: String
     /// Seed of a `qbench model init` folder (random weights: accuracy is meaningless), from its safetensors metadata.
@@ -51,6 +59,30 @@ public struct RunManifest: Codable, Sendable {
     /// ran in one process.
     public var cells: [RunCell]? = nil
 
+    /// `numerics`, or `fast` for a manifest that predates the field.
+    public var effectiveNumerics: NumericsMode { numerics ?? .fast }
+
+    /// Model folder, data and calibration data paths relative to the project (or absolute, as given).
+    public struct InputPaths: Codable, Sendable, Equatable {
+        public var model: String
+        public var data: String
+        public var calibration: String
+
+        public init(model: String, data: String, calibration: String) {
+            self.model = model
+            self.data = data
+            self.calibration = calibration
+        }
+
+        /// `path` relative to `root` when it lies inside it (`models/minilm-l6-mrpc`), else unchanged.
+        public static func relative(_ path: String, to root: String) -> String {
+            let p = URL(fileURLWithPath: path).standardizedFileURL.path
+            let r = URL(fileURLWithPath: root).standardizedFileURL.path
+            let prefix = r.hasSuffix("/") ? r : r + "/"
+            return p.hasPrefix(prefix) ? String(p.dropFirst(prefix.count)) : p
+        }
+    }
+
     /// One hashed input file.
     public struct FileHash: Codable, Sendable, Equatable {
         /// `model`, `data` or `calibration_data`.
@@ -74,7 +106,8 @@ public struct RunManifest: Codable, Sendable {
 
     public init(schemaVersion: Int = 1, kind: String = "quantbench.sweep", run: String, command: [String],
                 config: ExperimentConfig, configSHA256: String, configFile: ExperimentSource? = nil,
-                modelPath: String, dataPath: String, calibrationPath: String, modelShape: String,
+                modelPath: String, dataPath: String, calibrationPath: String, inputs: InputPaths? = nil,
+                numerics: NumericsMode? = nil, modelShape: String,
                 randomWeightsSeed: String? = nil, schemes: [ModelScheme], variants: [SweepVariant], files: [FileHash],
                 environment: RunEnvironment, threads: [Int], repeats: Int, seed: UInt64, started: String,
                 finished: String, wallSeconds: Double, statistics: String) {
@@ -88,6 +121,8 @@ public struct RunManifest: Codable, Sendable {
         self.modelPath = modelPath
         self.dataPath = dataPath
         self.calibrationPath = calibrationPath
+        self.inputs = inputs
+        self.numerics = numerics
         self.modelShape = modelShape
         self.randomWeightsSeed = randomWeightsSeed
         self.schemes = schemes
@@ -105,7 +140,8 @@ public struct RunManifest: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", kind, run, command, config
         case configSHA256 = "config_sha256", configFile = "config_file"
-        case modelPath = "model_path", dataPath = "data_path", calibrationPath = "calibration_path", modelShape = "model_shape"
+        case modelPath = "model_path", dataPath = "data_path", calibrationPath = "calibration_path", inputs, numerics
+        case modelShape = "model_shape"
         case randomWeightsSeed = "random_weights_seed", schemes, variants, files, environment
         case threads, repeats, seed, started, finished
         case wallSeconds = "wall_seconds", statistics, cells

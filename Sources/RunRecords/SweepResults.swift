@@ -167,19 +167,32 @@ public struct PredictionSet: Sendable, Equatable {
         return Data(out.utf8)
     }
 
-    /// Parses `jsonLines()` output.
+    /// Parses `jsonLines()` output. Logits are read from their text with `Float(String)` (correctly rounded, so
+    /// the shortest round-trip text gives back the very bits written; `nan`/`inf` included), not through a JSON
+    /// number, which would pass through Double first.
     /// - Throws: `RunRecordError.badPath` naming the file and line.
     public static func parse(_ data: Data, file: String) throws -> PredictionSet {
         struct Line: Decodable {
             var index: Int
             var label: Int?
             var prediction: Int
-            var logits: [Float]
         }
         var set = PredictionSet(labels: [], predictions: [], logits: [])
         let decoder = JSONDecoder()
-        for (n, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() {
-            guard let row = try? decoder.decode(Line.self, from: Data(line)) else {
+        for (n, raw) in data.split(separator: UInt8(ascii: "\n")).enumerated() {
+            let line = String(decoding: raw, as: UTF8.self)
+            guard let open = line.range(of: "\"logits\":["),
+                  let close = line[open.upperBound...].firstIndex(of: "]") else {
+                throw RunRecordError.badPath(path: file, reason: "line \(n + 1) is not a prediction record (no logits)")
+            }
+            let text = line[open.upperBound..<close]
+            let values = text.isEmpty ? [] : text.split(separator: ",", omittingEmptySubsequences: false)
+                .map { Float(String($0).trimmingCharacters(in: .whitespaces)) }
+            guard values.allSatisfy({ $0 != nil }) else {
+                throw RunRecordError.badPath(path: file, reason: "line \(n + 1): logits [\(text)] are not numbers")
+            }
+            let rest = String(line[..<open.lowerBound]) + "\"logits\":[]" + String(line[line.index(after: close)...])
+            guard let row = try? decoder.decode(Line.self, from: Data(rest.utf8)) else {
                 throw RunRecordError.badPath(path: file, reason: "line \(n + 1) is not a prediction record")
             }
             guard row.index == set.predictions.count else {
@@ -187,7 +200,7 @@ public struct PredictionSet: Sendable, Equatable {
             }
             set.labels.append(row.label)
             set.predictions.append(row.prediction)
-            set.logits.append(row.logits)
+            set.logits.append(values.map { $0! })
         }
         return set
     }

@@ -36,12 +36,12 @@ public enum RunFolder {
         do {
             try AtomicFolder.create(final) { tmp in
                 try fm.createDirectory(at: tmp.appendingPathComponent("predictions"), withIntermediateDirectories: true)
-                let environment = RunEnvironment.capture()   // git state as the run starts
+                let environment = RunEnvironment.capture(numerics: experiment.numerics)   // git state as the run starts
                 let outcome = try SweepRunner.run(experiment, runID: runID,
                                                   statisticsURL: tmp.appendingPathComponent("stats.h5"), command: command,
                                                   qatDirectory: tmp.appendingPathComponent("qat"), progress: progress)
                 let manifest = try RunManifest.make(experiment: experiment, outcome: outcome, command: command,
-                                                    environment: environment)
+                                                    environment: environment, projectRoot: cwd.path)
                 try write(outcome: outcome, manifest: manifest, experiment: experiment, into: tmp)
             }
             return final

@@ -90,7 +90,11 @@ public enum SweepCells {
     static func measure(_ cell: SweepPlan.Cell, plan: SweepPlan, experiment: Experiment, into folder: URL,
                         exclusive: Bool, command: [String], progress: SweepRunner.Progress?) throws {
         let started = Date()
-        let environment = RunEnvironment.capture()
+        // Every phase runs in the experiment's numerics, as in `SweepRunner.run`.
+        let savedNumerics = Numerics.mode
+        Numerics.setMode(experiment.numerics)
+        defer { Numerics.setMode(savedNumerics) }
+        let environment = RunEnvironment.capture(numerics: experiment.numerics)
         let files = try SweepRunner.hashInputs(experiment)
         let inputs = try SweepRunner.Inputs(experiment)
         let threads = experiment.config.threads

@@ -92,7 +92,7 @@ public enum SweepMerge {
             statisticsFile: statisticsCell.map { SweepCells.folder($0.index, runDirectory: dir).appendingPathComponent("stats.h5") },
             randomWeightsSeed: first.randomWeightsSeed, modelConfig: first.modelConfig)
         var manifest = try RunManifest.make(experiment: experiment, outcome: outcome, command: command,
-                                            environment: first.environment)
+                                            environment: first.environment, projectRoot: plan.workingDirectory)
         manifest.cells = records.map(\.cell)
 
         let final = dir.appendingPathComponent(plan.run)

@@ -15,7 +15,8 @@ import _Support
 /// warm-up batch each, so slow drifts of a shared machine hit every scheme alike), `tabulate` the rows, and
 /// `writeStatistics` (`stats.h5`). Every pass is a full evaluation: the first pass at the first thread count is the
 /// reference for metrics and predictions, and every other pass is compared against it (`SchemeResult.threadFlips`).
-/// Static schemes are calibrated once, single-threaded.
+/// Static schemes are calibrated once, single-threaded. All of it runs in `experiment.numerics` (`Numerics.mode`,
+/// restored afterwards).
 public enum SweepRunner {
     /// Everything a run produced, before it is written to a folder.
     public struct Outcome {
@@ -55,6 +56,10 @@ public enum SweepRunner {
     public static func run(_ experiment: Experiment, runID: String, statisticsURL: URL? = nil, command: [String] = [],
                            repeatsOverride: Int? = nil, qatDirectory: URL? = nil, progress: Progress? = nil) throws -> Outcome {
         let started = Date()
+        // Every phase (calibration, QAT rows, evaluation, statistics) runs in the experiment's numerics.
+        let savedNumerics = Numerics.mode
+        Numerics.setMode(experiment.numerics)
+        defer { Numerics.setMode(savedNumerics) }
         let files = try hashInputs(experiment)
         let inputs = try Inputs(experiment)
         var models = try quantize(experiment, inputs: inputs, progress: progress)

@@ -11,6 +11,11 @@ public enum KernelDispatch {
     /// The family in use.
     public static var family: String { String(cString: qb_qgemm_kernel_name()) }
 
+    /// Forces `name` for every kernel of the process (`qb_qgemm_force_kernel`; tests). Returns false, changing
+    /// nothing, for an unknown family or one this CPU/OS cannot run.
+    @discardableResult
+    public static func force(_ name: String) -> Bool { qb_qgemm_force_kernel(name) == 1 }
+
     public enum EnvironmentRequest: Equatable, Sendable, CustomStringConvertible {
         case unset
         case applied(String)

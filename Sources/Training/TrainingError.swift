@@ -10,6 +10,8 @@ public enum TrainingError: Error, CustomStringConvertible {
     case badOutput(path: String, reason: String)
     /// A non-finite loss or gradient at an optimizer step.
     case diverged(step: Int, reason: String)
+    /// `config.json` (at `path`) names an encoder family the trainer does not have backward passes for.
+    case familyNotTrainable(path: String, modelType: String)
 
     public var description: String {
         switch self {
@@ -18,6 +20,9 @@ public enum TrainingError: Error, CustomStringConvertible {
         case let .badData(path, reason): return "\(path): \(reason)"
         case let .badOutput(path, reason): return "\(path): \(reason)"
         case let .diverged(step, reason): return "training diverged at step \(step): \(reason)"
+        case let .familyNotTrainable(path, modelType):
+            return "\(path): key \"model_type\": training is not supported for model_type \(modelType) yet "
+                + "(only bert; eval, quantize, stats, sweep and bench run every family)"
         }
     }
 }

@@ -11,11 +11,15 @@
 //           "amx_emu" and "avx512vnni_emu" (the AMX / VNNI GEMM source on portable emulated intrinsics, the rest
 //           ref): never chosen by default, only forced (tests, or QBENCH_KERNEL=amx_emu to run a whole model
 //           through the AMX kernel's logic).
+// Deterministic FP32 (qb_sgemm.h, the `_det` vector math): "ref", "amx_emu" and "avx512vnni_emu" scalar, "avx2"
+// AVX2, "avx512vnni" and "amx" an AVX-512F GEMM micro-kernel with the AVX2 vector math; all bit-identical by
+// construction and test.
 // Default: the first supported of amx, avx512vnni, avx2, ref. The environment variable QBENCH_KERNEL, read once
 // here, forces a family by name; an unknown or unsupported name keeps the default (qb_qgemm_env_status says so).
 #include "qb_kernels_internal.h"
 #include "qb_cpu.h"
 #include "qb_vmath.h"
+#include "qb_sgemm.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -38,7 +42,23 @@ typedef struct qb_family {
     void (*gelu_erf)(float *, size_t);
     void (*softmax_masked)(float *, size_t, float, const float *);
     void (*add_layernorm)(float *, const float *, size_t, size_t, const float *, const float *, float);
+    // Deterministic FP32 (`numerics: reproducible`): GEMM micro-kernel (qb_sgemm.h) and the `_det` vector math.
+    const char *sgemm_name;
+    qb_sgemm_micro_fn sgemm_micro;
+    int sgemm_pw; // 16-column panels per micro-tile
+    void (*gelu_erf_det)(float *, size_t);
+    void (*gelu_tanh_det)(float *, size_t);
+    void (*tanh_det)(float *, size_t);
+    void (*softmax_masked_det)(float *, size_t, float, const float *);
+    void (*add_layernorm_det)(float *, const float *, size_t, size_t, const float *, const float *, float);
 } qb_family;
+
+#define QB_DET_REF "scalar", qb_sgemm_micro_ref, 1, qb_gelu_erf_f32_det_ref, qb_gelu_tanh_f32_det_ref, \
+    qb_tanh_f32_det_ref, qb_softmax_masked_f32_det_ref, qb_add_layernorm_f32_det_ref
+#define QB_DET_AVX2 "avx2-6x16", qb_sgemm_micro_avx2, 1, qb_gelu_erf_f32_det_avx2, qb_gelu_tanh_f32_det_avx2, \
+    qb_tanh_f32_det_avx2, qb_softmax_masked_f32_det_avx2, qb_add_layernorm_f32_det_avx2
+#define QB_DET_AVX512 "avx512-6x32", qb_sgemm_micro_avx512, 2, qb_gelu_erf_f32_det_avx2, qb_gelu_tanh_f32_det_avx2, \
+    qb_tanh_f32_det_avx2, qb_softmax_masked_f32_det_avx2, qb_add_layernorm_f32_det_avx2
 
 #if QB_X86
 // Without compiler support for AMX the "amx" row points at the emulated kernels and is never supported.
@@ -60,29 +80,29 @@ static const qb_family qb_families[] = {
     {"ref", qb_qgemm_u8s8_packed_ref, qb_qgemm_s8s8_packed_ref, qb_qgemm_u8s8_packed_f32_ref,
      qb_qgemm_s8s8_packed_f32_ref, qb_quantize_u8_ref, qb_quantize_s8_ref,
      qb_minmax_f32_ref, qb_requant_f32_ref, qb_f32_to_f16_ref, qb_f16_to_f32_ref,
-     "ref", qb_gelu_erf_f32_ref, qb_softmax_masked_f32_ref, qb_add_layernorm_f32_ref},
+     "ref", qb_gelu_erf_f32_ref, qb_softmax_masked_f32_ref, qb_add_layernorm_f32_ref, QB_DET_REF},
 #if QB_X86
     {"avx2", qb_qgemm_u8s8_packed_avx2, qb_qgemm_s8s8_packed_avx2, qb_qgemm_u8s8_packed_f32_avx2,
      qb_qgemm_s8s8_packed_f32_avx2, qb_quantize_u8_avx2,
      qb_quantize_s8_avx2, qb_minmax_f32_avx2, qb_requant_f32_avx2, qb_f32_to_f16_avx2, qb_f16_to_f32_avx2,
-     "avx2", qb_gelu_erf_f32_avx2, qb_softmax_masked_f32_avx2, qb_add_layernorm_f32_avx2},
+     "avx2", qb_gelu_erf_f32_avx2, qb_softmax_masked_f32_avx2, qb_add_layernorm_f32_avx2, QB_DET_AVX2},
     {"avx512vnni", qb_qgemm_u8s8_packed_avx512vnni, qb_qgemm_s8s8_packed_avx512vnni,
      qb_qgemm_u8s8_packed_f32_avx512vnni, qb_qgemm_s8s8_packed_f32_avx512vnni,
      qb_quantize_u8_avx2, qb_quantize_s8_avx2, qb_minmax_f32_avx2, qb_requant_f32_avx2, qb_f32_to_f16_avx2,
      qb_f16_to_f32_avx2,
-     "avx2", qb_gelu_erf_f32_avx2, qb_softmax_masked_f32_avx2, qb_add_layernorm_f32_avx2},
+     "avx2", qb_gelu_erf_f32_avx2, qb_softmax_masked_f32_avx2, qb_add_layernorm_f32_avx2, QB_DET_AVX512},
     {"amx", QB_AMX_U8S8, QB_AMX_S8S8, QB_AMX_U8S8_F32, QB_AMX_S8S8_F32,
      qb_quantize_u8_avx2, qb_quantize_s8_avx2, qb_minmax_f32_avx2, qb_requant_f32_avx2, qb_f32_to_f16_avx2,
      qb_f16_to_f32_avx2,
-     "avx2", qb_gelu_erf_f32_avx2, qb_softmax_masked_f32_avx2, qb_add_layernorm_f32_avx2},
+     "avx2", qb_gelu_erf_f32_avx2, qb_softmax_masked_f32_avx2, qb_add_layernorm_f32_avx2, QB_DET_AVX512},
     {"amx_emu", qb_qgemm_u8s8_packed_amx_emu, qb_qgemm_s8s8_packed_amx_emu, qb_qgemm_u8s8_packed_f32_amx_emu,
      qb_qgemm_s8s8_packed_f32_amx_emu, qb_quantize_u8_ref, qb_quantize_s8_ref,
      qb_minmax_f32_ref, qb_requant_f32_ref, qb_f32_to_f16_ref, qb_f16_to_f32_ref,
-     "ref", qb_gelu_erf_f32_ref, qb_softmax_masked_f32_ref, qb_add_layernorm_f32_ref},
+     "ref", qb_gelu_erf_f32_ref, qb_softmax_masked_f32_ref, qb_add_layernorm_f32_ref, QB_DET_REF},
     {"avx512vnni_emu", qb_qgemm_u8s8_packed_avx512vnni_emu, qb_qgemm_s8s8_packed_avx512vnni_emu,
      qb_qgemm_u8s8_packed_f32_avx512vnni_emu, qb_qgemm_s8s8_packed_f32_avx512vnni_emu, qb_quantize_u8_ref,
      qb_quantize_s8_ref, qb_minmax_f32_ref, qb_requant_f32_ref, qb_f32_to_f16_ref, qb_f16_to_f32_ref,
-     "ref", qb_gelu_erf_f32_ref, qb_softmax_masked_f32_ref, qb_add_layernorm_f32_ref},
+     "ref", qb_gelu_erf_f32_ref, qb_softmax_masked_f32_ref, qb_add_layernorm_f32_ref, QB_DET_REF},
 #endif
 };
 #define QB_NFAMILIES ((int)(sizeof(qb_families) / sizeof(qb_families[0])))
@@ -244,4 +264,44 @@ void qb_gemm_bf16_packed(int M, const float *A, int lda, const qb_packed_bf16 *W
     }
 #endif
     qb_gemm_bf16_packed_ref(M, A, lda, W, n0, n1, bias, out, ldo);
+}
+
+void qb_gelu_erf_f32_det(float *x, size_t n) { qb_family_active()->gelu_erf_det(x, n); }
+void qb_gelu_tanh_f32_det(float *x, size_t n) { qb_family_active()->gelu_tanh_det(x, n); }
+void qb_tanh_f32_det(float *x, size_t n) { qb_family_active()->tanh_det(x, n); }
+
+void qb_softmax_masked_f32_det(float *x, size_t n, float scale, const float *keep) {
+    qb_family_active()->softmax_masked_det(x, n, scale, keep);
+}
+
+void qb_add_layernorm_f32_det(float *x, const float *residual, size_t rows, size_t width, const float *gamma,
+                              const float *beta, float eps) {
+    qb_family_active()->add_layernorm_det(x, residual, rows, width, gamma, beta, eps);
+}
+
+const char *qb_sgemm_kernel_name(void) { return qb_family_active()->sgemm_name; }
+
+void qb_sgemm_packed(int trans_a, int M, float alpha, const float *A, int lda, const qb_packed_f32 *B, float beta,
+                     float *C, int ldc) {
+    const qb_family *f = qb_family_active();
+    qb_sgemm_drive(f->sgemm_micro, f->sgemm_pw, trans_a, M, alpha, A, lda, B, beta, C, ldc);
+}
+
+int qb_sgemm_packed_family(const char *family, int trans_a, int M, float alpha, const float *A, int lda,
+                           const qb_packed_f32 *B, float beta, float *C, int ldc) {
+    qb_family_active();
+    const int i = qb_family_index(family);
+    if (i < 0 || !qb_family_supported(i, &qb_features)) return 0;
+    qb_sgemm_drive(qb_families[i].sgemm_micro, qb_families[i].sgemm_pw, trans_a, M, alpha, A, lda, B, beta, C, ldc);
+    return 1;
+}
+
+int qb_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
+             int ldb, float beta, float *C, int ldc) {
+    if (M <= 0 || N <= 0) return 0;
+    qb_packed_f32 *p = qb_sgemm_pack_b(trans_b, K, N, B, ldb);
+    if (!p) return -1;
+    qb_sgemm_packed(trans_a, M, alpha, A, lda, p, beta, C, ldc);
+    qb_packed_f32_free(p);
+    return 0;
 }

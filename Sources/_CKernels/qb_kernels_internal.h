@@ -7,10 +7,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(QB_EMULATE_INTRINSICS)
+// Tools/kernels/sgemm_emulated.sh compiles the AVX-512 FP32 micro-kernel against SIMDe (portable C
+// implementations of the intrinsics) to execute it on CPUs without AVX-512; no target attributes then. (The int8
+// and bf16 kernels have their own emulation builds: qb_avx512_emu.h, qb_amx_emu.h.)
+#define QB_X86 1
+#define QB_TARGET_AVX2
+#define QB_TARGET_AVX512VNNI
+#define QB_TARGET_AVX512F
+#elif defined(__x86_64__) || defined(__i386__)
 #define QB_X86 1
 #define QB_TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
 #define QB_TARGET_AVX512VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
+#define QB_TARGET_AVX512F __attribute__((target("avx2,fma,avx512f")))
 // AMX intrinsics need clang ≥ 12 or GCC ≥ 11; per-function target, so no global -mamx flags.
 #if (defined(__clang__) && __clang_major__ >= 12) || (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 11)
 #define QB_HAVE_AMX 1
@@ -131,5 +140,28 @@ void qb_gemm_bf16_packed_avx512bf16(int M, const float *A, int lda, const qb_pac
                                     const float *bias, float *out, int ldo);
 void qb_gemm_bf16_packed_avx512bf16_emu(int M, const float *A, int lda, const qb_packed_bf16 *W, int n0, int n1,
                                         const float *bias, float *out, int ldo);
+
+// ---- Deterministic FP32 GEMM (qb_sgemm.h) ----------------------------------------------------------------------
+// B pack: `panels` = ceil(N/16) panels of [K][16] floats (element (p, k, j) = op(B)[k, 16p + j], 0 past N),
+// panel p at data + p·K·16. A is packed per call into row panels of [K][6] (element (k, i) = op(A)[6r + i, k]).
+#include "qb_sgemm.h"
+struct qb_packed_f32 {
+    int k, n, panels;
+    size_t bytes;
+    float *data;
+};
+#define QB_SGEMM_MR 6  // rows of a micro-tile
+#define QB_SGEMM_NR 16 // columns of a panel
+#define QB_SGEMM_TILE_LD 32
+/// Micro-kernel: tile[i·32 + j] = the FMA chain over k = 0..<K of Ap[k·6 + i] · Bp[(j/16)·K·16 + k·16 + j%16],
+/// starting from 0, for i < 6 and j < 16·w (w = 1 or 2 panels; the AVX2 kernel takes w = 1 only).
+typedef void (*qb_sgemm_micro_fn)(int K, const float *Ap, const float *Bp, int w, float *tile);
+void qb_sgemm_micro_ref(int K, const float *Ap, const float *Bp, int w, float *tile);
+void qb_sgemm_micro_avx2(int K, const float *Ap, const float *Bp, int w, float *tile);
+void qb_sgemm_micro_avx512(int K, const float *Ap, const float *Bp, int w, float *tile);
+/// The blocked driver every family shares: packs A in row panels, runs `micro` over 6 × 16·pw tiles (pw = the
+/// widest w the micro-kernel takes), applies the epilogue of qb_sgemm.h. Aborts if scratch cannot be allocated.
+void qb_sgemm_drive(qb_sgemm_micro_fn micro, int pw, int trans_a, int M, float alpha, const float *A, int lda,
+                    const qb_packed_f32 *B, float beta, float *C, int ldc);
 
 #endif

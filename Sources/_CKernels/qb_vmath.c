@@ -26,45 +26,8 @@ void qb_softmax_masked_f32_ref(float *x, size_t n, float scale, const float *kee
 
 // ---- AVX2 ----------------------------------------------------------------------------------------------------
 #if defined(__x86_64__)
-#include <immintrin.h>
-#define QB_AVX2 __attribute__((target("avx2,fma")))
-
-/// exp(x) for x in float range: x = k·ln2 + r, |r| ≤ ln2/2, exp(r) by a degree-5 polynomial (Cephes expf).
-QB_AVX2 static inline __m256 qb_exp256(__m256 x) {
-    const __m256 hi = _mm256_set1_ps(88.3762626647949f), lo = _mm256_set1_ps(-88.3762626647949f);
-    x = _mm256_min_ps(_mm256_max_ps(x, lo), hi);
-    __m256 fx = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f));
-    fx = _mm256_floor_ps(fx);
-    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
-    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
-    __m256 y = _mm256_set1_ps(1.9875691500E-4f);
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507E-3f));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073E-3f));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894E-2f));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459E-1f));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201E-1f));
-    __m256 x2 = _mm256_mul_ps(x, x);
-    y = _mm256_fmadd_ps(y, x2, _mm256_add_ps(x, _mm256_set1_ps(1.0f)));
-    __m256i k = _mm256_add_epi32(_mm256_cvttps_epi32(fx), _mm256_set1_epi32(127));
-    return _mm256_mul_ps(y, _mm256_castsi256_ps(_mm256_slli_epi32(k, 23)));
-}
-
-/// erf by Abramowitz–Stegun 7.1.26 (as ATen's Vectorized<float>::erf): 1 − (a1 t + … + a5 t⁵) e^{−x²}, t = 1/(1+p|x|).
-QB_AVX2 static inline __m256 qb_erf256(__m256 x) {
-    const __m256 sign_mask = _mm256_set1_ps(-0.0f);
-    __m256 sign = _mm256_and_ps(x, sign_mask);
-    __m256 ax = _mm256_andnot_ps(sign_mask, x);
-    __m256 t = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(_mm256_set1_ps(0.3275911f), ax, _mm256_set1_ps(1.0f)));
-    __m256 r = _mm256_set1_ps(1.061405429f);
-    r = _mm256_fmadd_ps(r, t, _mm256_set1_ps(-1.453152027f));
-    r = _mm256_fmadd_ps(r, t, _mm256_set1_ps(1.421413741f));
-    r = _mm256_fmadd_ps(r, t, _mm256_set1_ps(-0.284496736f));
-    r = _mm256_fmadd_ps(r, t, _mm256_set1_ps(0.254829592f));
-    r = _mm256_mul_ps(r, t);
-    __m256 e = qb_exp256(_mm256_mul_ps(_mm256_xor_ps(ax, sign_mask), ax));   // exp(−x²)
-    __m256 y = _mm256_fnmadd_ps(r, e, _mm256_set1_ps(1.0f));
-    return _mm256_or_ps(y, sign);
-}
+#include "qb_vmath_simd.h" // qb_exp256, qb_erf256
+#define QB_AVX2 QB_VMATH_AVX2
 
 QB_AVX2 void qb_gelu_erf_f32_avx2(float *x, size_t n) {
     const __m256 half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f), c = _mm256_set1_ps(0.70710678118654752f);

@@ -22,6 +22,8 @@ struct Doctor: ParsableCommand {
         let amx = ["amx_tile", "amx_int8", "amx_bf16"].map { "\($0)=\(cpu.features.contains($0) ? "yes" : "no")" }
         print("amx:          \(amx.joined(separator: " ")); XTILEDATA permission: \(KernelDispatch.amxPermission.rawValue)")
         print("int8 kernels: \(KernelDispatch.family)")
+        print("fp32 kernels: numerics reproducible: \(Numerics.gemmDescription(.reproducible)); "
+              + "numerics fast: \(Numerics.gemmDescription(.fast))")
         print("\(KernelDispatch.environmentVariable): \(KernelDispatch.environmentRequest)")
         print("blas:         \(BLASRuntime.config)")
         print("blas core:    \(BLASRuntime.coreName) (\(BLASRuntime.selection.rawValue))")

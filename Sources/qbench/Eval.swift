@@ -11,7 +11,7 @@ struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a BERT classifier on MRPC-format data (F1, accuracy, seconds).")
 
-    @Option(help: "Hugging Face model folder (config.json, model.safetensors or pytorch_model.bin, vocab.txt).")
+    @Option(help: "Hugging Face model folder (config.json, model.safetensors or pytorch_model.bin, tokenizer.json or vocab.txt).")
     var model: String
     @Option(help: "A TSV file, or a GLUE task folder (then --split picks the file).")
     var data: String
@@ -31,7 +31,7 @@ struct Eval: ParsableCommand {
         Parallel.setThreads(batching.threads)
         let modelScheme = try SchemeResolver.resolve(scheme)
         let folder = try ModelFolder(path: model)
-        try batching.check(maxPositionEmbeddings: folder.model.config.maxPositionEmbeddings)
+        try batching.check(maxPositionEmbeddings: folder.model.config.maxSequenceLength)
         let dataset = try PairDataset.load(path: data, split: split)
         let options = batching.options
         let encodings = Evaluator.encode(dataset, tokenizer: folder.tokenizer, maxLength: batching.maxSeqLength)

@@ -14,7 +14,7 @@ struct Stats: ParsableCommand {
         discussion: "Runs the FP32 model and each scheme's quantized model side by side on the same batches. "
             + "Layout of the output file: docs/hdf5-layout.md.")
 
-    @Option(help: "FP32 Hugging Face model folder (config.json, model.safetensors or pytorch_model.bin, vocab.txt).")
+    @Option(help: "FP32 Hugging Face model folder (config.json, model.safetensors or pytorch_model.bin, tokenizer.json or vocab.txt).")
     var model: String
     @Option(help: "A TSV file, or a GLUE task folder (then --split picks the file).")
     var data: String
@@ -34,6 +34,8 @@ struct Stats: ParsableCommand {
     @Option(help: "Output HDF5 file (written atomically: nothing appears here unless the run succeeds).")
     var out: String
     @OptionGroup var calibration: CalibrationOptions
+    @Option(help: "FP32 numerics: reproducible (same bits on every CPU and thread count) or fast (OpenBLAS).")
+    var numerics: NumericsMode = .reproducible
 
     func validate() throws {
         guard !schemes.isEmpty else { throw ValidationError("give at least one --scheme") }
@@ -52,6 +54,7 @@ struct Stats: ParsableCommand {
             throw ValidationError("--out \(out) is a directory; give a file path such as \(out)/run.h5")
         }
         Parallel.setThreads(batching.threads)
+        Numerics.setMode(numerics)
         let modelSchemes = try schemes.map(SchemeResolver.resolve)
         let names = modelSchemes.map { StatsReport.groupName($0.name) }
         guard Set(names).count == names.count else {
@@ -62,7 +65,7 @@ struct Stats: ParsableCommand {
             throw ValidationError("\(model) is already quantized (\(stored.name)); statistics compare against FP32: "
                                   + "give the FP32 model folder")
         }
-        try batching.check(maxPositionEmbeddings: folder.model.config.maxPositionEmbeddings)
+        try batching.check(maxPositionEmbeddings: folder.model.config.maxSequenceLength)
         var dataset = try PairDataset.load(path: data, split: split)
         if let limit { dataset = PairDataset(path: dataset.path, examples: Array(dataset.examples.prefix(limit))) }
         let provenance = try StatsProvenance.collect(

@@ -2,6 +2,7 @@ import ArgumentParser
 import Experiments
 import Foundation
 import Sweep
+import TensorCore
 
 /// `qbench sweep CONFIG`: run an experiment file and write its run folder.
 struct Sweep: ParsableCommand {
@@ -23,6 +24,8 @@ struct Sweep: ParsableCommand {
     var model: String?
     @Option(help: "Write the run folder under this folder instead of the config's `output`.")
     var output: String?
+    @Option(help: "FP32 numerics: reproducible (same bits on every CPU and thread count) or fast (OpenBLAS); replaces the config's `numerics` (default reproducible).")
+    var numerics: NumericsMode?
     @Flag(help: "Validate the config and list the schemes it would run, without running anything.")
     var dryRun = false
     @Flag(help: "List the sweep's independent cells (index, kind, rows) and the run id; with --run-dir, write DIR/plan.json.")
@@ -48,6 +51,7 @@ struct Sweep: ParsableCommand {
         if let runDir { return try runCell(config, runDir: runDir) }
         var experiment = try Experiment.load(file: config, model: model)
         if let output { experiment.config.output = output }
+        if let numerics { experiment.config.numerics = numerics }
         if dryRun {
             print("\(config): valid; \(experiment.schemes.count) schemes: "
                   + experiment.schemes.map(\.name).joined(separator: ", ")

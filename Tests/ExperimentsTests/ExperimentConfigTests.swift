@@ -4,6 +4,7 @@ import Foundation
 import Quantization
 import RunRecords
 import Sweep
+import TensorCore
 import XCTest
 
 /// Strict validation of experiment files: every bad case names the file, the key path and the expected type, and
@@ -239,5 +240,18 @@ final class ExperimentConfigTests: XCTestCase {
     func testThreadsBeyondTheMaximumAreRejected() throws {
         let m = try failure(yaml("threads: [1, 100000]"))
         XCTAssertTrue(m.contains("key threads[1]: 100000 exceeds the maximum \(Limits.maxThreads)"), m)
+    }
+
+    /// `numerics`: absent means reproducible (and stays nil in the config as written); a bad value names the key.
+    func testNumericsKey() throws {
+        let url = dir.appendingPathComponent("numerics.yaml")
+        try yaml().write(to: url, atomically: true, encoding: .utf8)
+        let plain = try Experiment.load(file: url.path)
+        XCTAssertNil(plain.config.numerics)
+        XCTAssertEqual(plain.numerics, .reproducible)
+        try yaml("numerics: fast").write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try Experiment.load(file: url.path).numerics, .fast)
+        let m = try failure(yaml("numerics: exact"))
+        XCTAssertTrue(m.contains("key numerics: expected one of reproducible, fast, found 'exact'"), m)
     }
 }

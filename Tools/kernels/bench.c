@@ -61,6 +61,38 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) static double vnni_peak_g
 }
 #endif
 
+// The AMX-INT8 peak: TDPBSSD into 4 independent accumulator tiles (16 × 16 int32) from full 16 × 64-byte A/B tiles,
+// 16·16·64 = 16384 multiply-adds = 32768 OPS per instruction, best of 5. Needs the OS permission (asked by
+// qb_cpu_amx_permission) and a CPU with AMX; it is not measured elsewhere.
+typedef struct { uint8_t palette, start; uint8_t reserved[14]; uint16_t colsb[16]; uint8_t rows[16]; } amx_cfg;
+__attribute__((target("amx-tile,amx-int8"))) static double amx_peak_gops(void) {
+    _Alignas(64) amx_cfg cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.palette = 1;
+    for (int i = 0; i < 8; i++) { cfg.rows[i] = 16; cfg.colsb[i] = 64; }
+    _Alignas(64) static int8_t buf[16 * 64];
+    for (int i = 0; i < 16 * 64; i++) buf[i] = (int8_t)(i % 7 - 3);
+    _tile_loadconfig(&cfg);
+    _tile_loadd(4, buf, 64); _tile_loadd(5, buf, 64); _tile_loadd(6, buf, 64); _tile_loadd(7, buf, 64);
+    _tile_zero(0); _tile_zero(1); _tile_zero(2); _tile_zero(3);
+    const long iters = 2000000;
+    double best = 1e30;
+    for (int rep = 0; rep < 5; rep++) {
+        double t = now();
+        for (long it = 0; it < iters; it++) {
+            _tile_dpbssd(0, 4, 6); _tile_dpbssd(1, 4, 7); _tile_dpbssd(2, 5, 6); _tile_dpbssd(3, 5, 7);
+        }
+        t = now() - t;
+        if (t < best) best = t;
+    }
+    _Alignas(64) int32_t out[16 * 16];
+    _tile_stored(0, out, 64);
+    _tile_release();
+    volatile int32_t sink = out[0];
+    (void)sink;
+    return (double)iters * 4 * 32768 / best * 1e-9;
+}
+
 int main(int argc, char **argv) {
     openblas_set_num_threads(1);
     const char *kern = argc > 1 ? argv[1] : NULL;
@@ -72,7 +104,10 @@ int main(int argc, char **argv) {
 #if defined(__x86_64__)
     qb_cpu_features f;
     qb_cpu_detect(&f);
-    if (f.avx512f && f.avx512bw && f.avx512_vnni) {
+    if (strcmp(qb_qgemm_kernel_name(), "amx") == 0 && f.amx_int8 && qb_cpu_amx_permission() == 1) {
+        peak = amx_peak_gops();
+        printf("assumed peak: %.1f GOPS (1 core, TDPBSSD into 4 independent tiles); %% of peak below is of this\n", peak);
+    } else if (f.avx512f && f.avx512bw && f.avx512_vnni) {
         peak = vnni_peak_gops();
         printf("assumed peak: %.1f GOPS (1 core, independent vpdpbusd zmm loop); %% of peak below is of this\n", peak);
     }

@@ -2,4 +2,5 @@
 #include "qb_bf16.h"
 #include "qb_cpu.h"
 #include "qb_qgemm.h"
+#include "qb_sgemm.h"
 #include "qb_vmath.h"

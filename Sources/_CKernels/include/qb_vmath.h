@@ -37,6 +37,41 @@ void qb_add_layernorm_f32_avx2(float *x, const float *residual, size_t rows, siz
 void qb_add_layernorm_f32(float *x, const float *residual, size_t rows, size_t width, const float *gamma,
                           const float *beta, float eps);
 
+// ---- Deterministic versions (`numerics: reproducible`) ------------------------------------------------------
+// Same contracts as above, but every version computes the same bits on every machine: exp, erf and tanh are one
+// fixed sequence of FP32 operations (qb_vmath_simd.h: Cephes-style exp, Abramowitz–Stegun 7.1.26 erf, tanh =
+// (1 − e^{−2|x|}) / (1 + e^{−2|x|}) with the sign restored), evaluated lane for lane in AVX2 and scalar, and every
+// sum runs in a fixed 16-lane tree (lane j adds elements j, j+16, j+32, … in order; lanes fold s[j] += s[j+w],
+// w = 8, 4, 2, 1), whatever the vector width. Max is order-free. `_det_avx2` is bit-exact with `_det_ref` (parity
+// tests; a NaN input gives a NaN whose sign and payload are not specified); the dispatched `_det` names run the
+// active family's version (AVX2 for avx2, avx512vnni and amx).
+//
+/// x = x · ½ · (1 + erf(x / √2)), computed as (x · 0.5) · (1 + erf(x · 0.70710678)).
+void qb_gelu_erf_f32_det_ref(float *x, size_t n);
+void qb_gelu_erf_f32_det_avx2(float *x, size_t n);
+void qb_gelu_erf_f32_det(float *x, size_t n);
+/// x = (x · 0.5) · (1 + tanh(√(2/π) · (x + ((0.044715 · x) · x) · x)))   (`gelu_new`, `gelu_pytorch_tanh`).
+void qb_gelu_tanh_f32_det_ref(float *x, size_t n);
+void qb_gelu_tanh_f32_det_avx2(float *x, size_t n);
+void qb_gelu_tanh_f32_det(float *x, size_t n);
+/// x = tanh(x) (the pooler).
+void qb_tanh_f32_det_ref(float *x, size_t n);
+void qb_tanh_f32_det_avx2(float *x, size_t n);
+void qb_tanh_f32_det(float *x, size_t n);
+/// Masked softmax as qb_softmax_masked_f32: m = max over kept j of x_j · scale; e_j = exp(x_j · scale − m) on kept
+/// j, 0 elsewhere; p_j = e_j · (1 / Σ_tree16 e).
+void qb_softmax_masked_f32_det_ref(float *x, size_t n, float scale, const float *keep);
+void qb_softmax_masked_f32_det_avx2(float *x, size_t n, float scale, const float *keep);
+void qb_softmax_masked_f32_det(float *x, size_t n, float scale, const float *keep);
+/// LayerNorm as qb_add_layernorm_f32 (double mean and variance, float normalisation, no FMA), both double sums
+/// by the 16-lane tree.
+void qb_add_layernorm_f32_det_ref(float *x, const float *residual, size_t rows, size_t width, const float *gamma,
+                                  const float *beta, float eps);
+void qb_add_layernorm_f32_det_avx2(float *x, const float *residual, size_t rows, size_t width, const float *gamma,
+                                   const float *beta, float eps);
+void qb_add_layernorm_f32_det(float *x, const float *residual, size_t rows, size_t width, const float *gamma,
+                              const float *beta, float eps);
+
 /// Suffix of the vector-math kernels the active kernel family runs: "avx2" (families "avx2" and "avx512vnni") or
 /// "ref". The un-suffixed functions above go through the one dispatch table of qb_dispatch.c, so
 /// qb_qgemm_force_kernel("ref") makes them run their `_ref` versions, like every other kernel.

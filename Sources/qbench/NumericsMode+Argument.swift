@@ -1,0 +1,5 @@
+import ArgumentParser
+import TensorCore
+
+/// `--numerics reproducible|fast` (`sweep`, `stats`).
+extension NumericsMode: ExpressibleByArgument {}
