@@ -12,7 +12,7 @@ let package = Package(
         .executable(name: "qbench", targets: ["qbench"]),
         .library(name: "QuantBenchKit", targets: ["TensorCore", "Checkpoints", "Tokenization", "BERT",
                                                    "Quantization", "Datasets", "LayerStats", "RunRecords", "Experiments",
-                                                   "Training", "Benchmark", "Sweep", "NotebookExport"]),
+                                                   "Training", "Benchmark", "Sweep", "Cluster", "NotebookExport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -64,10 +64,14 @@ let package = Package(
             "Experiments", "RunRecords", "Training", "BERT", "Quantization", "Datasets", "Checkpoints", "TensorCore",
             "_Support",
         ]),
+        // Sweeps on clusters: Slurm batch scripts, submission and status (sbatch / squeue / sacct), Kubernetes Indexed Jobs.
+        .target(name: "Cluster", dependencies: [
+            "Sweep", "Experiments", "RunRecords", "_Support", .product(name: "Yams", package: "Yams"),
+        ]),
         // Run folders as Jupyter notebooks and Markdown: SVG plots, nbformat-4 writer, stats.h5 reader for figures.
         .target(name: "NotebookExport", dependencies: ["RunRecords", "LayerStats", "_Support"]),
         .executableTarget(name: "qbench", dependencies: [
-            "Experiments", "Sweep", "Benchmark", "NotebookExport", "RunRecords", "TensorCore", "Checkpoints", "BERT",
+            "Experiments", "Sweep", "Cluster", "Benchmark", "NotebookExport", "RunRecords", "TensorCore", "Checkpoints", "BERT",
             "Quantization", "Datasets", "Tokenization", "LayerStats", "Training", "_Support",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -97,8 +101,12 @@ let package = Package(
         ]),
         .testTarget(name: "QBenchCLITests", dependencies: [
             "_TestSupport", "Checkpoints", "TensorCore", "LayerStats", "Benchmark", "Experiments", "Datasets", "RunRecords",
+            .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "NotebookExportTests", dependencies: ["NotebookExport"]),
+        .testTarget(name: "ClusterTests", dependencies: [
+            "_TestSupport", "Cluster", "Sweep", "Experiments", .product(name: "Yams", package: "Yams"),
+        ]),
     ],
     // Swift 5 language mode: kernels share raw buffers across DispatchQueue.concurrentPerform workers,
     // which strict Swift 6 concurrency checking cannot express without copies.

@@ -45,7 +45,8 @@ public enum ResultsReport {
     /// puts it into notebooks as it is.
     public static func resultSections(_ r: SweepResults, manifest m: RunManifest) -> String {
         let c = m.config
-        var out = "## Results\n\n" + table(r) + "\n"
+        var out = "## Results\n\n" + table(r, manifest: m) + "\n"
+        out += timingNote(r, manifest: m) + "\n"
         out += threadNote(r) + "\n"
         let qat = qatSection(r)
         if !qat.isEmpty { out += "\n" + qat }
@@ -58,8 +59,9 @@ public enum ResultsReport {
         return out
     }
 
-    /// The main table.
-    static func table(_ r: SweepResults) -> String {
+    /// The main table. A speed-up is shown only when the row was timed on the same CPU model as FP32
+    /// (`timedLikeBaseline`); otherwise its cell reads "—".
+    static func table(_ r: SweepResults, manifest m: RunManifest) -> String {
         let plural = { (t: Int) in t == 1 ? "1 thread" : "\(t) threads" }
         var head = "| scheme | F1 | accuracy | model MB |"
         var rule = "|---|---|---|---|"
@@ -71,7 +73,9 @@ public enum ResultsReport {
         for s in r.schemes {
             var line = "| \(s.scheme) | \(fmt(s.metrics?.f1)) | \(fmt(s.metrics?.accuracy)) | " + String(format: "%.1f", s.modelMB) + " |"
             for t in s.timings { line += String(format: " %.2f |", t.median) }
-            for t in s.timings { line += String(format: " %.2f× |", t.speedup) }
+            for t in s.timings {
+                line += t.speedup.map { timedLikeBaseline(s.scheme, manifest: m) ? String(format: " %.2f× |", $0) : " — |" } ?? " — |"
+            }
             line += s.kind == "baseline" ? " — | — |" : " \(signed(s.deltaF1)) | \(s.flipsVsFP32) |"
             out += line + "\n"
         }
@@ -250,7 +254,7 @@ public enum ResultsReport {
                 f += ["", "", "", "", "", ""]
             }
             f.append(String(format: "%.3f", s.modelMB))
-            f += s.timings.map { String(format: "%.4f", $0.median) } + s.timings.map { String(format: "%.4f", $0.speedup) }
+            f += s.timings.map { String(format: "%.4f", $0.median) } + s.timings.map { $0.speedup.map { String(format: "%.4f", $0) } ?? "" }
             f += [s.deltaF1.map { String($0) } ?? "", String(s.flipsVsFP32), String(s.consistentAcrossThreads)]
             f += factors.map { s.levels?[$0.rawValue] ?? "" }
             out += f.joined(separator: ",") + "\n"

@@ -55,6 +55,9 @@ public struct RunManifest: Codable, Sendable {
     public var wallSeconds: Double
     /// Whether `stats.h5` was written, or why not.
     public var statistics: String
+    /// The cells a multi-machine run was merged from (`qbench sweep --merge`), in plan order; nil for a sweep that
+    /// ran in one process.
+    public var cells: [RunCell]? = nil
 
     /// `numerics`, or `fast` for a manifest that predates the field.
     public var effectiveNumerics: NumericsMode { numerics ?? .fast }
@@ -141,7 +144,7 @@ public struct RunManifest: Codable, Sendable {
         case modelShape = "model_shape"
         case randomWeightsSeed = "random_weights_seed", schemes, variants, files, environment
         case threads, repeats, seed, started, finished
-        case wallSeconds = "wall_seconds", statistics
+        case wallSeconds = "wall_seconds", statistics, cells
     }
 
     /// Sorted-key, pretty JSON (stable bytes for equal values).

@@ -86,11 +86,12 @@ public struct SchemeResult: Codable, Sendable, Equatable {
         public var threads: Int
         /// One value per repeat (forward passes only; tokenization excluded).
         public var seconds: [Double]
-        /// FP32's median over this scheme's median at the same thread count.
-        public var speedup: Double
+        /// FP32's median over this scheme's median at the same thread count; nil when the two were timed on
+        /// different CPU models (cells of a multi-machine sweep, `RunManifest.cells`): no ratio is honest then.
+        public var speedup: Double?
         public var median: Double { seconds.median }
 
-        public init(threads: Int, seconds: [Double], speedup: Double) {
+        public init(threads: Int, seconds: [Double], speedup: Double?) {
             self.threads = threads
             self.seconds = seconds
             self.speedup = speedup

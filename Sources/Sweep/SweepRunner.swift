@@ -67,7 +67,8 @@ public enum SweepRunner {
         let threads = experiment.config.threads
         let repeats = max(1, repeatsOverride ?? experiment.config.repeats)
         let measured = try evaluate(models, inputs: inputs, threads: threads, repeats: repeats, progress: progress)
-        let rows = tabulate(models, measured, experiment: experiment, training: training)
+        let rows = tabulate(models.map { ($0.scheme, $0.model.parameterBytes) }, measured, experiment: experiment,
+                            training: training)
 
         var statisticsFile: URL?
         if let request = experiment.config.statistics, let statisticsURL {
@@ -222,8 +223,9 @@ public enum SweepRunner {
         return m
     }
 
-    /// Phase 4: one results row per model (FP32 is model 0).
-    static func tabulate(_ models: [RunModel], _ m: Measurements, experiment: Experiment,
+    /// Phase 4: one results row per model (FP32 is model 0): each model's scheme as it ran and its parameter bytes.
+    /// A merged multi-machine run (`SweepMerge`) tabulates its cells' measurements with the same function.
+    static func tabulate(_ models: [(scheme: ModelScheme, parameterBytes: Int)], _ m: Measurements, experiment: Experiment,
                          training: [String: QATTrainingReport]) -> [SchemeResult] {
         let threads = experiment.config.threads
         let fp32 = 0
@@ -237,7 +239,7 @@ public enum SweepRunner {
             let ref = m.passes[mi][0].predictions
             return SchemeResult(
                 scheme: model.scheme.name, kind: mi == 0 ? "baseline" : trained != nil ? "qat" : variant == nil ? "scheme" : "sweep",
-                levels: variant?.levels, metrics: m.metrics[mi], modelBytes: model.model.parameterBytes, timings: timings,
+                levels: variant?.levels, metrics: m.metrics[mi], modelBytes: model.parameterBytes, timings: timings,
                 deltaF1: m.metrics[mi].flatMap { mine in m.metrics[fp32].map { mine.f1 - $0.f1 } },
                 flipsVsFP32: zip(ref, m.passes[fp32][0].predictions).filter { $0 != $1 }.count,
                 threadFlips: threads.indices.map {

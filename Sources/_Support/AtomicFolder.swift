@@ -5,20 +5,27 @@ import Foundation
 /// the temporary folder is removed at once, or by the next write's `TemporaryName.removeAbandoned`.
 public enum AtomicFolder {
     /// Creates `folder` atomically: `fill` writes the contents into the temporary folder it is given.
-    /// - Parameter replacingExisting: replace a folder already at `folder` (moved aside under a temporary name and
-    ///   removed after the rename; put back when the rename fails). Otherwise an existing `folder` is an error.
+    /// - Parameters:
+    ///   - replacingExisting: replace a folder already at `folder` (moved aside under a temporary name and
+    ///     removed after the rename; put back when the rename fails). Otherwise an existing `folder` is an error.
+    ///   - stagingDirectory: build the temporary folder there instead of beside `folder` (created when missing; it
+    ///     must be on the same file system). Processes on several hosts that write into one shared folder give each
+    ///     host its own staging folder, because the clean-up of abandoned temporaries judges them by process id.
     /// - Throws: `SupportError.writeFailed` when `folder` exists (and may not be replaced) or cannot be created;
     ///   any error of `fill` (then nothing is left behind).
     @discardableResult
-    public static func create<T>(_ folder: URL, replacingExisting: Bool = false, _ fill: (URL) throws -> T) throws -> T {
+    public static func create<T>(_ folder: URL, replacingExisting: Bool = false, stagingDirectory: URL? = nil,
+                                 _ fill: (URL) throws -> T) throws -> T {
         let fm = FileManager.default
         let destination = folder.standardizedFileURL
         guard replacingExisting || !fm.fileExists(atPath: destination.path) else {
             throw SupportError.writeFailed(path: destination.path, reason: "already exists; choose a new output folder")
         }
-        TemporaryName.removeAbandoned(in: destination.deletingLastPathComponent())
-        let tmp = TemporaryName.beside(destination)
+        let staging = stagingDirectory?.standardizedFileURL ?? destination.deletingLastPathComponent()
+        TemporaryName.removeAbandoned(in: staging)
+        let tmp = staging.appendingPathComponent(TemporaryName.beside(destination).lastPathComponent)
         do {
+            if stagingDirectory != nil { try fm.createDirectory(at: staging, withIntermediateDirectories: true) }
             try fm.createDirectory(at: tmp, withIntermediateDirectories: false)
         } catch {
             throw SupportError.writeFailed(path: destination.path,

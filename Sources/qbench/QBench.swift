@@ -10,7 +10,7 @@ struct QBench: ParsableCommand {
         commandName: "qbench",
         abstract: "QuantBench: quantization research workbench for BERT encoders.",
         version: QuantBenchVersion.current,
-        subcommands: [Eval.self, Quantize.self, Bench.self, Stats.self, Sweep.self, Reproduce.self, Report.self, Export.self,
+        subcommands: [Eval.self, Quantize.self, Bench.self, Stats.self, Sweep.self, Slurm.self, K8s.self, Reproduce.self, Report.self, Export.self,
                       ModelCommand.self, Finetune.self, Qat.self, Schemes.self, Doctor.self]
     )
 

@@ -24,14 +24,25 @@ enum CLI {
         var stderr: String
     }
 
-    /// Runs qbench in `cwd` (default: the project root) with `env` added to this process's environment.
-    static func run(_ args: [String], env: [String: String] = [:], cwd: URL? = nil) throws -> Result {
+    /// Runs qbench in `cwd` (default: the project root) with `env` added to this process's environment and the
+    /// variables `unset` removed.
+    static func run(_ args: [String], env: [String: String] = [:], unset: [String] = [], cwd: URL? = nil) throws -> Result {
+        try run(executable: binary, args, env: env, unset: unset, cwd: cwd)
+    }
+
+    /// Runs a tool found on PATH (`/usr/bin/env name args…`).
+    static func runTool(_ name: String, _ args: [String], env: [String: String] = [:]) throws -> Result {
+        try run(executable: URL(fileURLWithPath: "/usr/bin/env"), [name] + args, env: env, unset: [], cwd: nil)
+    }
+
+    static func run(executable: URL, _ args: [String], env: [String: String], unset: [String], cwd: URL?) throws -> Result {
         let p = Process()
-        p.executableURL = binary
+        p.executableURL = executable
         p.arguments = args
         p.currentDirectoryURL = cwd ?? Fixtures.projectRoot
         var environment = ProcessInfo.processInfo.environment
         for (k, v) in env { environment[k] = v }
+        for k in unset { environment[k] = nil }
         p.environment = environment
         let out = Pipe(), err = Pipe()
         p.standardOutput = out

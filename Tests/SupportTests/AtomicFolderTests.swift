@@ -27,6 +27,26 @@ final class AtomicFolderTests: XCTestCase {
         XCTAssertEqual(names, ["model"], "a failed write leaves nothing behind")
     }
 
+    /// With a staging folder the temporary is built there (never beside the destination, where another host's
+    /// clean-up could judge it by a process id of its own), and a foreign-looking temporary beside the destination is
+    /// left alone.
+    func testStagingDirectory() throws {
+        let shared = root.appendingPathComponent("cells")
+        let staging = shared.appendingPathComponent(".staging-hostA")
+        try FileManager.default.createDirectory(at: shared, withIntermediateDirectories: true)
+        let foreign = shared.appendingPathComponent(".7.partial-2147483000-0")   // another host's cell, mid-write
+        try FileManager.default.createDirectory(at: foreign, withIntermediateDirectories: true)
+        var seen: URL?
+        try AtomicFolder.create(shared.appendingPathComponent("3"), stagingDirectory: staging) { tmp in
+            seen = tmp
+            try Data("x".utf8).write(to: tmp.appendingPathComponent("cell.json"))
+        }
+        XCTAssertEqual(seen?.deletingLastPathComponent().path, staging.path)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: shared.path).sorted(),
+                       [".7.partial-2147483000-0", ".staging-hostA", "3"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: staging.path), [])
+    }
+
     func testReplacingExisting() throws {
         let out = root.appendingPathComponent("bundle")
         try AtomicFolder.create(out) { tmp in try Data("1".utf8).write(to: tmp.appendingPathComponent("v")) }
