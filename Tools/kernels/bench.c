@@ -137,7 +137,8 @@ int main(int argc, char **argv) {
                c.M, c.N, c.K, ops / t7 * 1e-9, tf / t7, ops / t7f * 1e-9, ops / tu * 1e-9, tf / tu, ops / ts8 * 1e-9, tf / ts8, ops / tf * 1e-9);
         printf("  bf16 (%s) %6.1f GFLOPS (%.2fx sgemm)", qb_packed_bf16_kernel_name(bf16_pack), ops / tb * 1e-9, tf / tb);
         qb_packed_bf16_free(bf16_pack);
-        if (peak > 0) printf("  [u8s8 %.0f%%, fused %.0f%% of peak]", 100 * ops / tu * 1e-9 / peak, 100 * ops / t7f * 1e-9 / peak);
+        const char *fam = qb_qgemm_kernel_name();
+        if (peak > 0 && (strcmp(fam, "avx512vnni") == 0 || strcmp(fam, "amx") == 0)) printf("  [u8s8 %.0f%%, fused %.0f%% of peak]", 100 * ops / tu * 1e-9 / peak, 100 * ops / t7f * 1e-9 / peak);
         printf("\n");
         qb_packed_free(c.P); free(c.A); free(c.A7); free(c.As); free(B); free(c.C); free(c.Af); free(c.Bf); free(c.Cf);
         free(w_scale); free(bias);
