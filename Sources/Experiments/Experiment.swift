@@ -24,6 +24,9 @@ public struct Experiment: Sendable {
     public var variants: [SweepVariant]
     /// Quantization-aware-training rows, run after `schemes` (not in `schemes`).
     public var qat: [QATEntry] = []
+    /// Keep going when the model's weights or logits hold NaN or ±Inf (`--allow-nonfinite`; recorded in the
+    /// run's manifest). Not part of the experiment file.
+    public var allowNonFinite = false
 
     /// An experiment file as read.
     public typealias Source = ExperimentSource

@@ -67,6 +67,14 @@ extension ModelFolder {
 }
 
 extension ModelFolder {
+    /// Refuses a classifier that cannot score binary pair data (`Evaluator.checkBinaryClassifier`), naming this
+    /// folder's config.json and the key.
+    public func checkBinaryClassifier() throws {
+        try Evaluator.checkBinaryClassifier(model.config, configFile: url.appendingPathComponent("config.json").path)
+    }
+}
+
+extension ModelFolder {
     /// `data` tokenized with this folder's tokenizer (pairs truncated to `options.maxSeqLength`) and batched with
     /// its pad token id.
     public func batches(_ data: PairDataset, options: BatchingOptions) -> [BertBatch] {

@@ -47,6 +47,8 @@ public struct RunManifest: Codable, Sendable {
     public var wallSeconds: Double
     /// Whether `stats.h5` was written, or why not.
     public var statistics: String
+    /// `true` when the run was made with `--allow-nonfinite` (NaN/±Inf weights and logits kept); absent otherwise.
+    public var allowNonFinite: Bool?
 
     /// One hashed input file.
     public struct FileHash: Codable, Sendable, Equatable {
@@ -74,7 +76,7 @@ public struct RunManifest: Codable, Sendable {
                 modelPath: String, dataPath: String, calibrationPath: String, modelShape: String,
                 randomWeightsSeed: String? = nil, schemes: [ModelScheme], variants: [SweepVariant], files: [FileHash],
                 environment: RunEnvironment, threads: [Int], repeats: Int, seed: UInt64, started: String,
-                finished: String, wallSeconds: Double, statistics: String) {
+                finished: String, wallSeconds: Double, statistics: String, allowNonFinite: Bool? = nil) {
         self.schemaVersion = schemaVersion
         self.kind = kind
         self.run = run
@@ -98,6 +100,7 @@ public struct RunManifest: Codable, Sendable {
         self.finished = finished
         self.wallSeconds = wallSeconds
         self.statistics = statistics
+        self.allowNonFinite = allowNonFinite
     }
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", kind, run, command, config
@@ -105,14 +108,25 @@ public struct RunManifest: Codable, Sendable {
         case modelPath = "model_path", dataPath = "data_path", calibrationPath = "calibration_path", modelShape = "model_shape"
         case randomWeightsSeed = "random_weights_seed", schemes, variants, files, environment
         case threads, repeats, seed, started, finished
-        case wallSeconds = "wall_seconds", statistics
+        case wallSeconds = "wall_seconds", statistics, allowNonFinite = "allow_nonfinite"
     }
 
-    /// Sorted-key, pretty JSON (stable bytes for equal values).
+    /// Sorted-key, pretty JSON (stable bytes for equal values). A non-finite number (a run made with
+    /// `--allow-nonfinite`) is written as the string `"NaN"`, `"Infinity"` or `"-Infinity"`; `decoder` reads them back.
     public static var encoder: JSONEncoder {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity",
+                                                                nan: "NaN")
         return e
+    }
+
+    /// The decoder of run-folder JSON: reads the strings `encoder` writes for non-finite numbers.
+    public static var decoder: JSONDecoder {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity",
+                                                                  nan: "NaN")
+        return d
     }
 
     /// Reads `manifest.json` of a run folder.
@@ -123,7 +137,7 @@ public struct RunManifest: Codable, Sendable {
             throw RunRecordError.badPath(path: url.path, reason: "no manifest.json: not a run folder written by `qbench sweep`")
         }
         do {
-            let m = try JSONDecoder().decode(RunManifest.self, from: data)
+            let m = try decoder.decode(RunManifest.self, from: data)
             guard m.schemaVersion == 1, m.kind == "quantbench.sweep" else {
                 throw RunRecordError.malformed(file: url.path, keyPath: "schema_version",
                                                message: "unsupported manifest \(m.kind) v\(m.schemaVersion); expected quantbench.sweep v1")

@@ -48,7 +48,7 @@ public struct SweepResults: Codable, Sendable {
             throw RunRecordError.badPath(path: url.path, reason: "missing results.json")
         }
         let results: SweepResults
-        do { results = try JSONDecoder().decode(SweepResults.self, from: data) } catch {
+        do { results = try RunManifest.decoder.decode(SweepResults.self, from: data) } catch {
             throw RunRecordError.decoding(error, file: url.path)
         }
         try PathComponent.check(results.run, file: url.path, keyPath: "run")
@@ -155,15 +155,23 @@ public struct PredictionSet: Sendable, Equatable {
         self.logits = logits
     }
 
-    /// JSON lines; logits use Swift's shortest round-trip `Float` text, so they read back bit for bit.
+    /// JSON lines; logits use Swift's shortest round-trip `Float` text, so they read back bit for bit. A
+    /// non-finite logit (kept with `--allow-nonfinite`) is the string `"NaN"`, `"Infinity"` or `"-Infinity"`, never a
+    /// bare `nan`, so every line stays JSON.
     public func jsonLines() -> Data {
         var out = ""
         for i in predictions.indices {
             let label = labels[i].map(String.init) ?? "null"
             out += "{\"index\":\(i),\"label\":\(label),\"prediction\":\(predictions[i]),\"logits\":["
-                + logits[i].map { $0.description }.joined(separator: ",") + "]}\n"
+                + logits[i].map(Self.logitText).joined(separator: ",") + "]}\n"
         }
         return Data(out.utf8)
+    }
+
+    /// `x` as JSON: shortest round-trip text, or a quoted `NaN` / `Infinity` / `-Infinity`.
+    static func logitText(_ x: Float) -> String {
+        if x.isFinite { return x.description }
+        return x.isNaN ? "\"NaN\"" : (x > 0 ? "\"Infinity\"" : "\"-Infinity\"")
     }
 
     /// Parses `jsonLines()` output.
@@ -176,7 +184,7 @@ public struct PredictionSet: Sendable, Equatable {
             var logits: [Float]
         }
         var set = PredictionSet(labels: [], predictions: [], logits: [])
-        let decoder = JSONDecoder()
+        let decoder = RunManifest.decoder
         for (n, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() {
             guard let row = try? decoder.decode(Line.self, from: Data(line)) else {
                 throw RunRecordError.badPath(path: file, reason: "line \(n + 1) is not a prediction record")

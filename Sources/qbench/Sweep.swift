@@ -23,10 +23,12 @@ struct Sweep: ParsableCommand {
     var output: String?
     @Flag(help: "Validate the config and list the schemes it would run, without running anything.")
     var dryRun = false
+    @OptionGroup var nonFinite: NonFiniteOption
 
     func run() throws {
         var experiment = try Experiment.load(file: config, model: model)
         if let output { experiment.config.output = output }
+        experiment.allowNonFinite = nonFinite.allowNonFinite
         if dryRun {
             print("\(config): valid; \(experiment.schemes.count) schemes: "
                   + experiment.schemes.map(\.name).joined(separator: ", ")
