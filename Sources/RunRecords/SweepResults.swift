@@ -52,6 +52,17 @@ public struct SweepResults: Codable, Sendable {
             throw RunRecordError.decoding(error, file: url.path)
         }
         try PathComponent.check(results.run, file: url.path, keyPath: "run")
+        var files: [String: String] = [:]
+        for (i, s) in results.schemes.enumerated() {
+            try PathComponent.check(s.scheme, file: url.path, keyPath: "schemes[\(i)].scheme")
+            let file = PredictionSet.fileName(scheme: s.scheme, threads: 1)
+            if let other = files[file] {
+                throw RunRecordError.malformed(file: url.path, keyPath: "schemes[\(i)].scheme",
+                                               message: "'\(s.scheme)' and '\(other)' share the predictions file \(file); "
+                                                   + "expected names that differ in more than '+' and '_'")
+            }
+            files[file] = s.scheme
+        }
         return results
     }
 }
@@ -202,6 +213,9 @@ public struct PredictionSet: Sendable, Equatable {
     /// Reads `predictions/<scheme>.threads-<n>.jsonl` of a run folder.
     /// - Throws: `RunRecordError.badPath` for a missing file or a bad line.
     public static func read(runFolder: URL, scheme: String, threads: Int) throws -> PredictionSet {
+        guard PathComponent.isSafe(scheme) else {
+            throw RunRecordError.badPath(path: runFolder.path, reason: "scheme name '\(scheme.prefix(80))' is not a safe file name")
+        }
         let url = runFolder.appendingPathComponent("predictions").appendingPathComponent(fileName(scheme: scheme, threads: threads))
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw RunRecordError.badPath(path: url.path, reason: "missing predictions file")

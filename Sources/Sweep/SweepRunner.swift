@@ -149,7 +149,11 @@ public enum SweepRunner {
                          progress: Progress?) throws -> [String: QATTrainingReport] {
         guard !experiment.qat.isEmpty else { return [:] }
         let fm = FileManager.default
-        let dir = directory ?? fm.temporaryDirectory.appendingPathComponent("qbench-qat-\(getpid())-\(UUID().uuidString)")
+        // Without a run folder (reproduce): a `TemporaryName` in the system's temporary folder, so one a killed run
+        // left there is removed by the next.
+        let scratch = fm.temporaryDirectory
+        if directory == nil { TemporaryName.removeAbandoned(in: scratch) }
+        let dir = directory ?? TemporaryName.beside(scratch.appendingPathComponent("qbench-qat"))
         try fm.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { if directory == nil { try? fm.removeItem(at: dir) } }
         var training: [String: QATTrainingReport] = [:]
