@@ -1,4 +1,5 @@
 import Foundation
+import _Support
 
 /// Hugging Face `BertConfig`, decoded from a model folder's `config.json`.
 ///
@@ -91,7 +92,7 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
         }
         let config: BertConfiguration
         do {
-            config = try JSONDecoder().decode(BertConfiguration.self, from: data)
+            config = try JSONDecoding.decode(BertConfiguration.self, from: data)
         } catch let DecodingError.typeMismatch(type, ctx) {
             throw BERTError.invalidConfig(path: url.path, key: ctx.codingPath.map(\.stringValue).joined(separator: "."),
                                           expected: "a value of type \(type)")
@@ -101,7 +102,7 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
         } catch let DecodingError.dataCorrupted(ctx) {
             let key = ctx.codingPath.map(\.stringValue).joined(separator: ".")
             throw BERTError.invalidConfig(path: url.path, key: key.isEmpty ? "(file)" : key,
-                                          expected: "valid JSON (\(ctx.debugDescription))")
+                                          expected: key.isEmpty ? "valid JSON (\(ctx.debugDescription))" : ctx.debugDescription)
         } catch {
             throw BERTError.invalidConfig(path: url.path, key: "(file)", expected: "a JSON object: \(error)")
         }

@@ -227,7 +227,7 @@ public struct Experiment: Sendable {
     private static func scheme(_ entry: SchemeEntry, key: String, fail: (String, String) -> ExperimentError) throws -> ModelScheme {
         let s: ModelScheme
         do { s = try entry.resolve() } catch QuantizationError.unknownScheme(let name, let registered) {
-            throw fail(key, "unknown scheme '\(name)'; expected a registered scheme name (\(registered.joined(separator: ", "))) "
+            throw fail(key, "unknown scheme '\(JSONDecoding.quoted(name))'; expected a registered scheme name (\(registered.joined(separator: ", "))) "
                        + "or an inline scheme mapping")
         }
         do { try s.validate() } catch let QuantizationError.invalidScheme(field, reason) {

@@ -137,7 +137,7 @@ public struct RunManifest: Codable, Sendable {
             throw RunRecordError.badPath(path: url.path, reason: "no manifest.json: not a run folder written by `qbench sweep`")
         }
         do {
-            let m = try decoder.decode(RunManifest.self, from: data)
+            let m = try JSONDecoding.decode(RunManifest.self, from: data, using: decoder)
             guard m.schemaVersion == 1, m.kind == "quantbench.sweep" else {
                 throw RunRecordError.malformed(file: url.path, keyPath: "schema_version",
                                                message: "unsupported manifest \(m.kind) v\(m.schemaVersion); expected quantbench.sweep v1")

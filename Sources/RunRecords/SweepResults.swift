@@ -48,7 +48,7 @@ public struct SweepResults: Codable, Sendable {
             throw RunRecordError.badPath(path: url.path, reason: "missing results.json")
         }
         let results: SweepResults
-        do { results = try RunManifest.decoder.decode(SweepResults.self, from: data) } catch {
+        do { results = try JSONDecoding.decode(SweepResults.self, from: data, using: RunManifest.decoder) } catch {
             throw RunRecordError.decoding(error, file: url.path)
         }
         try PathComponent.check(results.run, file: url.path, keyPath: "run")
@@ -197,8 +197,10 @@ public struct PredictionSet: Sendable, Equatable {
         var set = PredictionSet(labels: [], predictions: [], logits: [])
         let decoder = RunManifest.decoder
         for (n, line) in data.split(separator: UInt8(ascii: "\n")).enumerated() {
-            guard let row = try? decoder.decode(Line.self, from: Data(line)) else {
-                throw RunRecordError.badPath(path: file, reason: "line \(n + 1) is not a prediction record")
+            let row: Line
+            do { row = try JSONDecoding.decode(Line.self, from: Data(line), using: decoder) } catch {
+                throw RunRecordError.badPath(path: file, reason: "line \(n + 1) is not a prediction record: "
+                                             + DecodingErrorText.describe(error))
             }
             guard row.index == set.predictions.count else {
                 throw RunRecordError.badPath(path: file, reason: "line \(n + 1): index \(row.index), expected \(set.predictions.count)")
