@@ -68,14 +68,16 @@ fuzz-build:
 fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh $(FUZZ_TARGETS)
 
-# `make test-sanitize`: the whole test suite once under AddressSanitizer and UndefinedBehaviorSanitizer (Swift and C
-# targets, and the qbench binary the CLI tests run), in its own build folder .build-sanitize. Slow; not part of CI.
-# Leak checking is off here (the fuzz targets check leaks); any ASan or UBSan report fails the run.
+# `make test-sanitize`: the whole test suite once under AddressSanitizer (Swift and C targets, and the qbench binary
+# the CLI tests run) and UndefinedBehaviorSanitizer (the C targets: swiftc has no -sanitize=undefined on Linux, and
+# Swift code traps on overflow and out-of-bounds access by itself), in its own build folder .build-sanitize. Slow;
+# not part of CI. Leak checking is off here (the fuzz targets check leaks); any ASan or UBSan report fails the run.
+SANITIZE_FLAGS = --sanitize=address -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined
 test-sanitize: deps
 	@$(MAKE) --no-print-directory base || echo "make test-sanitize: the base model could not be downloaded; its tests will be skipped"
-	$(SWIFT) build -c release --scratch-path .build-sanitize --sanitize=address --sanitize=undefined --build-tests
+	$(SWIFT) build -c release --scratch-path .build-sanitize $(SANITIZE_FLAGS) --build-tests
 	@set -o pipefail; ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	$(SWIFT) test -c release --scratch-path .build-sanitize --sanitize=address --sanitize=undefined --skip-build \
+	$(SWIFT) test -c release --scratch-path .build-sanitize $(SANITIZE_FLAGS) --skip-build \
 	  --disable-testable-imports --disable-swift-testing 2>&1 | tee .build-sanitize/test.log; status=$$?; \
 	if grep -qE "ERROR: AddressSanitizer|runtime error:" .build-sanitize/test.log; then echo "sanitizer reports above"; exit 1; fi; \
 	echo "tests: $$(grep -cE "^Test Case .* passed \(" .build-sanitize/test.log) passed, $$(grep -cE "^Test Case .* failed \(" .build-sanitize/test.log) failed under ASan+UBSan"; \
