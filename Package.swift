@@ -86,16 +86,18 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["_TestSupport", "Datasets"]),
         .testTarget(name: "ExperimentsTests", dependencies: [
             "_TestSupport", "Experiments", "RunRecords", "Sweep", "BERT", "Datasets", "TensorCore", "Quantization",
-            "LayerStats",
+            "LayerStats", "Tokenization",
         ]),
         .testTarget(name: "BenchmarkTests", dependencies: [
-            "_TestSupport", "Benchmark", "Experiments", "BERT", "_Support",
+            "_TestSupport", "Benchmark", "Experiments", "BERT", "_Support", "RunRecords",
         ]),
         .testTarget(name: "LayerStatsTests", dependencies: ["_TestSupport", "LayerStats", "TensorCore"]),
         .testTarget(name: "TrainingTests", dependencies: [
             "_TestSupport", "Training", "BERT", "Checkpoints", "TensorCore", "Datasets", "Quantization", "Experiments",
         ]),
-        .testTarget(name: "QBenchCLITests", dependencies: ["_TestSupport", "Checkpoints", "TensorCore", "LayerStats"]),
+        .testTarget(name: "QBenchCLITests", dependencies: [
+            "_TestSupport", "Checkpoints", "TensorCore", "LayerStats", "Benchmark", "Experiments", "Datasets", "RunRecords",
+        ]),
         .testTarget(name: "NotebookExportTests", dependencies: ["NotebookExport"]),
     ],
     // Swift 5 language mode: kernels share raw buffers across DispatchQueue.concurrentPerform workers,

@@ -33,9 +33,10 @@ public enum BenchRun {
         public var engines: String
         /// Where the peer caches its ONNX exports (nil: its default).
         public var cacheDirectory: String?
-        /// Seconds each peer process may run before its process group is killed (`--peer-timeout`); nil: the
-        /// environment's `QBENCH_PEER_TIMEOUT`, else the defaults: 300 s for the `--check` call and
-        /// `PeerProcess.defaultRunTimeout` (600 s + 2 s per example per engine) for each round.
+        /// Seconds any one wait for the peer may take before its process group is killed (`--peer-timeout`): the
+        /// check, the start-up at each thread count, each pass's answer, the exit. nil: the environment's
+        /// `QBENCH_PEER_TIMEOUT`, else the defaults: 300 s for the check, 900 s for a start-up, 60 s + 2 s per
+        /// example for each pass, 60 s for the exit (`PeerProcess`).
         public var timeout: Double?
 
         public init(python: String, script: String, engines: String, cacheDirectory: String? = nil,
@@ -74,6 +75,8 @@ public enum BenchRun {
         public var schemes: [ModelScheme]
         public var threads: [Int]
         public var repeats: Int
+        /// Untimed passes over all batches per configuration (ours and the peer's) before the timed ones.
+        public var warmups: Int
         /// Only the first `limit` examples (0 = all).
         public var limit: Int
         public var batching: BatchingOptions
@@ -85,13 +88,14 @@ public enum BenchRun {
         public var allowNonFinite = false
 
         public init(model: String, data: String, split: String, schemes: [ModelScheme], threads: [Int], repeats: Int,
-                    limit: Int, batching: BatchingOptions, calibration: CalibrationData, peer: Peer?, json: String?) {
+                    warmups: Int = 1, limit: Int, batching: BatchingOptions, calibration: CalibrationData, peer: Peer?, json: String?) {
             self.model = model
             self.data = data
             self.split = split
             self.schemes = schemes
             self.threads = threads
             self.repeats = repeats
+            self.warmups = warmups
             self.limit = limit
             self.batching = batching
             self.calibration = calibration
@@ -100,10 +104,11 @@ public enum BenchRun {
         }
     }
 
-    /// Runs `request`; the set-up, the table, the ratios and the peer's versions go to `log` line by line, the
-    /// current step to `status` (a progress line).
-    /// - Throws: `ExperimentError` for bad inputs or a peer whose inputs differ from ours (before anything is
-    ///   timed when the peer cannot start), `SupportError` when the JSON report cannot be written.
+    /// Runs `request`; the set-up, the table, the warmth line, the fastest-peer table, the peer configurations not
+    /// timed and the peer's versions go to `log` line by line, the current step to `status` (a progress line).
+    /// - Throws: `ExperimentError` for bad inputs, a peer that fails its check (before anything is quantized or
+    ///   timed), breaks the line protocol, or times other inputs than ours; `SupportError` when the JSON report
+    ///   cannot be written.
     @discardableResult
     public static func run(_ request: Request, log: (String) -> Void, status: ((String) -> Void)? = nil) throws -> Benchmark.Session {
         let loadStart = Benchmark.loadAverage()
@@ -117,9 +122,8 @@ public enum BenchRun {
         let batches = folder.batches(dataset, options: options)
         let digest = Benchmark.inputDigest(batches)
 
-        // The peer first: a missing interpreter or package fails before any model is quantized or timed.
+        // The peer's packages first: a missing interpreter or package fails before any model is quantized or timed.
         var peer: PeerProcess?
-        var peerInfo: PeerDocument?
         if let p = request.peer {
             var args = ["--model", folder.url.standardizedFileURL.path,
                         "--data", URL(fileURLWithPath: dataset.path).standardizedFileURL.path,
@@ -128,7 +132,7 @@ public enum BenchRun {
             if request.limit > 0 { args += ["--limit", "\(request.limit)"] }
             if let dir = p.cacheDirectory { args += ["--cache-dir", dir] }
             let process = PeerProcess(python: p.python, script: p.script, arguments: args, timeout: peerTimeout)
-            peerInfo = try process.check()
+            _ = try process.check()
             peer = process
         }
 
@@ -144,68 +148,70 @@ public enum BenchRun {
         let cpu = CPUInfo.current
         log("model \(request.model): \(c.numHiddenLayers) layers × \(c.hiddenSize), \(dataset.count) examples, "
             + "batch \(options.batchSize), \(options.padToMax ? "padded to \(options.maxSeqLength)" : "padded to longest"), "
-            + "\(request.repeats) repeats, threads \(request.threads.map(String.init).joined(separator: ","))")
-        log("CPU \(cpu.brand) (\(cpu.features.joined(separator: " "))), BLAS core \(BLASRuntime.coreName), "
+            + "\(request.warmups) warm-up + \(request.repeats) timed passes, "
+            + "threads \(request.threads.map(String.init).joined(separator: ","))")
+        log("CPU \(cpu.brand) (\(cpu.features.joined(separator: " "))), int8 kernels \(KernelDispatch.family), "
+            + "BLAS core \(BLASRuntime.coreName), "
             + "load average \(format(loadStart)) at start")
 
-        var peerDocs: [PeerDocument] = []
-        let runPeer: ((Int, Int) throws -> [Benchmark.Row])? = peer.map { p in
-            { t, _ in
-                let doc = try p.run(threads: t, repeats: 1)
-                try check(doc, examples: dataset.count, digest: digest, first: peerDocs.isEmpty)
-                peerDocs.append(doc)
-                return doc.rows
+        var lastReady: PeerReady?
+        let startPeer: ((Int) throws -> BenchPeer)? = peer.map { p in
+            { t in
+                let session = try p.start(threads: t, examples: dataset.count, digest: digest)
+                lastReady = session.ready
+                return session
             }
         }
         let session = try Benchmark.run(variants, batches: batches, labels: dataset.isLabelled ? dataset.labels : nil,
-                                        threads: request.threads, repeats: request.repeats, peer: runPeer) { status?($0) }
+                                        threads: request.threads, repeats: request.repeats, warmups: request.warmups,
+                                        peer: startPeer) { status?($0) }
         status?("")
         let loadEnd = Benchmark.loadAverage()
+        let fastest = FastestPeer.select(session.rows)
 
         log("")
         log(Benchmark.table(session.rows))
-        log("Wall-time medians; speed-up = our baseline median / row median; \"ours faster by\" = peer median / "
-            + "median of our counterpart scheme (> 1: ours is faster). Load average \(format(loadEnd)) at end.")
-        let info = peerDocs.last ?? peerInfo
-        if let info, let p = request.peer { log(versionLine(info, python: p.python)) }
+        log("Wall-time medians; first/median = first timed pass / median (≈ 1: warm); speed-up = our baseline median / "
+            + "row median; \"ours faster by\" = peer median / median of our counterpart scheme (> 1: ours is faster). "
+            + "Load average \(format(loadEnd)) at end.")
+        if let warmth = Benchmark.warmthLine(session.rows) { log(warmth) }
+        if !fastest.isEmpty {
+            log("")
+            log(Benchmark.fastestPeerTable(fastest))
+            log("ours vs fastest peer = the fastest peer configuration's median / our counterpart's median (> 1: ours "
+                + "is faster): int8 peers vs our pytorch-dynamic, fp32 peers vs our fp32.")
+        }
+        if !session.unavailable.isEmpty {
+            log("")
+            log("Peer configurations not timed:")
+            for line in Benchmark.unavailableLines(session.unavailable) { log("  \(line)") }
+        }
+        if let info = lastReady, let p = request.peer { log(versionLine(info, python: p.python)) }
 
         if let json = request.json {
             let report = BenchReport(
                 model: request.model, data: dataset.path, examples: dataset.count, batching: options, repeats: request.repeats,
-                threads: request.threads, inputSHA256: digest, blasCore: BLASRuntime.coreName, cpu: cpu.brand,
-                cpuFeatures: cpu.features, loadAverageStart: loadStart, loadAverageEnd: loadEnd,
+                warmups: request.warmups, threads: request.threads, inputSHA256: digest, blasCore: BLASRuntime.coreName,
+                kernelFamily: KernelDispatch.family,
+                cpu: cpu.brand, cpuFeatures: cpu.features, loadAverageStart: loadStart, loadAverageEnd: loadEnd,
                 order: BenchReport.order(session.order, names: variants.map(\.name)),
-                rows: BenchReport.records(session.rows),
-                peer: info.map {
-                    BenchReport.PeerRecord(python: request.peer!.python, script: peer!.script, versions: $0.versions,
-                                           torch: $0.torch, onnxruntime: $0.onnxruntime, inputSHA256: peerDocs.first?.inputSHA256)
+                rows: BenchReport.records(session.rows), fastestPeers: fastest,
+                peer: lastReady.map {
+                    BenchReport.PeerRecord(python: request.peer!.python, script: peer!.script, ready: $0,
+                                           unavailable: session.unavailable)
                 })
             try AtomicFile.write(try report.json(), to: json)
         }
         return session
     }
 
-    /// Refuses a peer round that timed other inputs than ours.
-    static func check(_ doc: PeerDocument, examples: Int, digest: String, first: Bool) throws {
-        if let n = doc.examples, n != examples {
-            throw ExperimentError.invalid("the peer timed \(n) examples, we timed \(examples)")
-        }
-        if let theirs = doc.inputSHA256, theirs != digest {
-            throw ExperimentError.invalid("the peer's inputs differ from ours (input sha256 \(theirs) vs "
-                                          + "\(digest)): different tokenization, order or padding")
-        }
-        if doc.inputSHA256 == nil && first {
-            FileHandle.standardError.write(Data("warning: the peer reports no input_sha256; cannot confirm it saw the same inputs\n".utf8))
-        }
-    }
-
     /// `peers (python): torch 2.x (quantized engine …), transformers …, onnxruntime … (providers)`.
-    static func versionLine(_ info: PeerDocument, python: String) -> String {
+    static func versionLine(_ info: PeerReady, python: String) -> String {
         let v = info.versions
         var line = "peers (\(python)): torch \(v["torch"] ?? "?")"
         if let t = info.torch {
-            line += " (quantized engine \(t.quantizedEngine ?? "?"), CPU capability \(t.cpuCapability ?? "?"), "
-                + "attention \(t.attnImplementation ?? "?"))"
+            line += " (quantized engines \((t.supportedQuantizedEngines ?? []).joined(separator: ", ")), "
+                + "CPU capability \(t.cpuCapability ?? "?"), attention \(t.attnImplementation ?? "?"))"
         }
         line += ", transformers \(v["transformers"] ?? "?")"
         if let o = v["onnxruntime"] {

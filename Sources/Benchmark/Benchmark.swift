@@ -5,11 +5,25 @@ import Foundation
 import _Support
 import TensorCore
 
-/// Side-by-side timing of several model variants (and optionally external peers) on the same batches.
+/// A long-lived peer at one thread count (`PeerSession` in practice, a fake in tests): the configurations it can
+/// time and one pass of any of them on demand.
+public protocol BenchPeer: AnyObject {
+    /// What it times, in the order it times them each round.
+    var configurations: [PeerConfiguration] { get }
+    /// What it cannot time here, with the reasons.
+    var unavailable: [PeerUnavailable] { get }
+    /// One pass of `config` over all batches (untimed when `warmUp`); `number` counts from 1.
+    func pass(_ config: String, number: Int, warmUp: Bool) throws -> PeerPassReply
+    /// Ends the peer (it exits); an error if it does not end cleanly.
+    func stop() throws
+}
+
+/// Side-by-side timing of several model variants (and optionally a warm external peer) on the same batches.
 ///
-/// For each thread count, every variant runs once per round (A B C A B C …), and the peer — PyTorch and ONNX Runtime
-/// in a separate process, `PeerProcess` — runs after our variants in the same round, never at the same time. Slow
-/// drifts of a noisy machine therefore hit every variant alike. Medians are reported with ratios to our FP32.
+/// For each thread count: the peer process (PyTorch and ONNX Runtime, `PeerProcess`) is started once and stays up;
+/// then `warmups` untimed rounds and `repeats` timed rounds, in each of which every variant of ours and then every
+/// peer configuration makes one pass over all batches (A B P1 P2 … A B P1 P2 …), never two at the same time. Slow
+/// drifts of a noisy machine therefore hit every configuration alike. Medians are reported with ratios to our FP32.
 public enum Benchmark {
     /// Engine name of our own rows.
     public static let ourEngine = "quantbench"
@@ -26,238 +40,146 @@ public enum Benchmark {
 
     /// One step of a benchmark session, in execution order.
     public enum Step: Equatable, Sendable, CustomStringConvertible {
-        /// One untimed batch of variant `variant` (index into the variants) at `threads`.
-        case warmUp(variant: Int, threads: Int)
+        /// The peer process for `threads` starts (loads and builds its configurations; untimed).
+        case peerStart(threads: Int)
+        /// One untimed pass over all batches of variant `variant` (index into the variants); `round` from 0.
+        case warmUp(variant: Int, threads: Int, round: Int)
+        /// One untimed pass of peer configuration `config`.
+        case peerWarmUp(config: String, threads: Int, round: Int)
         /// One timed pass over all batches; `round` counts from 0.
         case pass(variant: Int, threads: Int, round: Int)
-        /// One run of the peer process (its own warm-up, one timed pass per peer engine).
-        case peer(threads: Int, round: Int)
+        /// One timed pass of peer configuration `config`.
+        case peerPass(config: String, threads: Int, round: Int)
+        /// The peer process for `threads` is told to quit.
+        case peerStop(threads: Int)
 
         public var description: String {
             switch self {
-            case let .warmUp(v, t): return "warm-up variant \(v), \(t) threads"
+            case let .peerStart(t): return "peer start, \(t) threads"
+            case let .warmUp(v, t, r): return "warm-up \(r + 1) variant \(v), \(t) threads"
+            case let .peerWarmUp(c, t, r): return "warm-up \(r + 1) peer \(c), \(t) threads"
             case let .pass(v, t, r): return "variant \(v), \(t) threads, round \(r + 1)"
-            case let .peer(t, r): return "peer, \(t) threads, round \(r + 1)"
+            case let .peerPass(c, t, r): return "peer \(c), \(t) threads, round \(r + 1)"
+            case let .peerStop(t): return "peer stop, \(t) threads"
             }
         }
     }
 
-    /// The order of a session: for each thread count, one warm-up batch per variant, then `repeats` rounds of
-    /// every variant in turn followed (when `peer`) by the peer.
+    /// The order at one thread count: the peer's start (when `peerConfigs` is given), `warmups` untimed rounds and
+    /// `repeats` timed rounds — each round every variant in turn, then every peer configuration — and the peer's stop.
     ///
-    ///     schedule(variants: 2, threads: [1, 2], repeats: 2, peer: true)
-    ///     // warm-up 0, warm-up 1, pass 0, pass 1, peer, pass 0, pass 1, peer   (threads 1)
-    ///     // warm-up 0, warm-up 1, pass 0, pass 1, peer, pass 0, pass 1, peer   (threads 2)
-    public static func schedule(variants: Int, threads: [Int], repeats: Int, peer: Bool) -> [Step] {
+    ///     schedule(variants: 2, peerConfigs: ["p", "q"], threads: 1, repeats: 2, warmups: 1)
+    ///     // peer start, warm-up 0 1 p q, pass 0 1 p q, pass 0 1 p q, peer stop
+    public static func schedule(variants: Int, peerConfigs: [String]?, threads t: Int, repeats: Int,
+                                warmups: Int) -> [Step] {
         var steps: [Step] = []
-        for t in threads {
-            for v in 0..<variants { steps.append(.warmUp(variant: v, threads: t)) }
-            for r in 0..<max(1, repeats) {
-                for v in 0..<variants { steps.append(.pass(variant: v, threads: t, round: r)) }
-                if peer { steps.append(.peer(threads: t, round: r)) }
-            }
+        if peerConfigs != nil { steps.append(.peerStart(threads: t)) }
+        for r in 0..<max(0, warmups) {
+            for v in 0..<variants { steps.append(.warmUp(variant: v, threads: t, round: r)) }
+            for c in peerConfigs ?? [] { steps.append(.peerWarmUp(config: c, threads: t, round: r)) }
         }
+        for r in 0..<max(1, repeats) {
+            for v in 0..<variants { steps.append(.pass(variant: v, threads: t, round: r)) }
+            for c in peerConfigs ?? [] { steps.append(.peerPass(config: c, threads: t, round: r)) }
+        }
+        if peerConfigs != nil { steps.append(.peerStop(threads: t)) }
         return steps
     }
 
-    /// Timing of one engine and scheme at one thread count.
-    public struct Row: Codable, Sendable, Equatable {
-        /// `quantbench`, `pytorch` or `onnxruntime`.
-        public var engine: String
-        /// Our scheme name, or the peer's (`fp32`, `quantize_dynamic`).
-        public var scheme: String
-        public var threads: Int
-        /// Wall seconds for one pass over all batches, each round.
-        public var seconds: [Double]
-        /// Process CPU seconds (all threads) for the same passes: less sensitive than wall time to other
-        /// processes competing for the cores, so a busy machine still gives comparable 1-thread ratios.
-        public var cpuSeconds: [Double]
-        public var examples: Int
-        /// Parameter bytes / 1e6 (ours), or the peer's serialized model size.
-        public var modelMB: Double?
-        /// argmax of each example's logits in the first timed pass, in data order.
-        public var predictions: [Int]?
-        public var f1: Double?
-        public var accuracy: Double?
-
-        public init(engine: String, scheme: String, threads: Int, seconds: [Double], cpuSeconds: [Double],
-                    examples: Int, modelMB: Double? = nil, predictions: [Int]? = nil, f1: Double? = nil,
-                    accuracy: Double? = nil) {
-            self.engine = engine
-            self.scheme = scheme
-            self.threads = threads
-            self.seconds = seconds
-            self.cpuSeconds = cpuSeconds
-            self.examples = examples
-            self.modelMB = modelMB
-            self.predictions = predictions
-            self.f1 = f1
-            self.accuracy = accuracy
-        }
-
-        public var median: Double { seconds.median }
-        public var cpuMedian: Double { cpuSeconds.median }
-        public var msPerExample: Double { 1000 * median / Double(max(1, examples)) }
-        public var isOurs: Bool { engine == Benchmark.ourEngine }
-
-        enum CodingKeys: String, CodingKey {
-            case engine, scheme, threads, seconds, examples, predictions, f1, accuracy
-            case cpuSeconds = "cpu_seconds", modelMB = "model_mb"
-        }
-    }
-
-    /// What a session did: the rows and the steps in the order they ran.
+    /// What a session did: the rows, the steps in the order they ran, and the peer configurations not timed.
     public struct Session: Sendable {
         public var rows: [Row]
         public var order: [Step]
+        /// Peer configurations that could not (or were not to) be timed, with the reason; once per name.
+        public var unavailable: [PeerUnavailable]
     }
 
-    /// Runs `schedule(...)`: times `variants` over `batches` and, when `peer` is given, calls it once per round after
-    /// our variants with (threads, round); it returns one-pass rows that are merged by engine, scheme and threads.
+    /// Runs `schedule(...)` for each thread count: starts the peer with `peer(threads)` when given, times
+    /// `variants` and the peer's configurations over `batches`, stops the peer.
     /// - Parameter labels: gold labels for F1/accuracy, or nil.
     public static func run(_ variants: [Variant], batches: [BertBatch], labels: [Int]?, threads: [Int], repeats: Int,
-                           peer: ((_ threads: Int, _ round: Int) throws -> [Row])? = nil,
+                           warmups: Int = 1, peer: ((_ threads: Int) throws -> BenchPeer)? = nil,
                            progress: ((String) -> Void)? = nil) throws -> Session {
         let examples = batches.reduce(0) { $0 + $1.batch }
-        let steps = schedule(variants: variants.count, threads: threads, repeats: repeats, peer: peer != nil)
-        var ours: [Int: [Row]] = [:]      // threads → one row per variant
-        var peers: [Row] = []
-        for step in steps {
-            switch step {
-            case let .warmUp(v, t):
-                Parallel.setThreads(t)
-                if ours[t] == nil {
-                    ours[t] = variants.map {
-                        Row(engine: ourEngine, scheme: $0.name, threads: t, seconds: [], cpuSeconds: [],
-                            examples: examples, modelMB: Double($0.model.parameterBytes) / 1e6)
-                    }
-                }
-                progress?("threads \(t): warm-up \(variants[v].name)")
-                _ = try variants[v].model.forward(batches[0])  // page in weights, scratch
-            case let .pass(v, t, r):
-                Parallel.setThreads(t)
-                progress?("threads \(t), round \(r + 1)/\(repeats): \(variants[v].name)")
-                var predictions: [Int] = []
-                predictions.reserveCapacity(examples)
-                let start = DispatchTime.now().uptimeNanoseconds
-                let cpuStart = processCPUSeconds()
-                for b in batches {
-                    let logits = try variants[v].model.forward(b).logits
-                    let L = logits.shape[1]
-                    for i in 0..<b.batch { predictions.append(Evaluator.argmax(Array(logits.data[(i * L)..<((i + 1) * L)]))) }
-                }
-                let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                let cpu = processCPUSeconds() - cpuStart
-                ours[t]![v].seconds.append(wall)
-                ours[t]![v].cpuSeconds.append(cpu)
-                if ours[t]![v].predictions == nil {
-                    ours[t]![v].predictions = predictions
-                    if let labels {
-                        let m = ClassificationMetrics(predictions: predictions, labels: labels)
-                        ours[t]![v].f1 = m.f1
-                        ours[t]![v].accuracy = m.accuracy
-                    }
-                }
-            case let .peer(t, r):
-                progress?("threads \(t), round \(r + 1)/\(repeats): peers")
-                peers = merge(peers, try peer!(t, r))
-            }
-        }
         var rows: [Row] = []
+        var order: [Step] = []
+        var unavailable: [PeerUnavailable] = []
         for t in threads {
-            rows += ours[t] ?? []
-            rows += peers.filter { $0.threads == t }
-        }
-        return Session(rows: rows, order: steps)
-    }
-
-    /// Appends `new`'s seconds to the row of `rows` with the same engine, scheme and threads (keeping the first
-    /// round's predictions and metrics), or adds it.
-    public static func merge(_ rows: [Row], _ new: [Row]) -> [Row] {
-        var out = rows
-        for n in new {
-            if let i = out.firstIndex(where: { $0.engine == n.engine && $0.scheme == n.scheme && $0.threads == n.threads }) {
-                out[i].seconds += n.seconds
-                out[i].cpuSeconds += n.cpuSeconds
-            } else {
-                out.append(n)
+            Parallel.setThreads(t)
+            var ours = variants.map {
+                Row(engine: ourEngine, scheme: $0.name, threads: t, seconds: [], cpuSeconds: [], examples: examples,
+                    modelMB: Double($0.model.parameterBytes) / 1e6)
             }
-        }
-        return out
-    }
-
-    /// Our scheme a peer row is compared with: FP32 with `fp32`, `quantize_dynamic` with `pytorch-dynamic`
-    /// (the scheme that reproduces `torch.ao.quantization.quantize_dynamic`).
-    public static func counterpart(ofPeerScheme scheme: String) -> String? {
-        switch scheme {
-        case "fp32": return "fp32"
-        case "quantize_dynamic": return "pytorch-dynamic"
-        default: return nil
-        }
-    }
-
-    /// Our baseline at `threads`: the `fp32` row, else our first row.
-    public static func baseline(_ rows: [Row], threads: Int) -> Row? {
-        let ours = rows.filter { $0.isOurs && $0.threads == threads }
-        return ours.first { $0.scheme == "fp32" } ?? ours.first
-    }
-
-    /// Ratios of one row, all "how many times faster" (> 1 = faster), computed from medians of wall seconds.
-    public struct Ratios: Codable, Sendable, Equatable {
-        /// Our baseline's median / this row's median.
-        public var speedupVsOurBaseline: Double?
-        /// CPU-seconds version of the same.
-        public var cpuSpeedupVsOurBaseline: Double?
-        /// For a peer row: our counterpart scheme (see `counterpart(ofPeerScheme:)`).
-        public var ourCounterpart: String?
-        /// For a peer row: this row's median / our counterpart's median, i.e. how many times faster ours is.
-        public var oursFasterBy: Double?
-        /// Prediction flips vs our baseline (when both have predictions of equal length).
-        public var flipsVsOurBaseline: Int?
-
-        enum CodingKeys: String, CodingKey {
-            case speedupVsOurBaseline = "speedup_vs_our_baseline", cpuSpeedupVsOurBaseline = "cpu_speedup_vs_our_baseline"
-            case ourCounterpart = "our_counterpart", oursFasterBy = "ours_faster_by"
-            case flipsVsOurBaseline = "flips_vs_our_baseline"
-        }
-    }
-
-    /// The ratios of `row` among `rows`.
-    public static func ratios(of row: Row, in rows: [Row]) -> Ratios {
-        var r = Ratios()
-        if let base = baseline(rows, threads: row.threads) {
-            if row.median > 0 { r.speedupVsOurBaseline = base.median / row.median }
-            if row.cpuMedian > 0 { r.cpuSpeedupVsOurBaseline = base.cpuMedian / row.cpuMedian }
-            if let p = row.predictions, let q = base.predictions, p.count == q.count {
-                r.flipsVsOurBaseline = zip(p, q).filter { $0 != $1 }.count
+            var session: BenchPeer?
+            var peers: [Row] = []
+            if let peer {
+                progress?("threads \(t): starting the peers")
+                let s = try peer(t)
+                session = s
+                peers = s.configurations.map { Row(peer: $0, threads: t, examples: examples) }
+                for u in s.unavailable where !unavailable.contains(where: { $0.name == u.name }) { unavailable.append(u) }
             }
+            let steps = schedule(variants: variants.count, peerConfigs: session.map { $0.configurations.map(\.name) },
+                                 threads: t, repeats: repeats, warmups: warmups)
+            for step in steps {
+                switch step {
+                case .peerStart:
+                    break  // done above: the configurations make the schedule
+                case let .warmUp(v, _, r):
+                    progress?("threads \(t): warm-up \(r + 1)/\(warmups) \(variants[v].name)")
+                    ours[v].warmupSeconds.append(try timePass(variants[v].model, batches).wall)
+                case let .peerWarmUp(c, _, r):
+                    progress?("threads \(t): warm-up \(r + 1)/\(warmups) peer \(c)")
+                    let reply = try session!.pass(c, number: r + 1, warmUp: true)
+                    peers[peers.firstIndex { $0.config == c }!].warmupSeconds.append(reply.seconds)
+                case let .pass(v, _, r):
+                    progress?("threads \(t), round \(r + 1)/\(repeats): \(variants[v].name)")
+                    let p = try timePass(variants[v].model, batches)
+                    ours[v].seconds.append(p.wall)
+                    ours[v].cpuSeconds.append(p.cpu)
+                    if ours[v].predictions == nil {
+                        ours[v].predictions = p.predictions
+                        if let labels {
+                            let m = ClassificationMetrics(predictions: p.predictions, labels: labels)
+                            ours[v].f1 = m.f1
+                            ours[v].accuracy = m.accuracy
+                        }
+                    }
+                case let .peerPass(c, _, r):
+                    progress?("threads \(t), round \(r + 1)/\(repeats): peer \(c)")
+                    let reply = try session!.pass(c, number: r + 1, warmUp: false)
+                    let i = peers.firstIndex { $0.config == c }!
+                    peers[i].seconds.append(reply.seconds)
+                    peers[i].cpuSeconds.append(reply.cpuSeconds)
+                    if peers[i].predictions == nil {
+                        peers[i].predictions = reply.predictions
+                        peers[i].f1 = reply.f1
+                        peers[i].accuracy = reply.accuracy
+                    }
+                case .peerStop:
+                    progress?("threads \(t): stopping the peers")
+                    try session!.stop()
+                }
+            }
+            order += steps
+            rows += ours + peers
         }
-        if !row.isOurs, let name = counterpart(ofPeerScheme: row.scheme),
-           let ours = rows.first(where: { $0.isOurs && $0.scheme == name && $0.threads == row.threads }) {
-            r.ourCounterpart = name
-            if ours.median > 0 { r.oursFasterBy = row.median / ours.median }
-        }
-        return r
+        return Session(rows: rows, order: order, unavailable: unavailable)
     }
 
-    /// A Markdown table: engine, scheme, threads, median seconds, ms/example, speed-up vs our FP32 (wall and CPU),
-    /// how many times faster our counterpart is than a peer row, CPU seconds, F1 and flips vs our FP32.
-    public static func table(_ rows: [Row]) -> String {
-        let baseName = rows.first { $0.isOurs && $0.scheme == "fp32" }.map { _ in "our fp32" }
-            ?? rows.first(where: \.isOurs).map { "our \($0.scheme)" } ?? "ours"
-        var out = "| engine | scheme | threads | median s | ms/example | speed-up vs \(baseName) | ours faster by "
-            + "| CPU s | CPU speed-up vs \(baseName) | F1 | flips vs \(baseName) |\n"
-        out += "|---|---|---|---|---|---|---|---|---|---|---|\n"
-        func fmt(_ x: Double?, _ f: String) -> String { x.map { String(format: f, $0) } ?? "—" }
-        for row in rows {
-            let r = ratios(of: row, in: rows)
-            let faster = r.oursFasterBy.map { String(format: "%.2f× (%@)", $0, r.ourCounterpart!) } ?? "—"
-            out += "| \(row.engine) | \(row.scheme) | \(row.threads) | \(String(format: "%.3f", row.median)) | "
-                + "\(String(format: "%.2f", row.msPerExample)) | \(fmt(r.speedupVsOurBaseline, "%.2f×")) | \(faster) | "
-                + "\(String(format: "%.3f", row.cpuMedian)) | \(fmt(r.cpuSpeedupVsOurBaseline, "%.2f×")) | "
-                + "\(fmt(row.f1, "%.4f")) | \(r.flipsVsOurBaseline.map(String.init) ?? "—") |\n"
+    /// One pass of `model` over `batches`: wall and process CPU seconds, and each example's argmax.
+    static func timePass(_ model: BertModel, _ batches: [BertBatch]) throws -> (wall: Double, cpu: Double, predictions: [Int]) {
+        var predictions: [Int] = []
+        predictions.reserveCapacity(batches.reduce(0) { $0 + $1.batch })
+        let start = DispatchTime.now().uptimeNanoseconds
+        let cpuStart = processCPUSeconds()
+        for b in batches {
+            let logits = try model.forward(b).logits
+            let L = logits.shape[1]
+            for i in 0..<b.batch { predictions.append(Evaluator.argmax(Array(logits.data[(i * L)..<((i + 1) * L)]))) }
         }
-        return out
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return (wall, processCPUSeconds() - cpuStart, predictions)
     }
 
     /// SHA-256 of the model inputs: per batch, input ids, token type ids and attention mask as little-endian

@@ -19,8 +19,9 @@ public struct EvalResult: Sendable {
 
 /// Tokenizes a pair data set, runs a `BertModel` over it batch by batch and scores the predictions.
 public enum Evaluator {
-    /// Encodes every example as `[CLS] a [SEP] b [SEP]`, truncated `longest_first` to `maxLength`.
-    public static func encode(_ data: PairDataset, tokenizer: BertTokenizer, maxLength: Int) -> [Encoding] {
+    /// Encodes every example with the tokenizer's special tokens (`[CLS] a [SEP] b [SEP]`, `<s> a </s></s> b </s>`,
+    /// …), truncated `longest_first` to `maxLength`.
+    public static func encode(_ data: PairDataset, tokenizer: any PairTokenizer, maxLength: Int) -> [Encoding] {
         data.examples.map { tokenizer.encodePair($0.textA, $0.textB, maxLength: maxLength) }
     }
 

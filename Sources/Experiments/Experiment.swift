@@ -168,10 +168,10 @@ public struct Experiment: Sendable {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: modelPath, isDirectory: &isDir) else {
             throw fail("model", "\(modelPath) does not exist; expected a path to a model folder "
-                       + "(config.json, model.safetensors or pytorch_model.bin, vocab.txt)")
+                       + "(config.json, model.safetensors or pytorch_model.bin, tokenizer.json or vocab.txt)")
         }
         guard isDir.boolValue, FileManager.default.fileExists(atPath: modelPath + "/config.json") else {
-            throw fail("model", "\(modelPath) is not a model folder; expected a folder with config.json, weights and vocab.txt")
+            throw fail("model", "\(modelPath) is not a model folder; expected a folder with config.json, weights and tokenizer files")
         }
         let dataPath = paths?.data ?? absolute(config.data.path)
         try checkData(dataPath, split: config.data.split, key: "data", fail: fail)

@@ -10,15 +10,19 @@ import Tokenization
 public struct ModelFolder {
     public let url: URL
     public let model: BertModel
-    public let tokenizer: BertTokenizer
+    /// The folder's tokenizer, from `tokenizer.json`, `vocab.txt` (+ `tokenizer_config.json`) or `vocab.json` +
+    /// `merges.txt` (`TokenizerLoader`).
+    public let tokenizer: any PairTokenizer
     /// The scheme a quantized folder (`QuantizedCheckpoint`) was written with; nil for an FP32 folder.
     public let storedScheme: ModelScheme?
 
-    /// Loads `config.json`, the weights and `vocab.txt` from `path`.
+    /// Loads `config.json`, the weights and the tokenizer from `path`.
     ///
     /// Weights holding NaN or ±Inf are refused, naming the file and the first such tensor, unless
-    /// `allowNonFinite` is true; a `vocab.txt` whose line count differs from `config.json`'s `vocab_size` is
-    /// refused (it would shift token ids).
+    /// `allowNonFinite` is true. A tokenizer that can produce an id ≥ `config.json`'s `vocab_size` is refused (it
+    /// would index past the embedding rows); fewer ids than `vocab_size` are fine (transformers allows it: BPE and
+    /// Unigram checkpoints often pad the embedding), except for a folder read through `vocab.txt`, whose line count
+    /// must equal `vocab_size` (a missing line would shift every later id).
     public init(path: String, allowNonFinite: Bool = false) throws {
         url = URL(fileURLWithPath: path)
         var isDir: ObjCBool = false
@@ -31,16 +35,29 @@ public struct ModelFolder {
             model = try BertModel.load(folder: url, allowNonFinite: allowNonFinite)
             storedScheme = nil
         }
-        let vocab = url.appendingPathComponent("vocab.txt")
-        guard FileManager.default.fileExists(atPath: vocab.path) else {
-            throw ExperimentError.badPath(path: vocab.path, reason: "the model folder has no vocab.txt")
+        tokenizer = try TokenizerLoader.load(folder: url)
+        try ModelFolder.checkVocabularySize(tokenizer, folder: url, vocabSize: model.config.vocabSize)
+    }
+
+    /// Refuses a tokenizer whose ids do not fit `vocab_size` embedding rows (see `init`); `folder` is where the
+    /// tokenizer and `config.json` were read.
+    /// - Throws: `ExperimentError.badPath` naming the tokenizer file and `config.json`'s `vocab_size`.
+    public static func checkVocabularySize(_ tokenizer: any PairTokenizer, folder url: URL, vocabSize: Int) throws {
+        let config = url.appendingPathComponent("config.json").path
+        let fm = FileManager.default
+        let json = url.appendingPathComponent("tokenizer.json"), vocab = url.appendingPathComponent("vocab.txt")
+        if !fm.fileExists(atPath: json.path), fm.fileExists(atPath: vocab.path) {
+            let lines = tokenizer.vocabularySize
+            guard lines == vocabSize else {
+                throw ExperimentError.badPath(path: vocab.path, reason: "has \(lines) lines, but \(config) key "
+                    + "\"vocab_size\" is \(vocabSize) (token ids would not match the embedding rows)")
+            }
+            return
         }
-        tokenizer = try BertTokenizer(vocabularyURL: vocab, doLowerCase: true)
-        let lines = tokenizer.vocabulary.count, vocabSize = model.config.vocabSize
-        guard lines == vocabSize else {
-            throw ExperimentError.badPath(path: vocab.path, reason: "has \(lines) lines, but "
-                + "\(url.appendingPathComponent("config.json").path) key \"vocab_size\" is \(vocabSize) "
-                + "(token ids would not match the embedding rows)")
+        guard tokenizer.vocabularySize <= vocabSize else {
+            throw ExperimentError.badPath(path: url.path, reason: "its tokenizer (\(tokenizer.sourceDescription)) has "
+                + "ids up to \(tokenizer.vocabularySize - 1), but \(config) key \"vocab_size\" is \(vocabSize) "
+                + "(ids from \(vocabSize) on have no embedding row)")
         }
     }
 }

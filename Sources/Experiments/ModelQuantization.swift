@@ -64,7 +64,7 @@ public enum ModelQuantization {
                                                                name: "embeddings.position_embeddings")
         out.tokenTypeEmbeddings = try WeightQuantizer.roundTrip(model.tokenTypeEmbeddings, scheme: es,
                                                                 name: "embeddings.token_type_embeddings")
-        out.embeddingBitsPerValue = es.format == .float16 ? 16 : es.bits
+        out.embeddingBitsPerValue = es.storageBits
         return out
     }
 }

@@ -3,9 +3,10 @@ import Checkpoints
 import Foundation
 import Quantization
 import TensorCore
+import Tokenization
 import _Support
 
-/// A quantized model folder: HF layout (`config.json`, `vocab.txt`, `model.safetensors`) whose safetensors file
+/// A quantized model folder: HF layout (`config.json`, the tokenizer files, `model.safetensors`) whose safetensors file
 /// stores quantized layers as integer codes and parameters, plus the scheme as metadata.
 ///
 /// Layout (format version 1), per quantized linear layer `L` (HF name):
@@ -29,7 +30,7 @@ public enum QuantizedCheckpoint {
     }
 
     /// Quantizes `model` with `scheme` (static ranges from `calibrations`) and writes the folder `out`, copying
-    /// `config.json` and `vocab.txt` from `source`. The folder appears whole or not at all (temp folder + rename).
+    /// `config.json` and the tokenizer files (`TokenizerLoader.tokenizerFiles`) from `source`. The folder appears whole or not at all (temp folder + rename).
     /// - Throws: `ExperimentError.badPath` when `out` exists or cannot be created.
     public static func write(model: BertModel, scheme: ModelScheme, calibrations: [String: Calibration],
                              source: URL, to out: URL) throws {
@@ -82,6 +83,11 @@ public enum QuantizedCheckpoint {
                 WeightQuantizer.float16Bits(dense.weight.data, into: &h)
                 try w.add("\(name).weight", dtype: .f16, shape: dense.weight.shape, bytes: h.withUnsafeBytes { Data($0) })
                 layerMeta[name] = "float16"
+            } else if ls.weight.format == .bfloat16 {
+                var h = [UInt16](repeating: 0, count: dense.weight.count)
+                WeightQuantizer.bfloat16Bits(dense.weight.data, into: &h)
+                try w.add("\(name).weight", dtype: .bf16, shape: dense.weight.shape, bytes: h.withUnsafeBytes { Data($0) })
+                layerMeta[name] = "bfloat16"
             } else {
                 try addCodes(name, try WeightQuantizer.quantizeWeights(dense.weight, scheme: ls.weight, name: name))
                 layerMeta[name] = "integer"
@@ -96,7 +102,8 @@ public enum QuantizedCheckpoint {
 
         do {
             try AtomicFolder.create(out) { tmp in
-                try AtomicFolder.copy(["config.json", "vocab.txt"], from: source, into: tmp)
+                try AtomicFolder.copy(["config.json"], from: source, into: tmp)
+                try AtomicFolder.copy(TokenizerLoader.tokenizerFiles, from: source, into: tmp, skipMissing: true)
                 try w.write(to: tmp.appendingPathComponent("model.safetensors"))
             }
         } catch {
@@ -136,7 +143,7 @@ public enum QuantizedCheckpoint {
             guard let ls = scheme.layerScheme(for: name) else {
                 throw bad("metadata quantbench.layers", "layer \(name) is stored quantized but the scheme keeps it FP32")
             }
-            let expected = ls.weight.format == .float16 ? "float16" : "integer"
+            let expected = ls.weight.format == .integer ? "integer" : ls.weight.format.rawValue
             guard kind == expected else {
                 throw bad("metadata quantbench.layers", "layer \(name) is stored as '\(kind)', but its scheme "
                           + "\(scheme.name) stores '\(expected)'")
@@ -225,7 +232,7 @@ public enum QuantizedCheckpoint {
         var model = try BertModel.load(config: config, weights: InMemoryTensors(floats), name: folder.path,
                                        weightsFile: url.path, allowNonFinite: allowNonFinite)
         if scheme.quantizeEmbeddings, let es = scheme.embeddingScheme {
-            model.embeddingBitsPerValue = es.format == .float16 ? 16 : es.bits
+            model.embeddingBitsPerValue = es.storageBits
         }
         model = try model.replacingLinears { name, op in
             guard let kind = layers[name] else { return op }
@@ -234,6 +241,9 @@ public enum QuantizedCheckpoint {
             }
             if kind == "float16" {
                 return Float16Linear(DenseLinear(weight: try file.floatTensor("\(name).weight"), bias: dense.bias))
+            }
+            if kind == "bfloat16" { // the stored bfloat16 values round to themselves
+                return try BFloat16Linear(DenseLinear(weight: try file.floatTensor("\(name).weight"), bias: dense.bias), name: name)
             }
             return try LinearQuantizer(scheme: ls).assemble(weights: try codes(name, scheme: ls.weight), bias: dense.bias,
                                                             name: name, calibration: calibrations[name])

@@ -147,11 +147,11 @@ public enum StatsRun {
     }
 
     /// Weight statistics of `w` under `scheme`: integer codes from `WeightQuantizer.quantizeWeights` (the
-    /// operator's own codes), or binary16 rounding for float16 schemes.
+    /// operator's own codes), or binary16 / bfloat16 rounding for the float formats.
     public static func weightStatistics(_ w: Tensor, scheme: QuantScheme, name: String, bins: Int = Histogram.defaultBins) throws -> WeightStatistics {
-        if scheme.format == .float16 {
-            return WeightStatistics(weight: w.data, dequantized: WeightQuantizer.roundToFloat16(w).data, shape: w.shape,
-                                    grid: nil, bins: bins)
+        if scheme.isFloat {
+            return WeightStatistics(weight: w.data, dequantized: try WeightQuantizer.roundTrip(w, scheme: scheme).data,
+                                    shape: w.shape, grid: nil, bins: bins)
         }
         let q = try WeightQuantizer.quantizeWeights(w, scheme: scheme, name: name)
         let grid: WeightGrid
@@ -184,7 +184,7 @@ public enum StatsRun {
             self.calibrations = calibrations
             var activation: [String: QuantScheme] = [:]
             for name in model.linearNames {
-                if let a = scheme.layerScheme(for: name)?.activation { activation[name] = a }
+                if let a = scheme.layerScheme(for: name)?.activation, a.format == .integer { activation[name] = a }
             }
             tap = ComparingTap(clipGrid: { [activation] name, values, rows, width in
                 guard let a = activation[name] else { return nil }

@@ -32,6 +32,8 @@ public struct LayerScheme: Codable, Hashable, Sendable {
         case integerGEMM = "integer_gemm"
         /// `Float16Linear`: binary16-rounded weights, FP32 GEMM.
         case float16
+        /// `BFloat16Linear`: bfloat16 weights and activations, FP32 accumulation (qb_gemm_bf16_packed).
+        case bfloat16
         /// `FakeQuantLinear`: quantize→dequantize in FP32, then FP32 GEMM (per-group or affine weights,
         /// weight-only schemes).
         case fakeQuant = "fake_quant"
@@ -42,6 +44,7 @@ public struct LayerScheme: Codable, Hashable, Sendable {
     /// float16 weights; fake quantization otherwise (per-group or affine weights, or FP32 activations).
     public var implementation: Implementation {
         if weight.format == .float16 { return .float16 }
+        if weight.format == .bfloat16 { return .bfloat16 }
         guard let activation, activation.format == .integer else { return .fakeQuant }
         switch weight.granularity {
         case .perTensor, .perChannel: break
@@ -52,7 +55,7 @@ public struct LayerScheme: Codable, Hashable, Sendable {
 
     /// True when activation (and output) ranges come from a calibration pass.
     public var requiresCalibration: Bool {
-        guard let activation else { return false }
+        guard let activation, !activation.isFloat else { return false }
         return !activation.range.isDynamic
     }
 
@@ -65,7 +68,12 @@ public struct LayerScheme: Codable, Hashable, Sendable {
         if weight.format == .integer, weight.range != .staticMinMax {
             throw QuantizationError.invalidScheme(field: "weight.range", reason: "weights use their own min/max: static_min_max")
         }
-        if let activation {
+        if weight.format == .bfloat16 || activation?.format == .bfloat16 {
+            guard weight.format == .bfloat16, activation?.format == .bfloat16 else {
+                throw QuantizationError.invalidScheme(field: activation?.format == .bfloat16 ? "weight.format" : "activation",
+                                                      reason: "bfloat16 runs weights and activations in bfloat16: set both to {format: bfloat16}")
+            }
+        } else if let activation {
             guard weight.format == .integer else {
                 throw QuantizationError.invalidScheme(field: "activation", reason: "float16 weights run with FP32 activations; remove the activation scheme")
             }

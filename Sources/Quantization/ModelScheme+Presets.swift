@@ -64,6 +64,14 @@ extension ModelScheme {
         summary: "PyTorch float16_dynamic_qconfig: binary16 weights, FP32 activations",
         defaultScheme: LayerScheme(weight: .float16))
 
+    /// bfloat16 linear layers: weights and activations rounded to bfloat16, FP32 accumulation and bias (PyTorch CPU
+    /// autocast's `nn.Linear` numerics, without rounding the outputs); everything else FP32. AVX512-BF16 where the
+    /// CPU has it (`BFloat16Linear`).
+    public static let bf16 = ModelScheme(
+        name: "bf16",
+        summary: "bfloat16 weights and activations in every linear layer, FP32 accumulation and bias",
+        defaultScheme: LayerScheme(weight: .bfloat16, activation: .bfloat16))
+
     /// Q8BERT post-training, dynamic activation ranges: symmetric 8-bit (−127…127) weights and activations,
     /// int32 bias, FC outputs re-quantized to 8 bits, embeddings quantized.
     public static let q8bertDynamic = ModelScheme(

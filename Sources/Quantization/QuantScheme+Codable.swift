@@ -7,7 +7,7 @@
 /// On decode only `bits`, `signed` and `symmetric` are required: `qmin`/`qmax` default to the range derived from
 /// them, `narrow_range` to false, `granularity` to per_tensor, `range` to static_min_max, `scale_rule` to
 /// torch_observer. Parameterless kinds may be written as bare strings (`granularity: per_channel` = axis 0).
-/// `{"format": "float16"}` alone is the binary16 scheme.
+/// `{"format": "float16"}` alone is the binary16 scheme, `{"format": "bfloat16"}` the bfloat16 one.
 extension QuantScheme: Codable {
     enum CodingKeys: String, CodingKey {
         case format, bits, signed, symmetric
@@ -21,6 +21,10 @@ extension QuantScheme: Codable {
         let format = try c.decodeIfPresent(Format.self, forKey: .format) ?? .integer
         if format == .float16 {
             self = .float16
+            return
+        }
+        if format == .bfloat16 {
+            self = .bfloat16
             return
         }
         let bits = try c.decode(Int.self, forKey: .bits)
@@ -40,7 +44,7 @@ extension QuantScheme: Codable {
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(format, forKey: .format)
-        if format == .float16 { return }
+        if isFloat { return }
         try c.encode(bits, forKey: .bits)
         try c.encode(signed, forKey: .signed)
         try c.encode(symmetric, forKey: .symmetric)

@@ -8,16 +8,21 @@
 /// with scale `s`, its reciprocal `s⁻¹` (the multiplier actually used, as fbgemm and Q8BERT do) and zero point `z`
 /// chosen from an observed range by `scaleRule`. `qmin`/`qmax` are stored explicitly: PyTorch's `reduce_range`
 /// is simply `qmin 0, qmax 127` on an 8-bit unsigned scheme. The `.float16` format rounds to IEEE binary16
-/// instead (weights only).
+/// instead (weights only); `.bfloat16` rounds weights and activations to bfloat16 (qb_bf16.h).
 ///
 /// Written to YAML experiment files and HDF5 attributes as JSON with snake_case keys
 /// (see `QuantScheme+Codable.swift`).
 public struct QuantScheme: Hashable, Sendable {
-    /// Integer quantization, or rounding to binary16.
+    /// Integer quantization, or rounding to binary16 or bfloat16.
     public enum Format: String, Hashable, Sendable, CaseIterable {
         case integer
         case float16
+        /// bfloat16 (round to nearest even, subnormals flushed to ±0), the `bf16` scheme's weights and activations.
+        case bfloat16
     }
+
+    /// True for the 16-bit float formats (no integer codes, no range).
+    public var isFloat: Bool { format == .float16 || format == .bfloat16 }
 
     /// Which values share one scale / zero point. Weights are `[out, in]` (PyTorch `nn.Linear` layout).
     public enum Granularity: Hashable, Sendable {
@@ -73,7 +78,7 @@ public struct QuantScheme: Hashable, Sendable {
 
     /// Integer or binary16.
     public var format: Format
-    /// Integer width, 2…8 (16 for `.float16`).
+    /// Integer width, 2…8 (16 for `.float16` and `.bfloat16`).
     public var bits: Int
     /// Signed (`int8`-like) or unsigned (`uint8`-like) integers.
     public var signed: Bool
@@ -160,10 +165,17 @@ public struct QuantScheme: Hashable, Sendable {
         return s
     }
 
+    /// bfloat16 weights or activations (qb_bf16.h: round to nearest even, DAZ/FTZ), FP32 accumulation.
+    public static let bfloat16 = QuantScheme(format: .bfloat16, bits: 16, signed: true, symmetric: true,
+                                             narrowRange: false, granularity: .perTensor, qmin: 0, qmax: 0,
+                                             range: .staticMinMax, scaleRule: .torchObserver)
+
     /// Checks the fields against each other; errors name the JSON field (`bits`, `qmin`, `granularity.size`…).
     public func validate() throws {
-        if format == .float16 {
-            guard bits == 16 else { throw QuantizationError.invalidScheme(field: "bits", reason: "float16 has 16 bits, got \(bits)") }
+        if isFloat {
+            guard bits == 16 else {
+                throw QuantizationError.invalidScheme(field: "bits", reason: "\(format.rawValue) has 16 bits, got \(bits)")
+            }
             return
         }
         guard (2...8).contains(bits) else {
@@ -218,6 +230,6 @@ public struct QuantScheme: Hashable, Sendable {
         }
     }
 
-    /// Bits one stored value takes (`bits`, or 16 for float16).
-    public var storageBits: Int { format == .float16 ? 16 : bits }
+    /// Bits one stored value takes (`bits`, or 16 for float16 and bfloat16).
+    public var storageBits: Int { isFloat ? 16 : bits }
 }

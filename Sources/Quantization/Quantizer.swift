@@ -6,7 +6,7 @@ public protocol Quantizer: Sendable {
     func quantize(_ layer: DenseLinear, name: String, calibration: Calibration?) throws -> any LinearOp
 }
 
-/// The quantizer for a `LayerScheme`: picks `QuantizedLinear`, `Float16Linear` or `FakeQuantLinear` from
+/// The quantizer for a `LayerScheme`: picks `QuantizedLinear`, `Float16Linear`, `BFloat16Linear` or `FakeQuantLinear` from
 /// `scheme.implementation`.
 public struct LinearQuantizer: Quantizer {
     /// The scheme applied to every layer this quantizer sees.
@@ -25,6 +25,8 @@ public struct LinearQuantizer: Quantizer {
         switch scheme.implementation {
         case .float16:
             return Float16Linear(layer)
+        case .bfloat16:
+            return try BFloat16Linear(layer, name: name)
         case .integerGEMM, .fakeQuant:
             let weights = try WeightQuantizer.quantizeWeights(layer.weight, scheme: scheme.weight, name: name)
             return try assemble(weights: weights, bias: layer.bias, name: name, calibration: calibration)

@@ -11,6 +11,7 @@ public enum SchemeRegistry {
         .pytorchDynamic8Bit,
         .pytorchDynamicPerChannel,
         .fp16,
+        .bf16,
         .q8bertDynamic,
         .q8bertStatic,
         .weightOnlyInt8,

@@ -18,7 +18,7 @@ public enum WeightQuantizer {
     public static func quantizeWeights(_ w: Tensor, scheme: QuantScheme, name: String = "weight") throws -> QuantizedTensor {
         try scheme.validate()
         guard scheme.format == .integer else {
-            throw QuantizationError.invalidScheme(field: "format", reason: "float16 weights have no integer codes; use roundTrip(_:scheme:)")
+            throw QuantizationError.invalidScheme(field: "format", reason: "\(scheme.format.rawValue) weights have no integer codes; use roundTrip(_:scheme:)")
         }
         let cols = try checkShape(w, granularity: scheme.granularity, name: name)
         var observer = MinMaxObserver(scheme: scheme, axis: MinMaxObserver.weightAxis(for: scheme.granularity))
@@ -55,7 +55,18 @@ public enum WeightQuantizer {
     /// saturated at ±65504 like PyTorch's fp16 weight packing).
     public static func roundTrip(_ w: Tensor, scheme: QuantScheme, name: String = "weight") throws -> Tensor {
         if scheme.format == .float16 { return roundToFloat16(w) }
+        if scheme.format == .bfloat16 { return roundToBFloat16(w) }
         return try quantizeWeights(w, scheme: scheme, name: name).dequantized()
+    }
+
+    /// `w` rounded to bfloat16 and back (`qb_f32_to_bf16` then `qb_bf16_to_f32`).
+    public static func roundToBFloat16(_ w: Tensor) -> Tensor {
+        guard w.count > 0 else { return w }
+        var bits = [UInt16](repeating: 0, count: w.count)
+        var out = [Float](repeating: 0, count: w.count)
+        w.data.withUnsafeBufferPointer { src in bits.withUnsafeMutableBufferPointer { qb_f32_to_bf16(src.baseAddress!, w.count, $0.baseAddress!) } }
+        bits.withUnsafeBufferPointer { h in out.withUnsafeMutableBufferPointer { qb_bf16_to_f32(h.baseAddress!, w.count, $0.baseAddress!) } }
+        return Tensor(shape: w.shape, data: out)
     }
 
     /// `w` rounded to binary16 and back (`qb_f32_to_f16` then `qb_f16_to_f32`).
@@ -68,6 +79,16 @@ public enum WeightQuantizer {
             out.withUnsafeMutableBufferPointer { qb_f16_to_f32(h.baseAddress!, w.count, $0.baseAddress!) }
         }
         return Tensor(shape: w.shape, data: out)
+    }
+
+    /// bfloat16 bit patterns of `values` (qb_f32_to_bf16: round to nearest even, DAZ/FTZ), into `bits`.
+    /// - Precondition: `bits.count == values.count`.
+    public static func bfloat16Bits(_ values: [Float], into bits: inout [UInt16]) {
+        precondition(bits.count == values.count)
+        guard !values.isEmpty else { return }
+        values.withUnsafeBufferPointer { src in
+            bits.withUnsafeMutableBufferPointer { qb_f32_to_bf16(src.baseAddress!, values.count, $0.baseAddress!) }
+        }
     }
 
     /// binary16 bit patterns of `values` (round to nearest even, saturating at ±65504), into `bits`.

@@ -5,7 +5,7 @@ public struct CPUInfo: Sendable, Equatable {
     /// CPUID brand string, e.g. "Intel(R) Xeon(R) Platinum 8480+".
     public var brand: String
     /// Feature names present, in a fixed order: sse4.2 avx avx2 fma f16c avx512f avx512bw avx512vl avx512dq
-    /// avx512_vnni avx_vnni amx_tile amx_int8 amx_bf16 (the AMX ones only with the OS saving tile state).
+    /// avx512_vnni avx512_bf16 avx_vnni amx_tile amx_int8 amx_bf16 (the AMX ones only with the OS saving tile state).
     public var features: [String]
 
     public var hasAVX2: Bool { features.contains("avx2") && features.contains("fma") }
@@ -31,7 +31,7 @@ public struct CPUInfo: Sendable, Equatable {
         let table: [(String, Int32)] = [
             ("sse4.2", f.sse42), ("avx", f.avx), ("avx2", f.avx2), ("fma", f.fma), ("f16c", f.f16c),
             ("avx512f", f.avx512f), ("avx512bw", f.avx512bw), ("avx512vl", f.avx512vl),
-            ("avx512dq", f.avx512dq), ("avx512_vnni", f.avx512_vnni), ("avx_vnni", f.avx_vnni),
+            ("avx512dq", f.avx512dq), ("avx512_vnni", f.avx512_vnni), ("avx512_bf16", f.avx512_bf16), ("avx_vnni", f.avx_vnni),
             ("amx_tile", f.amx_tile), ("amx_int8", f.amx_int8), ("amx_bf16", f.amx_bf16),
         ]
         return CPUInfo(brand: brand, features: table.filter { $0.1 != 0 }.map { $0.0 })

@@ -2,7 +2,7 @@ import _CKernels
 import Foundation
 
 /// What the one kernel dispatch (Sources/_CKernels/qb_dispatch.c) chose for this process, and why: the family
-/// every int8 GEMM and vector-math kernel uses ("amx", "avx512vnni", "avx2", "ref", or the forced-only "amx_emu"),
+/// every int8 GEMM and vector-math kernel uses ("amx", "avx512vnni", "avx2", "ref", or the forced-only "amx_emu" and "avx512vnni_emu"),
 /// what it made of `QBENCH_KERNEL`, and whether Linux let the process use AMX tiles.
 public enum KernelDispatch {
     /// The environment variable a user sets to force a kernel family by name (read once, at the first kernel call).
@@ -23,7 +23,7 @@ public enum KernelDispatch {
             switch self {
             case .unset: return "not set"
             case .applied(let name): return "\(name) (applied)"
-            case .unknown(let name): return "\(name) is not a kernel family (ref, avx2, avx512vnni, amx, amx_emu); default kept"
+            case .unknown(let name): return "\(name) is not a kernel family (ref, avx2, avx512vnni, amx, amx_emu, avx512vnni_emu); default kept"
             case .unsupported(let name): return "\(name) is not supported on this CPU/OS; default kept"
             }
         }

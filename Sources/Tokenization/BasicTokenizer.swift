@@ -12,7 +12,7 @@ public struct BasicTokenizer: Sendable {
     /// BERT's special tokens, never split and never normalized.
     public static let defaultSpecialTokens = ["[UNK]", "[SEP]", "[PAD]", "[CLS]", "[MASK]"]
 
-    /// Whether to lower-case and strip accents (`do_lower_case`; `strip_accents` follows it, as in HF).
+    /// Whether to lower-case (`do_lower_case`); accents are stripped when `stripAccents`, which follows it unless set.
     public let doLowerCase: Bool
     /// Tokens kept whole and untouched wherever they occur in the raw text.
     public let neverSplit: [String]
@@ -23,11 +23,15 @@ public struct BasicTokenizer: Sendable {
 
     /// - Parameters:
     ///   - doLowerCase: lower-case and strip accents, as `BertTokenizer(do_lower_case=True)`.
+    ///   - stripAccents: `strip_accents`; nil follows `doLowerCase`, as in HF.
+    ///   - tokenizeChineseChars: `tokenize_chinese_chars`: put spaces around each CJK ideograph.
     ///   - neverSplit: special tokens; empty strings are ignored.
-    public init(doLowerCase: Bool = true, neverSplit: [String] = BasicTokenizer.defaultSpecialTokens) {
+    public init(doLowerCase: Bool = true, stripAccents: Bool? = nil, tokenizeChineseChars: Bool = true,
+                neverSplit: [String] = BasicTokenizer.defaultSpecialTokens) {
         self.doLowerCase = doLowerCase
         self.neverSplit = neverSplit
-        self.normalizer = BertNormalizer(stripAccents: doLowerCase, lowercase: doLowerCase)
+        self.normalizer = BertNormalizer(stripAccents: stripAccents ?? doLowerCase, lowercase: doLowerCase,
+                                         handleChineseChars: tokenizeChineseChars)
         self.specials = neverSplit.filter { !$0.isEmpty }
             .map { (token: $0, scalars: Array($0.unicodeScalars)) }
             .sorted { $0.scalars.count > $1.scalars.count }

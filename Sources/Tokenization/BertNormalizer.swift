@@ -6,27 +6,32 @@ import Foundation
 /// https://github.com/huggingface/transformers/blob/v4.46.0/src/transformers/models/bert/tokenization_bert.py.
 ///
 /// In order, on Unicode scalars (never `Character`s, which would glue combining marks to their base):
-/// 1. clean: drop U+0000, U+FFFD and controls (Cc, Cf, Co except `\t \n \r`); every whitespace becomes `" "`;
-/// 2. put `" "` on both sides of each CJK ideograph;
+/// 1. clean (when `cleanText`): drop U+0000, U+FFFD and controls (Cc, Cf, Co except `\t \n \r`); every whitespace
+///    becomes `" "`;
+/// 2. put `" "` on both sides of each CJK ideograph (when `handleChineseChars`);
 /// 3. strip accents (when `stripAccents`): NFD, then drop non-spacing marks (Mn);
 /// 4. lower-case (when `lowercase`): each scalar's full lower-case mapping, without context
 ///    (so a final capital sigma becomes `σ`, not `ς`, unlike Python's `str.lower()`).
+/// `tokenizer.json`'s `{"type": "BertNormalizer", "clean_text", "handle_chinese_chars", "strip_accents",
+/// "lowercase"}` is this struct, `strip_accents: null` meaning "as `lowercase`".
 struct BertNormalizer: Sendable {
     var stripAccents: Bool
     var lowercase: Bool
+    var cleanText = true
+    var handleChineseChars = true
 
-    func normalize(_ text: Substring.UnicodeScalarView) -> [Unicode.Scalar] {
+    func normalize<Scalars: Sequence<Unicode.Scalar>>(_ text: Scalars) -> [Unicode.Scalar] {
         var scalars: [Unicode.Scalar] = []
-        scalars.reserveCapacity(text.count + 8)
+        scalars.reserveCapacity(text.underestimatedCount + 8)
         var sawNonASCII = false
         for scalar in text {
             let v = scalar.value
-            if v == 0 || v == 0xFFFD || scalar.isBertControl { continue }
-            if scalar.isBertWhitespace {
+            if cleanText, v == 0 || v == 0xFFFD || scalar.isBertControl { continue }
+            if cleanText, scalar.isBertWhitespace {
                 scalars.append(" ")
             } else {
                 if v >= 0x80 { sawNonASCII = true }
-                if scalar.isChineseCharacter {
+                if handleChineseChars, scalar.isChineseCharacter {
                     scalars.append(" "); scalars.append(scalar); scalars.append(" ")
                 } else {
                     scalars.append(scalar)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The BERT WordPiece tokenizer, token for token and id for id the one of Hugging Face transformers 5.x
-/// `BertTokenizer(vocab_file, do_lower_case=True)`
+/// `BertTokenizer(vocab_file, do_lower_case=…, strip_accents=…, tokenize_chinese_chars=…)`
 /// (https://github.com/huggingface/transformers/blob/main/src/transformers/models/bert/tokenization_bert.py,
 /// which runs the Rust `tokenizers` pipeline `BertNormalizer` → `BertPreTokenizer` → `WordPiece`
 /// → `TemplateProcessing`).
@@ -32,19 +32,20 @@ public struct BertTokenizer: Sendable {
     /// - Parameters:
     ///   - vocabularyURL: the vocabulary file, one token per line.
     ///   - doLowerCase: lower-case and strip accents (`do_lower_case`), true for uncased models.
+    ///   - stripAccents: `strip_accents`; nil follows `doLowerCase`, as in HF.
+    ///   - tokenizeChineseChars: `tokenize_chinese_chars`.
     /// - Throws: `TokenizationError` naming the file when it is unreadable, empty, or lacks a special token.
-    public init(vocabularyURL: URL, doLowerCase: Bool = true) throws {
+    public init(vocabularyURL: URL, doLowerCase: Bool = true, stripAccents: Bool? = nil,
+                tokenizeChineseChars: Bool = true) throws {
         let vocabulary = try Vocabulary(contentsOf: vocabularyURL)
-        try self.init(vocabulary: vocabulary, doLowerCase: doLowerCase, source: vocabularyURL.path)
+        try self.init(vocabulary: vocabulary, doLowerCase: doLowerCase, stripAccents: stripAccents,
+                      tokenizeChineseChars: tokenizeChineseChars, source: vocabularyURL.path)
     }
 
-    /// A tokenizer over an in-memory vocabulary.
+    /// A tokenizer over an in-memory vocabulary (`source` names where it came from, in errors).
     /// - Throws: `TokenizationError.missingSpecialToken` when a special token is not in `vocabulary`.
-    public init(vocabulary: Vocabulary, doLowerCase: Bool = true) throws {
-        try self.init(vocabulary: vocabulary, doLowerCase: doLowerCase, source: "<in-memory vocabulary>")
-    }
-
-    private init(vocabulary: Vocabulary, doLowerCase: Bool, source: String) throws {
+    public init(vocabulary: Vocabulary, doLowerCase: Bool = true, stripAccents: Bool? = nil,
+                tokenizeChineseChars: Bool = true, source: String = "<in-memory vocabulary>") throws {
         func id(_ token: String) throws -> Int32 {
             guard let id = vocabulary.id(of: token) else {
                 throw TokenizationError.missingSpecialToken(token: token, path: source)
@@ -52,7 +53,8 @@ public struct BertTokenizer: Sendable {
             return id
         }
         self.vocabulary = vocabulary
-        self.basicTokenizer = BasicTokenizer(doLowerCase: doLowerCase)
+        self.basicTokenizer = BasicTokenizer(doLowerCase: doLowerCase, stripAccents: stripAccents,
+                                             tokenizeChineseChars: tokenizeChineseChars)
         self.wordpieceTokenizer = WordpieceTokenizer(vocabulary: vocabulary, unknownToken: "[UNK]")
         self.clsId = try id("[CLS]")
         self.sepId = try id("[SEP]")
@@ -87,9 +89,10 @@ public struct BertTokenizer: Sendable {
     /// `[CLS] a [SEP]` or, with `b`, `[CLS] a [SEP] b [SEP]`, truncated `longest_first` to `maxLength` tokens
     /// (HF `tokenizer(a, b, truncation="longest_first", max_length=maxLength)`), not padded.
     /// - Precondition: `maxLength` leaves room for the special tokens (≥ 2 for one text, ≥ 3 for a pair).
+    /// An empty `b` is no pair, as in transformers (`if text_pair`).
     public func encodePair(_ a: String, _ b: String?, maxLength: Int = 128) -> Encoding {
         var first = encodeIds(a)
-        guard let b else {
+        guard let b, !b.isEmpty else {
             precondition(maxLength >= 2, "maxLength \(maxLength) cannot hold [CLS] and [SEP]")
             first.removeSubrange(LongestFirstTruncation.keptLength(first.count, budget: maxLength - 2)...)
             let ids = [clsId] + first + [sepId]

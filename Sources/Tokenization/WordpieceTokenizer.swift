@@ -12,20 +12,27 @@ public struct WordpieceTokenizer: Sendable {
     public let unknownToken: String
     /// Longer words (in Unicode scalars) become `unknownToken` without being split (HF: 100).
     public let maxInputCharactersPerWord: Int
-    /// Prefix of a piece that continues a word.
+    /// Prefix of a piece that continues a word in BERT's vocabularies.
     public static let continuingSubwordPrefix = "##"
+    /// Prefix of a piece that continues a word in this vocabulary (`continuing_subword_prefix`, default `##`).
+    public let prefix: String
+
+    private let prefixScalars: [Unicode.Scalar]
 
     /// Longest piece in the vocabulary, in scalars, `##` not counted: no longer candidate can match.
     private let longestPiece: Int
 
-    public init(vocabulary: Vocabulary, unknownToken: String = "[UNK]", maxInputCharactersPerWord: Int = 100) {
+    public init(vocabulary: Vocabulary, unknownToken: String = "[UNK]", maxInputCharactersPerWord: Int = 100,
+                continuingSubwordPrefix: String = WordpieceTokenizer.continuingSubwordPrefix) {
         self.vocabulary = vocabulary
         self.unknownToken = unknownToken
         self.maxInputCharactersPerWord = maxInputCharactersPerWord
+        self.prefix = continuingSubwordPrefix
+        self.prefixScalars = Array(continuingSubwordPrefix.unicodeScalars)
         var longest = 0
         for token in vocabulary.tokens {
             var length = token.unicodeScalars.count
-            if token.hasPrefix(WordpieceTokenizer.continuingSubwordPrefix) { length -= 2 }
+            if !prefixScalars.isEmpty, token.unicodeScalars.starts(with: prefixScalars) { length -= prefixScalars.count }
             longest = max(longest, length)
         }
         self.longestPiece = longest
@@ -73,7 +80,7 @@ public struct WordpieceTokenizer: Sendable {
             var match: Int32?
             while start < end {
                 candidate.removeAll(keepingCapacity: true)
-                if start > 0 { candidate.append("#"); candidate.append("#") }
+                if start > 0 { candidate.append(contentsOf: prefixScalars) }
                 candidate.append(contentsOf: word[(base + start)..<(base + end)])
                 if let id = vocabulary.id(of: String(candidate)) {
                     match = id

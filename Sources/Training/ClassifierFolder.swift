@@ -116,8 +116,9 @@ public enum ClassifierFolder {
     }
 
     /// Writes a Hugging Face `BertForSequenceClassification` folder: `config.json` (`classifierConfig`),
-    /// `model.safetensors` (`bert.`-prefixed encoder keys, `classifier.*`; metadata `format: pt`), `vocab.txt` and
-    /// the base's `tokenizer_config.json` / `special_tokens_map.json` when present, plus `extraFiles` (e.g. a
+    /// `model.safetensors` (`bert.`-prefixed encoder keys, `classifier.*`; metadata `format: pt`), the base's
+    /// tokenizer files that exist (`tokenizer.json`, `tokenizer_config.json`, `special_tokens_map.json`, `vocab.txt`,
+    /// `vocab.json`, `merges.txt`), plus `extraFiles` (e.g. a
     /// training record). The folder is assembled under a hidden temporary name next to `out` and renamed at the
     /// end, so `out` appears whole or not at all.
     /// - Throws: `TrainingError.badOutput` when `out` exists or cannot be written.
@@ -130,9 +131,13 @@ public enum ClassifierFolder {
         do { try AtomicFile.checkWritable(out.path) } catch {
             throw TrainingError.badOutput(path: out.path, reason: "\(error)")
         }
-        let vocab = base.appendingPathComponent("vocab.txt")
-        guard fm.fileExists(atPath: vocab.path) else {
-            throw TrainingError.badModel(path: base.path, reason: "the model folder has no vocab.txt")
+        // The files `TokenizerLoader` reads (Training does not import Tokenization).
+        let tokenizerFiles = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt",
+                              "vocab.json", "merges.txt"]
+        guard ["tokenizer.json", "vocab.txt", "vocab.json"].contains(where: {
+            fm.fileExists(atPath: base.appendingPathComponent($0).path)
+        }) else {
+            throw TrainingError.badModel(path: base.path, reason: "the model folder has no tokenizer.json, vocab.txt or vocab.json")
         }
         do {
             try AtomicFolder.create(out) { tmp in
@@ -143,8 +148,7 @@ public enum ClassifierFolder {
                 try w.write(to: tmp.appendingPathComponent("model.safetensors"))
                 let json = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
                 try json.write(to: tmp.appendingPathComponent("config.json"))
-                try AtomicFolder.copy(["vocab.txt", "tokenizer_config.json", "special_tokens_map.json"], from: base, into: tmp,
-                                      skipMissing: true)
+                try AtomicFolder.copy(tokenizerFiles, from: base, into: tmp, skipMissing: true)
                 for (name, data) in extraFiles { try data.write(to: tmp.appendingPathComponent(name)) }
             }
         } catch {

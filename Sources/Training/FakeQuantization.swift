@@ -51,14 +51,14 @@ public final class FakeQuantization {
         return Calibration(input: input.observer.parameters(), output: outputRange?.observer.parameters())
     }
 
-    /// `Ŵ` for weight `[out, in]`, its parameters and its codes (nil for float16 weights).
+    /// `Ŵ` for weight `[out, in]`, its parameters and its codes (nil for float16 / bfloat16 weights).
     /// - Precondition: `shape` fits the weight scheme (checked by `TrainableBert.attachQuantization`).
     public func quantizeWeight<T: TrainingScalar>(_ w: [T], shape: [Int])
         -> (weight: [T], params: QuantParams?, codes: QuantizedTensor?) {
         let t = Tensor(shape: shape, data: T.self == Float.self ? w as! [Float] : w.map { Float($0) })
         let rounded: Tensor, codes: QuantizedTensor?
-        if scheme.weight.format == .float16 {
-            rounded = WeightQuantizer.roundToFloat16(t)
+        if scheme.weight.isFloat {
+            rounded = try! WeightQuantizer.roundTrip(t, scheme: scheme.weight)
             codes = nil
         } else {
             let q = try! WeightQuantizer.quantizeWeights(t, scheme: scheme.weight, name: name)

@@ -48,6 +48,7 @@ void qb_cpu_detect(qb_cpu_features *f) {
     }
     __cpuid_count(7, 1, a, b, c, d);
     f->avx_vnni = (a >> 4) & 1;
+    if (zmm_ok) f->avx512_bf16 = (a >> 5) & 1; // CPUID.(EAX=7,ECX=1):EAX bit 5
 }
 
 void qb_cpu_brand(char *buf, int len) {

@@ -8,8 +8,9 @@
 // Families: "amx" (AMX-TILE + AMX-INT8 GEMMs, with the OS permission for tile data granted; AVX2 for the rest),
 //           "avx512vnni" (AVX512F/BW/VL/DQ + VNNI, plus AVX2/FMA/F16C for the non-GEMM kernels),
 //           "avx2" (AVX2 + FMA + F16C), "ref" (portable C, the scalar references), and
-//           "amx_emu" (the AMX GEMM source on portable emulated intrinsics, the rest ref): never chosen by default,
-//           only forced (tests, or QBENCH_KERNEL=amx_emu to run a whole model through the AMX kernel's logic).
+//           "amx_emu" and "avx512vnni_emu" (the AMX / VNNI GEMM source on portable emulated intrinsics, the rest
+//           ref): never chosen by default, only forced (tests, or QBENCH_KERNEL=amx_emu to run a whole model
+//           through the AMX kernel's logic).
 // Default: the first supported of amx, avx512vnni, avx2, ref. The environment variable QBENCH_KERNEL, read once
 // here, forces a family by name; an unknown or unsupported name keeps the default (qb_qgemm_env_status says so).
 #include "qb_kernels_internal.h"
@@ -40,51 +41,18 @@ typedef struct qb_family {
 } qb_family;
 
 #if QB_X86
-// The VNNI family has no fused kernel: its GEMM into an int32 buffer, then the AVX2 requantization.
-static void qb_qgemm_u8s8_packed_f32_avx512vnni(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0,
-                                                int n1, const qb_requant_args *rq, float *out, int ldo) {
-    qb_qgemm_packed_f32_composed(M, A, lda, 0, B, n0, n1, rq, out, ldo, qb_qgemm_u8s8_packed_avx512vnni,
-                                 qb_qgemm_s8s8_packed_avx512vnni, qb_requant_f32_avx2);
-}
-
-static void qb_qgemm_s8s8_packed_f32_avx512vnni(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0,
-                                                int n1, const qb_requant_args *rq, float *out, int ldo) {
-    qb_qgemm_packed_f32_composed(M, (const uint8_t *)A, lda, 1, B, n0, n1, rq, out, ldo,
-                                 qb_qgemm_u8s8_packed_avx512vnni, qb_qgemm_s8s8_packed_avx512vnni,
-                                 qb_requant_f32_avx2);
-}
-
-// AMX: no fused kernel either; its GEMM into an int32 buffer, then the AVX2 requantization (amx_emu: the ref one).
-// Without compiler support for AMX the "amx" row points at the emulated kernel and is never supported.
+// Without compiler support for AMX the "amx" row points at the emulated kernels and is never supported.
 #if QB_HAVE_AMX
 #define QB_AMX_U8S8 qb_qgemm_u8s8_packed_amx
 #define QB_AMX_S8S8 qb_qgemm_s8s8_packed_amx
+#define QB_AMX_U8S8_F32 qb_qgemm_u8s8_packed_f32_amx
+#define QB_AMX_S8S8_F32 qb_qgemm_s8s8_packed_f32_amx
 #else
 #define QB_AMX_U8S8 qb_qgemm_u8s8_packed_amx_emu
 #define QB_AMX_S8S8 qb_qgemm_s8s8_packed_amx_emu
+#define QB_AMX_U8S8_F32 qb_qgemm_u8s8_packed_f32_amx_emu
+#define QB_AMX_S8S8_F32 qb_qgemm_s8s8_packed_f32_amx_emu
 #endif
-static void qb_qgemm_u8s8_packed_f32_amx(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
-                                         const qb_requant_args *rq, float *out, int ldo) {
-    qb_qgemm_packed_f32_composed(M, A, lda, 0, B, n0, n1, rq, out, ldo, QB_AMX_U8S8, QB_AMX_S8S8, qb_requant_f32_avx2);
-}
-
-static void qb_qgemm_s8s8_packed_f32_amx(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
-                                         const qb_requant_args *rq, float *out, int ldo) {
-    qb_qgemm_packed_f32_composed(M, (const uint8_t *)A, lda, 1, B, n0, n1, rq, out, ldo, QB_AMX_U8S8, QB_AMX_S8S8,
-                                 qb_requant_f32_avx2);
-}
-
-static void qb_qgemm_u8s8_packed_f32_amx_emu(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
-                                             const qb_requant_args *rq, float *out, int ldo) {
-    qb_qgemm_packed_f32_composed(M, A, lda, 0, B, n0, n1, rq, out, ldo, qb_qgemm_u8s8_packed_amx_emu,
-                                 qb_qgemm_s8s8_packed_amx_emu, qb_requant_f32_ref);
-}
-
-static void qb_qgemm_s8s8_packed_f32_amx_emu(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
-                                             const qb_requant_args *rq, float *out, int ldo) {
-    qb_qgemm_packed_f32_composed(M, (const uint8_t *)A, lda, 1, B, n0, n1, rq, out, ldo,
-                                 qb_qgemm_u8s8_packed_amx_emu, qb_qgemm_s8s8_packed_amx_emu, qb_requant_f32_ref);
-}
 #endif
 
 // Indexed by enum qb_family_id.
@@ -103,13 +71,17 @@ static const qb_family qb_families[] = {
      qb_quantize_u8_avx2, qb_quantize_s8_avx2, qb_minmax_f32_avx2, qb_requant_f32_avx2, qb_f32_to_f16_avx2,
      qb_f16_to_f32_avx2,
      "avx2", qb_gelu_erf_f32_avx2, qb_softmax_masked_f32_avx2, qb_add_layernorm_f32_avx2},
-    {"amx", QB_AMX_U8S8, QB_AMX_S8S8, qb_qgemm_u8s8_packed_f32_amx, qb_qgemm_s8s8_packed_f32_amx,
+    {"amx", QB_AMX_U8S8, QB_AMX_S8S8, QB_AMX_U8S8_F32, QB_AMX_S8S8_F32,
      qb_quantize_u8_avx2, qb_quantize_s8_avx2, qb_minmax_f32_avx2, qb_requant_f32_avx2, qb_f32_to_f16_avx2,
      qb_f16_to_f32_avx2,
      "avx2", qb_gelu_erf_f32_avx2, qb_softmax_masked_f32_avx2, qb_add_layernorm_f32_avx2},
     {"amx_emu", qb_qgemm_u8s8_packed_amx_emu, qb_qgemm_s8s8_packed_amx_emu, qb_qgemm_u8s8_packed_f32_amx_emu,
      qb_qgemm_s8s8_packed_f32_amx_emu, qb_quantize_u8_ref, qb_quantize_s8_ref,
      qb_minmax_f32_ref, qb_requant_f32_ref, qb_f32_to_f16_ref, qb_f16_to_f32_ref,
+     "ref", qb_gelu_erf_f32_ref, qb_softmax_masked_f32_ref, qb_add_layernorm_f32_ref},
+    {"avx512vnni_emu", qb_qgemm_u8s8_packed_avx512vnni_emu, qb_qgemm_s8s8_packed_avx512vnni_emu,
+     qb_qgemm_u8s8_packed_f32_avx512vnni_emu, qb_qgemm_s8s8_packed_f32_avx512vnni_emu, qb_quantize_u8_ref,
+     qb_quantize_s8_ref, qb_minmax_f32_ref, qb_requant_f32_ref, qb_f32_to_f16_ref, qb_f16_to_f32_ref,
      "ref", qb_gelu_erf_f32_ref, qb_softmax_masked_f32_ref, qb_add_layernorm_f32_ref},
 #endif
 };
@@ -122,7 +94,7 @@ static int qb_family_supported(int i, const qb_cpu_features *f) {
     if (i == QB_FAMILY_AVX512VNNI) return avx2 && f->avx512f && f->avx512bw && f->avx512vl && f->avx512dq && f->avx512_vnni;
     // The OS permission is asked for only here, and only on a CPU with AMX (qb_cpu_amx_permission).
     if (i == QB_FAMILY_AMX) return QB_HAVE_AMX && avx2 && f->amx_tile && f->amx_int8 && qb_cpu_amx_permission() == 1;
-    if (i == QB_FAMILY_AMX_EMU) return 1;
+    if (i == QB_FAMILY_AMX_EMU || i == QB_FAMILY_AVX512VNNI_EMU) return 1;
     return 0;
 }
 
@@ -243,3 +215,33 @@ void qb_add_layernorm_f32(float *x, const float *residual, size_t rows, size_t w
 }
 
 const char *qb_vmath_kernel_name(void) { return qb_family_active()->vmath_name; }
+
+// ---- bfloat16 GEMM: the kernel is chosen when weights are packed, from the active family and the CPU --------------
+// "ref" family → reference; "avx512vnni_emu" → the AVX512-BF16 kernel on emulated intrinsics; any other family on a
+// CPU with AVX512-BF16 → the native kernel; else the reference. The pack remembers its kernel.
+static int qb_bf16_kernel_for_active(void) {
+    const qb_family *f = qb_family_active();
+    const int i = (int)(f - qb_families);
+    if (i == QB_FAMILY_REF || i == QB_FAMILY_AMX_EMU) return QB_BF16_REF;
+    if (i == QB_FAMILY_AVX512VNNI_EMU) return QB_BF16_AVX512_EMU;
+    return qb_features.avx512f && qb_features.avx512_bf16 ? QB_BF16_AVX512 : QB_BF16_REF;
+}
+
+qb_packed_bf16 *qb_pack_bf16(const float *W, int N, int K, int ldw) {
+    return qb_pack_bf16_kernel(W, N, K, ldw, qb_bf16_kernel_for_active());
+}
+
+void qb_gemm_bf16_packed(int M, const float *A, int lda, const qb_packed_bf16 *W, int n0, int n1, const float *bias,
+                         float *out, int ldo) {
+#if QB_X86
+    if (W->kernel == QB_BF16_AVX512) {
+        qb_gemm_bf16_packed_avx512bf16(M, A, lda, W, n0, n1, bias, out, ldo);
+        return;
+    }
+    if (W->kernel == QB_BF16_AVX512_EMU) {
+        qb_gemm_bf16_packed_avx512bf16_emu(M, A, lda, W, n0, n1, bias, out, ldo);
+        return;
+    }
+#endif
+    qb_gemm_bf16_packed_ref(M, A, lda, W, n0, n1, bias, out, ldo);
+}

@@ -3,16 +3,11 @@
 #ifndef QB_KERNELS_INTERNAL_H
 #define QB_KERNELS_INTERNAL_H
 #include "qb_qgemm.h"
+#include "qb_bf16.h"
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(QB_EMULATE_INTRINSICS)
-// Tools/kernels/vnni_emulated.sh compiles the VNNI kernel against SIMDe (portable C implementations of the
-// intrinsics) to execute it on CPUs without AVX-512; no target attributes then.
-#define QB_X86 1
-#define QB_TARGET_AVX2
-#define QB_TARGET_AVX512VNNI
-#elif defined(__x86_64__) || defined(__i386__)
+#if defined(__x86_64__) || defined(__i386__)
 #define QB_X86 1
 #define QB_TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
 #define QB_TARGET_AVX512VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
@@ -37,9 +32,11 @@ enum qb_layout {
     QB_LAYOUT_REF = 0, // plain copy of B: [N][K] int8, row stride K
     QB_LAYOUT_Q4 = 1,  // [ceil(N/16)][ceil(K/4)][16][4] int8: see qb_pack.c
 };
-// amx_emu: the AMX kernel source on emulated intrinsics (qb_amx_emu.h); never chosen automatically.
+// amx_emu / avx512vnni_emu: the AMX / VNNI kernel source on emulated intrinsics (qb_amx_emu.h, qb_avx512_emu.h);
+// never chosen automatically.
 enum qb_family_id {
-    QB_FAMILY_REF = 0, QB_FAMILY_AVX2 = 1, QB_FAMILY_AVX512VNNI = 2, QB_FAMILY_AMX = 3, QB_FAMILY_AMX_EMU = 4
+    QB_FAMILY_REF = 0, QB_FAMILY_AVX2 = 1, QB_FAMILY_AVX512VNNI = 2, QB_FAMILY_AMX = 3, QB_FAMILY_AMX_EMU = 4,
+    QB_FAMILY_AVX512VNNI_EMU = 5
 };
 
 struct qb_packed_s8 {
@@ -67,6 +64,8 @@ void qb_qgemm_u8s8_packed_avx2(int M, const uint8_t *A, int lda, const qb_packed
 void qb_qgemm_s8s8_packed_avx2(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
 void qb_qgemm_u8s8_packed_avx512vnni(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
 void qb_qgemm_s8s8_packed_avx512vnni(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
+void qb_qgemm_u8s8_packed_avx512vnni_emu(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
+void qb_qgemm_s8s8_packed_avx512vnni_emu(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
 void qb_qgemm_u8s8_packed_amx(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
 void qb_qgemm_s8s8_packed_amx(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
 void qb_qgemm_u8s8_packed_amx_emu(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
@@ -80,6 +79,22 @@ void qb_qgemm_u8s8_packed_f32_avx2(int M, const uint8_t *A, int lda, const qb_pa
                                    const qb_requant_args *rq, float *out, int ldo);
 void qb_qgemm_s8s8_packed_f32_avx2(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
                                    const qb_requant_args *rq, float *out, int ldo);
+void qb_qgemm_u8s8_packed_f32_avx512vnni(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                         const qb_requant_args *rq, float *out, int ldo);
+void qb_qgemm_s8s8_packed_f32_avx512vnni(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                         const qb_requant_args *rq, float *out, int ldo);
+void qb_qgemm_u8s8_packed_f32_amx(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                  const qb_requant_args *rq, float *out, int ldo);
+void qb_qgemm_s8s8_packed_f32_amx(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                  const qb_requant_args *rq, float *out, int ldo);
+void qb_qgemm_u8s8_packed_f32_amx_emu(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                      const qb_requant_args *rq, float *out, int ldo);
+void qb_qgemm_s8s8_packed_f32_amx_emu(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                      const qb_requant_args *rq, float *out, int ldo);
+void qb_qgemm_u8s8_packed_f32_avx512vnni_emu(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                             const qb_requant_args *rq, float *out, int ldo);
+void qb_qgemm_s8s8_packed_f32_avx512vnni_emu(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                             const qb_requant_args *rq, float *out, int ldo);
 /// Any family: its packed GEMM into a temporary int32 buffer, then `requant` (the composition `_ref` defines).
 void qb_qgemm_packed_f32_composed(int M, const uint8_t *A, int lda, int a_signed, const qb_packed_s8 *B, int n0,
                                   int n1, const qb_requant_args *rq, float *out, int ldo,
@@ -96,5 +111,25 @@ void qb_requant_f32_avx2(int M, int N, const int32_t *C, int ldc,
                          const float *bias, float *out, int ldo);
 void qb_f32_to_f16_avx2(const float *x, size_t n, uint16_t *h);
 void qb_f16_to_f32_avx2(const uint16_t *h, size_t n, float *x);
+
+// ---- bfloat16 ---------------------------------------------------------------------------------------------------
+// One packed layout for every bf16 kernel: [P][KP][16][2] uint16, P = ceil(N/16) panels of 16 columns, KP =
+// ceil(K/2) k pairs; element [p][kp][j][1] = bf16(W[16p + j][2kp]) and [p][kp][j][0] = bf16(W[16p + j][2kp + 1])
+// (k in the upper half of each 32-bit pair, so vdpbf16ps adds it first), zero past N and K.
+enum qb_bf16_kernel_id { QB_BF16_REF = 0, QB_BF16_AVX512 = 1, QB_BF16_AVX512_EMU = 2 };
+struct qb_packed_bf16 {
+    int n, k, kpairs, panels;
+    int kernel;        // enum qb_bf16_kernel_id: which kernel runs this pack
+    size_t bytes;      // size of `data`
+    uint16_t *data;    // 64-byte aligned
+};
+qb_packed_bf16 *qb_pack_bf16_kernel(const float *W, int N, int K, int ldw, int kernel);
+uint16_t qb_bf16_round(float x);
+typedef void (*qb_gemm_bf16_fn)(int M, const float *A, int lda, const qb_packed_bf16 *W, int n0, int n1,
+                                const float *bias, float *out, int ldo);
+void qb_gemm_bf16_packed_avx512bf16(int M, const float *A, int lda, const qb_packed_bf16 *W, int n0, int n1,
+                                    const float *bias, float *out, int ldo);
+void qb_gemm_bf16_packed_avx512bf16_emu(int M, const float *A, int lda, const qb_packed_bf16 *W, int n0, int n1,
+                                        const float *bias, float *out, int ldo);
 
 #endif

@@ -81,6 +81,7 @@ const char *qb_packed_kernel_name(const qb_packed_s8 *p) {
     case QB_FAMILY_AVX512VNNI: return "avx512vnni";
     case QB_FAMILY_AMX: return "amx";
     case QB_FAMILY_AMX_EMU: return "amx_emu";
+    case QB_FAMILY_AVX512VNNI_EMU: return "avx512vnni_emu";
     default: return "ref";
     }
 }

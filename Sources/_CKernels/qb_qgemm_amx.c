@@ -14,6 +14,9 @@
 //   K:      a last K block with fewer than 64 bytes is copied into a zero-padded tile buffer (A), and a last block
 //           with fewer than 16 k-quads is copied into a zero-padded B tile buffer (the pack is zero past K).
 //   N:      a C tile not entirely inside [n0, n1) is stored to a buffer and its valid columns copied.
+// The epilogue variants (qb_qgemm_*_packed_f32_amx) store each finished C tile to a 16 × 16 int32 buffer and
+// requantize it from there into the float output (the recomputed rows of an overlapping last row tile are written
+// again with the same values), so no int32 [M, N] buffer is written and read back.
 // One tile configuration per call, released at the end (the tile state belongs to the calling thread).
 //
 // The same source compiles twice: natively here (per-function target attributes, no global -mamx flags), and as
@@ -27,11 +30,13 @@
 #include "qb_amx_emu.h"
 #define QB_AMX_TARGET
 #define QB_AMX_FN(name) name##_amx_emu
+#define QB_AMX_REQUANT qb_requant_f32_ref
 #define QB_AMX_BUILD 1
 #elif QB_HAVE_AMX
 #include <immintrin.h>
 #define QB_AMX_TARGET QB_TARGET_AMX
 #define QB_AMX_FN(name) name##_amx
+#define QB_AMX_REQUANT qb_requant_f32_avx2
 #define QB_AMX_BUILD 1
 #else
 #define QB_AMX_BUILD 0
@@ -95,10 +100,21 @@ static void qb_amx_scalar(int M, const uint8_t *A, int lda, int a_signed, const 
         else _tile_loadd(t, src, 64);                                                                        \
     } while (0)
 
-// C tile TILE → rows [MS, MS + mvalid) of C, columns [n0, n1) ∩ panel P.
+// C tile TILE → rows [MS, MS + mvalid) of C, columns [n0, n1) ∩ panel P; with `rq` (the fused epilogue) the tile
+// goes through the 1 KB buffer `ctmp` and the requantization into `out` instead (QB_AMX_REQUANT: the AVX2 one
+// natively, the reference under emulation — bit-identical, KernelsTests), so no int32 [M, N] buffer exists.
 #define QB_AMX_STORE(TILE, MS, P)                                                                            \
     do {                                                                                                     \
         const int nb_ = (P) * QB_Q4_PANEL, lo_ = qb_amax(n0, nb_), hi_ = qb_amin(n1, nb_ + QB_Q4_PANEL);     \
+        if (rq) {                                                                                            \
+            _tile_stored(TILE, ctmp, 64);                                                                    \
+            const int mi_ = rq->a_per_row ? (MS) : 0;                                                        \
+            QB_AMX_REQUANT(mvalid, hi_ - lo_, &ctmp[0][lo_ - nb_], QB_Q4_PANEL, rq->a_scale + mi_,           \
+                           rq->a_zp ? rq->a_zp + mi_ : NULL, rq->a_per_row, rq->w_scale + (rq->w_per_channel ? lo_ : 0), \
+                           B->row_sums + lo_, rq->w_per_channel, rq->bias ? rq->bias + lo_ : NULL,           \
+                           out + (size_t)(MS) * ldo + lo_, ldo);                                             \
+            break;                                                                                           \
+        }                                                                                                    \
         int32_t *c_ = C + (size_t)(MS) * ldc;                                                                \
         if (lo_ == nb_ && hi_ == nb_ + QB_Q4_PANEL && mvalid == QB_AMX_ROWS) {                               \
             _tile_stored(TILE, c_ + nb_, (long)ldc * 4);                                                     \
@@ -109,8 +125,11 @@ static void qb_amx_scalar(int M, const uint8_t *A, int lda, int a_signed, const 
         }                                                                                                    \
     } while (0)
 
+// Integer output (rq == NULL: C, ldc) or the fused float epilogue (rq: out, ldo). The caller handles K = 0 for the
+// fused variant.
 QB_AMX_TARGET static void QB_AMX_FN(qb_qgemm_packed)(int M, const uint8_t *A, int lda, int a_signed,
-                                                     const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc) {
+                                                     const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc,
+                                                     const qb_requant_args *rq, float *out, int ldo) {
     if (M <= 0 || n1 <= n0) return;
     const int K = B->k, KQ = B->kgroups;
     if (K == 0) {
@@ -128,6 +147,7 @@ QB_AMX_TARGET static void QB_AMX_FN(qb_qgemm_packed)(int M, const uint8_t *A, in
     const long astage_stride = (long)KB * QB_AMX_KB;
     if (M < QB_AMX_ROWS) {
         if (posix_memalign((void **)&astage, 64, (size_t)QB_AMX_ROWS * (size_t)astage_stride) != 0) {
+            if (rq) abort(); // the fused variant has no scalar fallback (a 16-row buffer could not be had)
             qb_amx_scalar(M, A, lda, a_signed, B, n0, n1, C, ldc);
             return;
         }
@@ -229,11 +249,35 @@ QB_AMX_TARGET static void QB_AMX_FN(qb_qgemm_packed)(int M, const uint8_t *A, in
 
 void QB_AMX_FN(qb_qgemm_u8s8_packed)(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
                                      int32_t *C, int ldc) {
-    QB_AMX_FN(qb_qgemm_packed)(M, A, lda, 0, B, n0, n1, C, ldc);
+    QB_AMX_FN(qb_qgemm_packed)(M, A, lda, 0, B, n0, n1, C, ldc, NULL, NULL, 0);
 }
 
 void QB_AMX_FN(qb_qgemm_s8s8_packed)(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
                                      int32_t *C, int ldc) {
-    QB_AMX_FN(qb_qgemm_packed)(M, (const uint8_t *)A, lda, 1, B, n0, n1, C, ldc);
+    QB_AMX_FN(qb_qgemm_packed)(M, (const uint8_t *)A, lda, 1, B, n0, n1, C, ldc, NULL, NULL, 0);
+}
+
+// Fused epilogue. K = 0 (no K blocks) goes through the composed reference path.
+static void QB_AMX_FN(qb_qgemm_packed_f32)(int M, const uint8_t *A, int lda, int a_signed, const qb_packed_s8 *B,
+                                           int n0, int n1, const qb_requant_args *rq, float *out, int ldo) {
+    if (n0 < 0) n0 = 0;
+    if (n1 > B->n) n1 = B->n;
+    if (M <= 0 || n1 <= n0) return;
+    if (B->k == 0) {
+        qb_qgemm_packed_f32_composed(M, A, lda, a_signed, B, n0, n1, rq, out, ldo, QB_AMX_FN(qb_qgemm_u8s8_packed),
+                                     QB_AMX_FN(qb_qgemm_s8s8_packed), qb_requant_f32_ref);
+        return;
+    }
+    QB_AMX_FN(qb_qgemm_packed)(M, A, lda, a_signed, B, n0, n1, NULL, 0, rq, out, ldo);
+}
+
+void QB_AMX_FN(qb_qgemm_u8s8_packed_f32)(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                         const qb_requant_args *rq, float *out, int ldo) {
+    QB_AMX_FN(qb_qgemm_packed_f32)(M, A, lda, 0, B, n0, n1, rq, out, ldo);
+}
+
+void QB_AMX_FN(qb_qgemm_s8s8_packed_f32)(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                         const qb_requant_args *rq, float *out, int ldo) {
+    QB_AMX_FN(qb_qgemm_packed_f32)(M, (const uint8_t *)A, lda, 1, B, n0, n1, rq, out, ldo);
 }
 #endif

@@ -5,36 +5,38 @@
 // s8·s8 (Q8BERT's symmetric activations): A is shifted into u8 by a + 128 (xor 0x80), and
 //   Σ_k (a+128)·b − 128·Σ_k b = Σ_k a·b   exactly in wrapping int32; Σ_k b is the pack's row sum.
 //
-// Same blocking as the AVX2 kernel: QB_MC rows × QB_KCQ k-quads of A in a stack buffer (4 bytes per int32 slot, so
-// one vpbroadcastd feeds a row), B micro-panels of 3 × 16 columns, register tile 8 rows × 48 columns
-// (24 zmm accumulators + 3 B + 1 A of 32 registers).
+// Blocking (one thread; callers split M or [n0, n1) across threads): for each QB_VMC rows × QB_KCQ k-quads of A,
+// that block of A is copied into a stack buffer (4 bytes per int32 slot, so one vpbroadcastd feeds a row), then
+// the B micro-panels (3 × 16 columns, contiguous k-quads) are swept with a register tile of 8 rows × 48 columns
+// (24 zmm accumulators + 3 B + 1 A of 32 registers). The accumulators live in a tile local to the micro-kernel:
+// a tile that escapes into the caller inside the k loop is spilled to the stack on every iteration (3x slower).
 //
-// This CPU path cannot run on AMD Zen 3 (no AVX-512); `Tools/kernels/vnni_emulated.sh` executes this exact file
-// against SIMDe's portable intrinsics to check it against the reference.
+// qb_qgemm_*_packed_f32_avx512vnni apply the requantization epilogue to the accumulators as they are stored (the
+// same operations, in the same order, as qb_requant_f32_ref / _avx2: int32 zero-point correction, cvtdq2ps, one
+// multiply by a_scale·w_scale, a separate bias add), so no int32 [M, N] buffer is written and read back. When K
+// spans several blocks, the partial sums of one M block wait in a small buffer until the last block.
+//
+// The same source compiles twice: natively (per-function target attributes) and as the "avx512vnni_emu" family
+// (qb_qgemm_avx512vnni_emu.c defines QB_VNNI_EMULATE): qb_avx512_emu.h implements the intrinsics used here in
+// portable C, so this kernel runs — and is tested bit-exact against `_ref` — on CPUs without AVX-512 (AMD Zen 3).
 #include "qb_kernels_internal.h"
+#include <stdlib.h>
 #if QB_X86
-#if defined(QB_EMULATE_INTRINSICS)
-#include <simde/x86/avx512.h>
-// Exactly the intrinsics this file uses, mapped to SIMDe's portable versions.
-#define __m512i simde__m512i
-#define _mm512_setzero_si512 simde_mm512_setzero_si512
-#define _mm512_load_si512 simde_mm512_load_si512
-#define _mm512_loadu_si512 simde_mm512_loadu_si512
-#define _mm512_storeu_si512 simde_mm512_storeu_si512
-#define _mm512_set1_epi32 simde_mm512_set1_epi32
-#define _mm512_dpbusd_epi32 simde_mm512_dpbusd_epi32
-#define _mm512_add_epi32 simde_mm512_add_epi32
-#define _mm512_sub_epi32 simde_mm512_sub_epi32
-#define _mm512_slli_epi32 simde_mm512_slli_epi32
+#if defined(QB_VNNI_EMULATE)
+#include "qb_avx512_emu.h"
+#define QB_VNNI_TARGET
+#define QB_VNNI_FN(name) name##_avx512vnni_emu
 #else
 #include <immintrin.h>
+#define QB_VNNI_TARGET QB_TARGET_AVX512VNNI
+#define QB_VNNI_FN(name) name##_avx512vnni
 #endif
 
 #define QB_VMR 8
 #define QB_VNV 3
 #define QB_VMC 64
 #ifndef QB_KCQ
-#define QB_KCQ 128
+#define QB_KCQ 192
 #endif
 #define QB_VINLINE static inline __attribute__((always_inline))
 
@@ -55,10 +57,11 @@ static void qb_vnni_convert_a(const uint8_t *A, int lda, int a_signed, int K, in
     }
 }
 
-QB_VINLINE QB_TARGET_AVX512VNNI void qb_vnni_ukernel(const int mr, const int nv, int kqc, const int32_t *a,
-                                                    const int8_t *b, size_t panel_stride, __m512i acc[QB_VMR][QB_VNV]) {
+QB_VINLINE QB_VNNI_TARGET void qb_vnni_ukernel(const int mr, const int nv, int kqc, const int32_t *a,
+                                              const int8_t *b, size_t panel_stride, __m512i acc[QB_VMR][QB_VNV]) {
+    __m512i t[QB_VMR][QB_VNV];
     for (int r = 0; r < QB_VMR; r++)
-        for (int v = 0; v < QB_VNV; v++) acc[r][v] = _mm512_setzero_si512();
+        for (int v = 0; v < QB_VNV; v++) t[r][v] = _mm512_setzero_si512();
     const int8_t *b0 = b, *b1 = b + panel_stride, *b2 = b + 2 * panel_stride;
     for (int kq = 0; kq < kqc; kq++) {
         __m512i bv[QB_VNV];
@@ -67,63 +70,145 @@ QB_VINLINE QB_TARGET_AVX512VNNI void qb_vnni_ukernel(const int mr, const int nv,
         if (nv > 2) bv[2] = _mm512_load_si512((const void *)(b2 + (size_t)kq * 64));
         for (int r = 0; r < mr; r++) {
             __m512i av = _mm512_set1_epi32(a[(size_t)r * QB_KCQ + kq]); // 4 unsigned activation bytes
-            for (int v = 0; v < nv; v++) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av, bv[v]);
+            for (int v = 0; v < nv; v++) t[r][v] = _mm512_dpbusd_epi32(t[r][v], av, bv[v]);
         }
     }
+    for (int r = 0; r < mr; r++)
+        for (int v = 0; v < nv; v++) acc[r][v] = t[r][v];
 }
 
-// Writes (first K block, minus 128·row_sum when A was shifted) or adds the tile to C, columns [n0, n1) only.
-QB_VINLINE QB_TARGET_AVX512VNNI void qb_vnni_store(const int mr, const int nv, __m512i acc[QB_VMR][QB_VNV], int32_t *C,
-                                                  int ldc, int m, int p, int n0, int n1, int accumulate,
-                                                  const int32_t *row_sums, int a_signed, int N) {
+// Where the driver puts each finished (or partial) 16-column vector of int32 sums: the int32 C of
+// qb_qgemm_*_packed, or — for qb_qgemm_*_packed_f32 — the requantization epilogue straight into float `out`.
+// Fused with K split into blocks, partial sums wait in `part` (row r of the current M block, column n − pbase;
+// whole panels, 64-byte aligned) until the last block.
+typedef struct qb_vnni_sink {
+    int32_t *C;
+    int ldc;
+    const qb_requant_args *rq; // NULL: integer output
+    const int32_t *row_sums;
+    float *out;
+    int ldo;
+    int32_t *part;
+    int ldp, pbase;
+} qb_vnni_sink;
+
+// Lanes [lo − nb, hi − nb) of a 16-column vector starting at column nb.
+static inline __mmask16 qb_vnni_lanes(int nb, int lo, int hi) {
+    const unsigned below_hi = hi - nb >= 16 ? 0xFFFFu : (1u << (hi - nb)) - 1u;
+    const unsigned below_lo = (1u << (lo - nb)) - 1u;
+    return (__mmask16)(below_hi & ~below_lo);
+}
+
+// The float epilogue's per-column operands for the 16 columns at nb (lanes `k`) and the activation parameters of
+// row m: zp·Σ_k b (when the zero point is not 0), the multiplier a_scale·w_scale and the bias.
+typedef struct qb_vnni_epi {
+    int has_zp, has_bias;
+    __m512i zp_rs;
+    __m512 mult, bias;
+} qb_vnni_epi;
+
+QB_VINLINE QB_VNNI_TARGET qb_vnni_epi qb_vnni_epilogue(const qb_vnni_sink *s, int m, int nb, int full, __mmask16 k) {
+    const qb_requant_args *rq = s->rq;
+    const int mi = rq->a_per_row ? m : 0;
+    const float as = rq->a_scale[mi];
+    const int32_t zp = rq->a_zp ? rq->a_zp[mi] : 0;
+    qb_vnni_epi e;
+    e.has_zp = zp != 0;
+    e.has_bias = rq->bias != NULL;
+    e.zp_rs = _mm512_setzero_si512();
+    if (zp) {
+        const __m512i rs = full ? _mm512_loadu_si512((const void *)(s->row_sums + nb))
+                                : _mm512_maskz_loadu_epi32(k, s->row_sums + nb);
+        e.zp_rs = _mm512_mullo_epi32(_mm512_set1_epi32(zp), rs);
+    }
+    if (rq->w_per_channel)
+        e.mult = _mm512_mul_ps(_mm512_set1_ps(as), full ? _mm512_loadu_ps(rq->w_scale + nb)
+                                                         : _mm512_maskz_loadu_ps(k, rq->w_scale + nb));
+    else
+        e.mult = _mm512_set1_ps(as * rq->w_scale[0]);
+    e.bias = _mm512_set1_ps(0.0f);
+    if (rq->bias) e.bias = full ? _mm512_loadu_ps(rq->bias + nb) : _mm512_maskz_loadu_ps(k, rq->bias + nb);
+    return e;
+}
+
+// out[m, nb + j] for the lanes of `k`: the operations of qb_requant_f32_ref, in its order — int32 correction,
+// int32 → float, one multiply, then a separate bias add (skipped without bias, so −0 stays −0).
+QB_VINLINE QB_VNNI_TARGET void qb_vnni_requant16(const qb_vnni_sink *s, const qb_vnni_epi *e, __m512i x, int m,
+                                                int nb, int full, __mmask16 k) {
+    if (e->has_zp) x = _mm512_sub_epi32(x, e->zp_rs);
+    __m512 y = _mm512_mul_ps(_mm512_cvtepi32_ps(x), e->mult);
+    if (e->has_bias) y = _mm512_add_ps(y, e->bias);
+    float *o = s->out + (size_t)m * s->ldo + nb;
+    if (full) _mm512_storeu_ps(o, y);
+    else _mm512_mask_storeu_ps(o, k, y);
+}
+
+// The tile's columns [n0, n1) ∩ its panels → the sink. first/last: K block position. On the first block a shifted
+// (signed) A is corrected by 128 · Σ_k b.
+QB_VINLINE QB_VNNI_TARGET void qb_vnni_emit(const qb_vnni_sink *s, const int mr, const int nv,
+                                           __m512i acc[QB_VMR][QB_VNV], int m, int r0, int p, int n0, int n1,
+                                           int first, int last, int a_signed, int N) {
     for (int v = 0; v < nv; v++) {
         const int nb = (p + v) * QB_Q4_PANEL;
         const int lo = qb_vmax(n0, nb), hi = qb_vmin(n1, nb + QB_Q4_PANEL);
+        if (lo >= hi) continue;
         const int full = lo == nb && hi == nb + QB_Q4_PANEL;
         __m512i corr = _mm512_setzero_si512();
-        if (a_signed && !accumulate) {
+        if (a_signed && first) {
             if (nb + QB_Q4_PANEL <= N) {
-                corr = _mm512_loadu_si512((const void *)(row_sums + nb));
+                corr = _mm512_loadu_si512((const void *)(s->row_sums + nb));
             } else {
-                int32_t t[QB_Q4_PANEL] = {0};
-                for (int n = nb; n < N; n++) t[n - nb] = row_sums[n];
+                _Alignas(64) int32_t t[QB_Q4_PANEL] = {0};
+                for (int n = nb; n < N; n++) t[n - nb] = s->row_sums[n];
                 corr = _mm512_loadu_si512((const void *)t);
             }
             corr = _mm512_slli_epi32(corr, 7); // 128 · Σ_k b
         }
+        const __mmask16 k = qb_vnni_lanes(nb, lo, hi);
+        // Per-tensor activation parameters: the epilogue operands are the same for every row of the tile.
+        const int shared = s->rq && last && !s->rq->a_per_row;
+        qb_vnni_epi e;
+        if (shared) e = qb_vnni_epilogue(s, m, nb, full, k);
         for (int r = 0; r < mr; r++) {
-            int32_t *c = C + (size_t)(m + r) * ldc + nb;
             __m512i x = _mm512_sub_epi32(acc[r][v], corr);
-            if (full) {
-                if (accumulate) x = _mm512_add_epi32(x, _mm512_loadu_si512((const void *)c));
-                _mm512_storeu_si512((void *)c, x);
-            } else {
-                int32_t t[QB_Q4_PANEL];
-                _mm512_storeu_si512((void *)t, x);
-                for (int n = lo; n < hi; n++)
-                    c[n - nb] = accumulate ? (int32_t)((uint32_t)c[n - nb] + (uint32_t)t[n - nb]) : t[n - nb];
+            if (!s->rq) {
+                int32_t *c = s->C + (size_t)(m + r) * s->ldc + nb;
+                if (full) {
+                    if (!first) x = _mm512_add_epi32(x, _mm512_loadu_si512((const void *)c));
+                    _mm512_storeu_si512((void *)c, x);
+                } else {
+                    _Alignas(64) int32_t t[QB_Q4_PANEL];
+                    _mm512_storeu_si512((void *)t, x);
+                    for (int n = lo; n < hi; n++)
+                        c[n - nb] = first ? t[n - nb] : (int32_t)((uint32_t)c[n - nb] + (uint32_t)t[n - nb]);
+                }
+                continue;
             }
+            if (!(first && last)) {
+                int32_t *pp = s->part + (size_t)(r0 + r) * s->ldp + (nb - s->pbase);
+                if (!first) x = _mm512_add_epi32(x, _mm512_load_si512((const void *)pp));
+                if (!last) {
+                    _mm512_store_si512((void *)pp, x);
+                    continue;
+                }
+            }
+            if (!shared) e = qb_vnni_epilogue(s, m + r, nb, full, k);
+            qb_vnni_requant16(s, &e, x, m + r, nb, full, k);
         }
     }
 }
 
-#define QB_VNNI_CASE(MR_, NV_)                                                                         \
-    case (MR_) * 4 + (NV_): {                                                                          \
-        __m512i acc[QB_VMR][QB_VNV];                                                                   \
-        qb_vnni_ukernel(MR_, NV_, kqc, abuf + (size_t)r * QB_KCQ, bp, panel_stride, acc);              \
-        qb_vnni_store(MR_, NV_, acc, C, ldc, m0 + r, p, n0, n1, kq0 > 0, B->row_sums, a_signed, B->n); \
-        break;                                                                                         \
+#define QB_VNNI_CASE(MR_, NV_)                                                                            \
+    case (MR_) * 4 + (NV_): {                                                                             \
+        __m512i acc[QB_VMR][QB_VNV];                                                                      \
+        qb_vnni_ukernel(MR_, NV_, kqc, abuf + (size_t)r * QB_KCQ, bp, panel_stride, acc);                 \
+        qb_vnni_emit(sink, MR_, NV_, acc, m0 + r, r, p, n0, n1, first, last, a_signed, B->n);             \
+        break;                                                                                            \
     }
 
-QB_TARGET_AVX512VNNI static void qb_qgemm_packed_avx512vnni(int M, const uint8_t *A, int lda, int a_signed,
-                                                           const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc) {
-    if (M <= 0 || n1 <= n0) return;
+QB_VNNI_TARGET static void qb_vnni_driver(int M, const uint8_t *A, int lda, int a_signed, const qb_packed_s8 *B,
+                                          int n0, int n1, const qb_vnni_sink *sink) {
     const int K = B->k, KQ = B->kgroups;
-    if (K == 0) {
-        for (int m = 0; m < M; m++)
-            for (int n = n0; n < n1; n++) C[(size_t)m * ldc + n] = 0;
-        return;
-    }
     const int p0 = n0 / QB_Q4_PANEL, p1 = (n1 + QB_Q4_PANEL - 1) / QB_Q4_PANEL;
     const size_t panel_stride = (size_t)KQ * 4 * QB_Q4_PANEL; // bytes from one panel to the next
     const int8_t *data = (const int8_t *)B->data;
@@ -131,7 +216,7 @@ QB_TARGET_AVX512VNNI static void qb_qgemm_packed_avx512vnni(int M, const uint8_t
     for (int m0 = 0; m0 < M; m0 += QB_VMC) {
         const int mc = qb_vmin(QB_VMC, M - m0);
         for (int kq0 = 0; kq0 < KQ; kq0 += QB_KCQ) {
-            const int kqc = qb_vmin(QB_KCQ, KQ - kq0);
+            const int kqc = qb_vmin(QB_KCQ, KQ - kq0), first = kq0 == 0, last = kq0 + kqc >= KQ;
             qb_vnni_convert_a(A, lda, a_signed, K, m0, mc, kq0, kqc, abuf);
             for (int p = p0; p < p1; p += QB_VNV) {
                 const int nv = qb_vmin(QB_VNV, p1 - p);
@@ -153,11 +238,59 @@ QB_TARGET_AVX512VNNI static void qb_qgemm_packed_avx512vnni(int M, const uint8_t
     }
 }
 
-void qb_qgemm_u8s8_packed_avx512vnni(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc) {
-    qb_qgemm_packed_avx512vnni(M, A, lda, 0, B, n0, n1, C, ldc);
+static void qb_vnni_packed_i32(int M, const uint8_t *A, int lda, int a_signed, const qb_packed_s8 *B, int n0,
+                               int n1, int32_t *C, int ldc) {
+    if (M <= 0 || n1 <= n0) return;
+    if (B->k == 0) {
+        for (int m = 0; m < M; m++)
+            for (int n = n0; n < n1; n++) C[(size_t)m * ldc + n] = 0;
+        return;
+    }
+    const qb_vnni_sink sink = {.C = C, .ldc = ldc, .row_sums = B->row_sums};
+    qb_vnni_driver(M, A, lda, a_signed, B, n0, n1, &sink);
 }
 
-void qb_qgemm_s8s8_packed_avx512vnni(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc) {
-    qb_qgemm_packed_avx512vnni(M, (const uint8_t *)A, lda, 1, B, n0, n1, C, ldc);
+void QB_VNNI_FN(qb_qgemm_u8s8_packed)(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                      int32_t *C, int ldc) {
+    qb_vnni_packed_i32(M, A, lda, 0, B, n0, n1, C, ldc);
+}
+
+void QB_VNNI_FN(qb_qgemm_s8s8_packed)(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                      int32_t *C, int ldc) {
+    qb_vnni_packed_i32(M, (const uint8_t *)A, lda, 1, B, n0, n1, C, ldc);
+}
+
+// Fused epilogue. K = 0 (no blocks) goes through the composed reference path.
+static void qb_vnni_packed_f32(int M, const uint8_t *A, int lda, int a_signed, const qb_packed_s8 *B, int n0, int n1,
+                               const qb_requant_args *rq, float *out, int ldo) {
+    if (n0 < 0) n0 = 0;
+    if (n1 > B->n) n1 = B->n;
+    if (M <= 0 || n1 <= n0) return;
+    if (B->k == 0) {
+        qb_qgemm_packed_f32_composed(M, A, lda, a_signed, B, n0, n1, rq, out, ldo, QB_VNNI_FN(qb_qgemm_u8s8_packed),
+                                     QB_VNNI_FN(qb_qgemm_s8s8_packed), qb_requant_f32_ref);
+        return;
+    }
+    qb_vnni_sink sink = {.rq = rq, .row_sums = B->row_sums, .out = out, .ldo = ldo};
+    int32_t *part = NULL;
+    if (B->kgroups > QB_KCQ) { // K split into blocks: partial sums of one M block, whole panels n0..n1
+        const int p0 = n0 / QB_Q4_PANEL, p1 = (n1 + QB_Q4_PANEL - 1) / QB_Q4_PANEL;
+        sink.ldp = QB_Q4_PANEL * (p1 - p0);
+        sink.pbase = QB_Q4_PANEL * p0;
+        if (posix_memalign((void **)&part, 64, (size_t)QB_VMC * sink.ldp * sizeof(int32_t)) != 0) abort();
+        sink.part = part;
+    }
+    qb_vnni_driver(M, A, lda, a_signed, B, n0, n1, &sink);
+    free(part);
+}
+
+void QB_VNNI_FN(qb_qgemm_u8s8_packed_f32)(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                          const qb_requant_args *rq, float *out, int ldo) {
+    qb_vnni_packed_f32(M, A, lda, 0, B, n0, n1, rq, out, ldo);
+}
+
+void QB_VNNI_FN(qb_qgemm_s8s8_packed_f32)(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
+                                          const qb_requant_args *rq, float *out, int ldo) {
+    qb_vnni_packed_f32(M, (const uint8_t *)A, lda, 1, B, n0, n1, rq, out, ldo);
 }
 #endif

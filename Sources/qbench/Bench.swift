@@ -4,17 +4,19 @@ import Experiments
 import Foundation
 import RunRecords
 
-/// `qbench bench`: time schemes side by side (alternating A B A B, optionally with PyTorch and ONNX Runtime peers)
-/// and print medians and ratios.
+/// `qbench bench`: time schemes side by side (alternating A B A B, optionally with warm PyTorch and ONNX Runtime
+/// peers) and print medians, ratios and the fastest peer per thread count.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time FP32 and quantized variants side by side on the same batches, optionally beside PyTorch "
             + "and ONNX Runtime (--peers); prints medians and ratios.",
         discussion: """
-            For each thread count, every scheme runs one timed pass per round (A B A B …), then the peer process \
-            (if --peers) runs its engines once at the same thread count; nothing runs concurrently. Medians of \
-            wall seconds give the ratios: speed-up vs our fp32 = our fp32 median / row median; "ours faster by" \
-            = peer median / our counterpart's median (fp32 ↔ fp32, quantize_dynamic ↔ pytorch-dynamic).
+            For each thread count, one long-lived peer process (if --peers) starts and stays warm; after --warmup \
+            untimed rounds, each of --repeats rounds runs one timed pass of every scheme and then of every peer \
+            configuration (A B P1 P2 … A B P1 P2 …), at the same thread count; nothing runs concurrently. Medians \
+            of wall seconds give the ratios: speed-up vs our fp32 = our fp32 median / row median; "ours faster by" \
+            = peer median / our counterpart's median (fp32 ↔ fp32, int8 ↔ pytorch-dynamic); "ours vs fastest \
+            peer" = the fastest peer configuration's median / our counterpart's (docs/benchmarks.md).
             """)
 
     @Option(help: "Model folder (e.g. `qbench model init --preset bert-base` for BERT-base shape).")
@@ -29,10 +31,12 @@ struct Bench: ParsableCommand {
     var threads: String = "1,2"
     @Option(help: "Timed passes per variant and thread count (median reported).")
     var repeats: Int = 3
+    @Option(help: "Untimed warm-up passes over all batches per variant and peer configuration, before the timed ones.")
+    var warmup: Int = 1
     @Option(help: "Use only the first N examples (0 = all).")
     var limit: Int = 0
     @OptionGroup var shape: BatchShapeArguments
-    @Option(help: "Python interpreter with torch, transformers, onnxruntime and onnx: time PyTorch and ONNX Runtime on the same batches, alternating with ours (experiments/peers/README.md).")
+    @Option(help: "Python interpreter with torch, transformers, onnxruntime and onnx: time PyTorch and ONNX Runtime on the same batches, warm in one process per thread count, alternating with ours (experiments/peers/README.md).")
     var peers: String?
     @Option(help: "The peer script.")
     var peerScript: String = "experiments/peers/qbench_peers.py"
@@ -40,7 +44,7 @@ struct Bench: ParsableCommand {
     var peerEngines: String = "pytorch,onnxruntime"
     @Option(help: "Where the peer caches its ONNX exports (default: ~/.cache/qbench-peers).")
     var peerCacheDir: String?
-    @Option(help: "Seconds each peer call may run before its process group is killed (default: 300 s for the check, 600 s + 2 s per example per engine per round; also QBENCH_PEER_TIMEOUT).")
+    @Option(help: "Seconds any one wait for the peer may take before its process group is killed (default: 300 s for the check, 900 s for each start-up, 60 s + 2 s per example for each pass; also QBENCH_PEER_TIMEOUT).")
     var peerTimeout: Double?
     @Option(help: "Write everything (set-up, order of steps, rows, ratios, peer versions) as JSON to this file.")
     var json: String?
@@ -48,6 +52,7 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+        guard warmup >= 0 else { throw ValidationError("--warmup must be 0 or more") }
         guard limit >= 0 else { throw ValidationError("--limit must be 0 (all) or positive") }
         _ = try threadCounts()
         let engines = peerEngines.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -77,7 +82,7 @@ struct Bench: ParsableCommand {
         }
         var request = BenchRun.Request(
             model: model, data: data, split: split, schemes: try schemes.map(SchemeResolver.resolve),
-            threads: try threadCounts(), repeats: repeats, limit: limit, batching: shape.options(padToMaxByDefault: true),
+            threads: try threadCounts(), repeats: repeats, warmups: warmup, limit: limit, batching: shape.options(padToMaxByDefault: true),
             calibration: .init(data: calibration.calibrationData ?? data, split: calibration.calibrationSplit,
                                examples: calibration.calibrationExamples),
             peer: peer, json: json)

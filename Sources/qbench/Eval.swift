@@ -12,7 +12,7 @@ struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Evaluate a BERT classifier on MRPC-format data (F1, accuracy, seconds).")
 
-    @Option(help: "Hugging Face model folder (config.json, model.safetensors or pytorch_model.bin, vocab.txt).")
+    @Option(help: "Hugging Face model folder (config.json, model.safetensors or pytorch_model.bin, tokenizer.json or vocab.txt).")
     var model: String
     @Option(help: "A TSV file, or a GLUE task folder (then --split picks the file).")
     var data: String

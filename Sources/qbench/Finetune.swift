@@ -17,7 +17,7 @@ struct Finetune: ParsableCommand {
             finished (assembled under a temporary name, then renamed).
             """)
 
-    @Option(help: "Base model folder (config.json, model.safetensors or pytorch_model.bin, vocab.txt).")
+    @Option(help: "Base model folder (config.json, model.safetensors or pytorch_model.bin, tokenizer.json or vocab.txt).")
     var model: String
     @Option(help: "Output folder (must not exist).")
     var out: String
@@ -40,11 +40,7 @@ struct Finetune: ParsableCommand {
             print("note: \(model) has no \(base.freshlyInitialized.joined(separator: ", ")); initialised fresh "
                   + "(normal std \((base.rawConfig["initializer_range"] as? NSNumber)?.doubleValue ?? 0.02), bias 0, seed \(training.seed))")
         }
-        let vocab = baseURL.appendingPathComponent("vocab.txt")
-        guard FileManager.default.fileExists(atPath: vocab.path) else {
-            throw ValidationError("\(model) has no vocab.txt")
-        }
-        let tokenizer = try BertTokenizer(vocabularyURL: vocab, doLowerCase: true)
+        let tokenizer = try TokenizerLoader.load(folder: baseURL)
         let (train, examples) = try training.trainingExamples(tokenizer: tokenizer)
         let padId = Int32(base.config.padTokenId)
         let dev = try training.evaluationSet(tokenizer: tokenizer, padId: padId)

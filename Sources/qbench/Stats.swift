@@ -14,7 +14,7 @@ struct Stats: ParsableCommand {
         discussion: "Runs the FP32 model and each scheme's quantized model side by side on the same batches. "
             + "Layout of the output file: docs/hdf5-layout.md.")
 
-    @Option(help: "FP32 Hugging Face model folder (config.json, model.safetensors or pytorch_model.bin, vocab.txt).")
+    @Option(help: "FP32 Hugging Face model folder (config.json, model.safetensors or pytorch_model.bin, tokenizer.json or vocab.txt).")
     var model: String
     @Option(help: "A TSV file, or a GLUE task folder (then --split picks the file).")
     var data: String

@@ -56,7 +56,7 @@ struct TrainingArguments: ParsableArguments {
     }
 
     /// The tokenized training examples (train split of a task folder, or the TSV itself).
-    func trainingExamples(tokenizer: BertTokenizer) throws -> (PairDataset, [TrainingExample]) {
+    func trainingExamples(tokenizer: any PairTokenizer) throws -> (PairDataset, [TrainingExample]) {
         var train = try PairDataset.load(path: data, split: "train")
         guard train.isLabelled else {
             throw ValidationError("\(train.path) has no labels (an unlabelled test file?); training needs labels")
@@ -70,7 +70,7 @@ struct TrainingArguments: ParsableArguments {
     }
 
     /// Evaluation batches of the `--eval-split` of a task folder, or nil (a TSV file, or `none`).
-    func evaluationSet(tokenizer: BertTokenizer, padId: Int32) throws -> (PairDataset, [BertBatch])? {
+    func evaluationSet(tokenizer: any PairTokenizer, padId: Int32) throws -> (PairDataset, [BertBatch])? {
         var isDir: ObjCBool = false
         guard evalSplit != "none", FileManager.default.fileExists(atPath: data, isDirectory: &isDir), isDir.boolValue else {
             return nil

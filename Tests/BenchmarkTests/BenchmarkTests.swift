@@ -6,72 +6,121 @@ import Foundation
 import XCTest
 import _Support
 
-/// `Benchmark` and `PeerDocument`: alternation order, median and ratio arithmetic, the peer JSON contract and the
-/// input digest shared with `experiments/peers/qbench_peers.py`. Nothing here asserts on timings.
+/// `Benchmark`: the schedule and the loop that follows it (with a peer written in Swift), median and ratio
+/// arithmetic, the table, and the input digest shared with `experiments/peers/qbench_peers.py`. Nothing here
+/// asserts on timings.
 final class BenchmarkTests: XCTestCase {
     // MARK: alternation
 
-    func testScheduleAlternatesVariantsThenPeerPerRoundAndThreadCount() {
-        let steps = Benchmark.schedule(variants: 2, threads: [1, 2], repeats: 2, peer: true)
-        var want: [Benchmark.Step] = []
-        for t in [1, 2] {
-            want += [.warmUp(variant: 0, threads: t), .warmUp(variant: 1, threads: t)]
-            for r in 0..<2 {
-                want += [.pass(variant: 0, threads: t, round: r), .pass(variant: 1, threads: t, round: r),
-                         .peer(threads: t, round: r)]
-            }
+    func testScheduleWarmsUpThenAlternatesOursAndEachPeerConfiguration() {
+        let steps = Benchmark.schedule(variants: 2, peerConfigs: ["p", "q"], threads: 2, repeats: 2, warmups: 1)
+        var want: [Benchmark.Step] = [.peerStart(threads: 2), .warmUp(variant: 0, threads: 2, round: 0),
+                                      .warmUp(variant: 1, threads: 2, round: 0),
+                                      .peerWarmUp(config: "p", threads: 2, round: 0), .peerWarmUp(config: "q", threads: 2, round: 0)]
+        for r in 0..<2 {
+            want += [.pass(variant: 0, threads: 2, round: r), .pass(variant: 1, threads: 2, round: r),
+                     .peerPass(config: "p", threads: 2, round: r), .peerPass(config: "q", threads: 2, round: r)]
         }
+        want.append(.peerStop(threads: 2))
         XCTAssertEqual(steps, want)
-        XCTAssertFalse(Benchmark.schedule(variants: 3, threads: [1], repeats: 3, peer: false).contains {
-            if case .peer = $0 { return true } else { return false }
-        })
-        XCTAssertEqual(Benchmark.schedule(variants: 3, threads: [4], repeats: 2, peer: false).map(\.description), [
-            "warm-up variant 0, 4 threads", "warm-up variant 1, 4 threads", "warm-up variant 2, 4 threads",
-            "variant 0, 4 threads, round 1", "variant 1, 4 threads, round 1", "variant 2, 4 threads, round 1",
-            "variant 0, 4 threads, round 2", "variant 1, 4 threads, round 2", "variant 2, 4 threads, round 2",
+        XCTAssertEqual(Benchmark.schedule(variants: 2, peerConfigs: nil, threads: 4, repeats: 1, warmups: 2).map(\.description), [
+            "warm-up 1 variant 0, 4 threads", "warm-up 1 variant 1, 4 threads",
+            "warm-up 2 variant 0, 4 threads", "warm-up 2 variant 1, 4 threads",
+            "variant 0, 4 threads, round 1", "variant 1, 4 threads, round 1",
         ])
+        XCTAssertEqual(Benchmark.schedule(variants: 1, peerConfigs: [], threads: 1, repeats: 1, warmups: 0),
+                       [.peerStart(threads: 1), .pass(variant: 0, threads: 1, round: 0), .peerStop(threads: 1)])
     }
 
-    /// The real loop on the tiny model follows the schedule: the progress messages (one before each step) and the
-    /// peer calls interleave as A B peer A B peer, and peer rows from each round merge into one row.
-    func testRunExecutesTheScheduleAndMergesPeerRounds() throws {
+    /// A peer in Swift, recording what it is asked; its seconds are 10 + the pass number.
+    final class RecordingPeer: BenchPeer {
+        let threads: Int
+        var calls: [String]
+        var stopped = false
+        init(threads: Int, log: [String]) { self.threads = threads; self.calls = log }
+        let configurations = [PeerConfiguration(name: "torch-int8", engine: "pytorch", scheme: "quantize_dynamic",
+                                                variant: "x86", precision: "int8")]
+        let unavailable = [PeerUnavailable(name: "ort-fp32", engine: "onnxruntime", scheme: "fp32", variant: "plain",
+                                           reason: "not available: no onnxruntime")]
+        func pass(_ config: String, number: Int, warmUp: Bool) throws -> PeerPassReply {
+            calls.append("\(warmUp ? "warmup" : "run") \(config) \(number) t\(threads)")
+            return PeerPassReply(event: warmUp ? "warmup" : "pass", config: config, pass: number,
+                                 seconds: 10 + Double(number), cpuSeconds: 1, inputSHA256: "x", predictions: [1, 1, 1])
+        }
+        func stop() throws { stopped = true; calls.append("stop t\(threads)") }
+    }
+
+    /// The real loop on the tiny model follows the schedule: progress messages (one before each step) and the peer
+    /// calls interleave as warm-ups, then A B peer A B peer, with one peer started and stopped per thread count.
+    func testRunExecutesTheScheduleWithOnePeerPerThreadCount() throws {
         let folder = try ModelFolder(path: Fixtures.tinyBert.path)
         let batches = [BertBatch(sequences: [([101, 20, 102], [0, 0, 0]), ([101, 21, 22, 102], [0, 0, 1, 1])],
                                  padTo: 8),
                        BertBatch(sequences: [([101, 23, 102], [0, 0, 0])], padTo: 8)]
         let variants = [Benchmark.Variant(name: "a", model: folder.model), Benchmark.Variant(name: "b", model: folder.model)]
         var log: [String] = []
-        var peerSeconds = 10.0
+        var peers: [RecordingPeer] = []
         let session = try Benchmark.run(variants, batches: batches, labels: [1, 0, 1], threads: [1, 2], repeats: 2,
-                                        peer: { t, r in
-                                            log.append("PEER t\(t) r\(r + 1)")
-                                            peerSeconds += 1
-                                            return [Benchmark.Row(engine: "pytorch", scheme: "fp32", threads: t,
-                                                                  seconds: [peerSeconds], cpuSeconds: [1], examples: 3,
-                                                                  predictions: [1, 1, 1])]
+                                        warmups: 1, peer: { t in
+                                            log.append("START t\(t)")
+                                            let p = RecordingPeer(threads: t, log: [])
+                                            peers.append(p)
+                                            return p
                                         }, progress: { log.append($0) })
         XCTAssertEqual(log, [
-            "threads 1: warm-up a", "threads 1: warm-up b",
-            "threads 1, round 1/2: a", "threads 1, round 1/2: b", "threads 1, round 1/2: peers", "PEER t1 r1",
-            "threads 1, round 2/2: a", "threads 1, round 2/2: b", "threads 1, round 2/2: peers", "PEER t1 r2",
-            "threads 2: warm-up a", "threads 2: warm-up b",
-            "threads 2, round 1/2: a", "threads 2, round 1/2: b", "threads 2, round 1/2: peers", "PEER t2 r1",
-            "threads 2, round 2/2: a", "threads 2, round 2/2: b", "threads 2, round 2/2: peers", "PEER t2 r2",
+            "threads 1: starting the peers", "START t1", "threads 1: warm-up 1/1 a", "threads 1: warm-up 1/1 b",
+            "threads 1: warm-up 1/1 peer torch-int8",
+            "threads 1, round 1/2: a", "threads 1, round 1/2: b", "threads 1, round 1/2: peer torch-int8",
+            "threads 1, round 2/2: a", "threads 1, round 2/2: b", "threads 1, round 2/2: peer torch-int8",
+            "threads 1: stopping the peers",
+            "threads 2: starting the peers", "START t2", "threads 2: warm-up 1/1 a", "threads 2: warm-up 1/1 b",
+            "threads 2: warm-up 1/1 peer torch-int8",
+            "threads 2, round 1/2: a", "threads 2, round 1/2: b", "threads 2, round 1/2: peer torch-int8",
+            "threads 2, round 2/2: a", "threads 2, round 2/2: b", "threads 2, round 2/2: peer torch-int8",
+            "threads 2: stopping the peers",
         ])
-        XCTAssertEqual(session.order, Benchmark.schedule(variants: 2, threads: [1, 2], repeats: 2, peer: true))
-        XCTAssertEqual(session.rows.map { "\($0.engine) \($0.scheme) \($0.threads)" }, [
-            "quantbench a 1", "quantbench b 1", "pytorch fp32 1", "quantbench a 2", "quantbench b 2", "pytorch fp32 2",
+        XCTAssertEqual(peers.map(\.calls), [1, 2].map { t in
+            ["warmup torch-int8 1 t\(t)", "run torch-int8 1 t\(t)", "run torch-int8 2 t\(t)", "stop t\(t)"]
+        })
+        XCTAssertEqual(session.rows.map { "\($0.engine) \($0.displayScheme) \($0.threads)" }, [
+            "quantbench a 1", "quantbench b 1", "pytorch quantize_dynamic [x86] 1",
+            "quantbench a 2", "quantbench b 2", "pytorch quantize_dynamic [x86] 2",
         ])
         for row in session.rows {
             XCTAssertEqual(row.seconds.count, 2, "\(row.engine) \(row.scheme)")
             XCTAssertEqual(row.cpuSeconds.count, 2)
+            XCTAssertEqual(row.warmupSeconds.count, 1)
             XCTAssertEqual(row.predictions?.count, 3)
             XCTAssertEqual(row.examples, 3)
         }
         XCTAssertEqual(session.rows[2].seconds, [11, 12])
-        XCTAssertEqual(session.rows[5].seconds, [13, 14])
+        XCTAssertEqual(session.rows[2].warmupSeconds, [11])
+        XCTAssertEqual(session.rows[2].firstPassOverMedian!, 11 / 11.5, accuracy: 1e-12)
+        XCTAssertEqual(session.unavailable.map(\.name), ["ort-fp32"])
         XCTAssertNotNil(session.rows[0].f1)
         XCTAssertEqual(session.rows[0].predictions, session.rows[1].predictions, "same model, same predictions")
+    }
+
+    /// A failing peer pass ends the session with its error; the peer is not asked anything further.
+    func testRunStopsAtAPeerError() throws {
+        final class FailingPeer: BenchPeer {
+            var asked = 0
+            let configurations = [PeerConfiguration(name: "c", engine: "pytorch", scheme: "fp32", precision: "fp32")]
+            let unavailable: [PeerUnavailable] = []
+            func pass(_ config: String, number: Int, warmUp: Bool) throws -> PeerPassReply {
+                asked += 1
+                throw ExperimentError.invalid("peer fell over")
+            }
+            func stop() throws { XCTFail("stop after a failure") }
+        }
+        let folder = try ModelFolder(path: Fixtures.tinyBert.path)
+        let batches = [BertBatch(sequences: [([101, 20, 102], [0, 0, 0])], padTo: 8)]
+        let peer = FailingPeer()
+        XCTAssertThrowsError(try Benchmark.run([Benchmark.Variant(name: "a", model: folder.model)], batches: batches,
+                                               labels: nil, threads: [1, 2], repeats: 1, peer: { _ in peer })) {
+            XCTAssertTrue("\($0)".contains("peer fell over"), "\($0)")
+        }
+        XCTAssertEqual(peer.asked, 1)
     }
 
     // MARK: arithmetic
@@ -116,9 +165,10 @@ final class BenchmarkTests: XCTestCase {
 
         XCTAssertEqual(rows[0].msPerExample, 500, accuracy: 1e-9)
         let table = Benchmark.table(rows)
-        XCTAssertTrue(table.contains("| pytorch | quantize_dynamic | 1 | 3.000 | 375.00 | 1.33× | 1.33× (pytorch-dynamic) |"),
+        XCTAssertTrue(table.contains("| pytorch | quantize_dynamic | 1 | 3.000 | 375.00 | — | 1.33× | 1.33× (pytorch-dynamic) |"),
                       table)
-        XCTAssertTrue(table.contains("| quantbench | pytorch-dynamic | 1 | 2.250 | 281.25 | 1.78× | — |"), table)
+        XCTAssertTrue(table.contains("| quantbench | pytorch-dynamic | 1 | 2.250 | 281.25 | 0.89 | 1.78× | — |"), table)
+        XCTAssertTrue(table.contains("| quantbench | fp32 | 1 | 4.000 | 500.00 | 1.00 | 1.00× |"), table)
     }
 
     /// Without an fp32 row the first of our rows is the baseline.
@@ -129,59 +179,6 @@ final class BenchmarkTests: XCTestCase {
         XCTAssertEqual(Benchmark.baseline(rows, threads: 1)?.scheme, "fp16")
         XCTAssertEqual(Benchmark.ratios(of: rows[1], in: rows).speedupVsOurBaseline, 2)
         XCTAssertTrue(Benchmark.table(rows).contains("speed-up vs our fp16"))
-    }
-
-    // MARK: peer document
-
-    static let canned = """
-        {"schema_version": 1, "tool": "qbench-peers", "examples": 3, "input_sha256": "ab12",
-         "versions": {"torch": "2.15.0", "onnxruntime": "1.32.0", "transformers": "5.24.0"},
-         "torch": {"quantized_engine": "x86", "cpu_capability": "AVX2", "attn_implementation": "sdpa"},
-         "onnxruntime": {"execution_providers": ["CPUExecutionProvider"], "opset": 17},
-         "results": [
-          {"engine": "pytorch", "scheme": "fp32", "threads": 2, "examples": 3, "seconds": [1.5, 1.25],
-           "cpu_seconds": [3.0, 2.5], "median_seconds": 1.375, "f1": 0.5, "accuracy": 0.66, "model_mb": 90.9,
-           "predictions": [1, 0, 1], "flips_vs_first": 0, "unknown_extra_key": true},
-          {"engine": "onnxruntime", "scheme": "quantize_dynamic", "threads": 2, "examples": 3, "seconds": [0.5],
-           "f1": null, "accuracy": null}
-         ]}
-        """
-
-    func testParsesPeerDocument() throws {
-        let doc = try PeerDocument.parse(Data(Self.canned.utf8), source: "fake")
-        XCTAssertEqual(doc.examples, 3)
-        XCTAssertEqual(doc.inputSHA256, "ab12")
-        XCTAssertEqual(doc.versions["torch"], "2.15.0")
-        XCTAssertEqual(doc.torch?.quantizedEngine, "x86")
-        XCTAssertEqual(doc.torch?.cpuCapability, "AVX2")
-        XCTAssertEqual(doc.onnxruntime?.executionProviders, ["CPUExecutionProvider"])
-        let rows = doc.rows
-        XCTAssertEqual(rows.count, 2)
-        XCTAssertEqual(rows[0], Benchmark.Row(engine: "pytorch", scheme: "fp32", threads: 2, seconds: [1.5, 1.25],
-                                              cpuSeconds: [3.0, 2.5], examples: 3, modelMB: 90.9,
-                                              predictions: [1, 0, 1], f1: 0.5, accuracy: 0.66))
-        XCTAssertEqual(rows[0].median, 1.375, "median recomputed from seconds, not taken from the peer")
-        XCTAssertEqual(rows[1].cpuSeconds, [])
-        XCTAssertNil(rows[1].f1)
-    }
-
-    func testRejectsBadPeerDocuments() {
-        func message(_ text: String) -> String {
-            do {
-                _ = try PeerDocument.parse(Data(text.utf8), source: "peer x")
-                return "parsed"
-            } catch {
-                return "\(error)"
-            }
-        }
-        XCTAssertTrue(message("").contains("peer x did not print a peer JSON document"), message(""))
-        XCTAssertTrue(message("Traceback (most recent call last)").contains("began: Traceback"))
-        XCTAssertTrue(message(#"{"schema_version": 1, "tool": "qbench-peers"}"#).contains("key versions: required key is missing"),
-                      message(#"{"schema_version": 1, "tool": "qbench-peers"}"#))
-        let v2 = #"{"schema_version": 2, "tool": "qbench-peers", "versions": {}}"#
-        XCTAssertTrue(message(v2).contains("schema_version 2"), message(v2))
-        let badSeconds = Self.canned.replacingOccurrences(of: "[1.5, 1.25]", with: "\"fast\"")
-        XCTAssertTrue(message(badSeconds).contains("key results[0].seconds: expected"), message(badSeconds))
     }
 
     // MARK: inputs

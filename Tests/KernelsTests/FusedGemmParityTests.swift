@@ -125,4 +125,5 @@ final class FusedGemmParityTests: XCTestCase {
     func testFusedParityAVX512VNNI() throws { try runTable(.avx512vnni) }
     func testFusedParityAMX() throws { try runTable(.amx) }
     func testFusedParityAMXEmulated() throws { try runTable(.amxEmulated) }
+    func testFusedParityAVX512VNNIEmulated() throws { try runTable(.avx512vnniEmulated) }
 }

@@ -16,14 +16,16 @@ struct XorShift32 {
     mutating func float(_ lo: Float, _ hi: Float) -> Float { lo + (hi - lo) * Float(next() >> 8) / Float(1 << 24) }
 }
 
-/// Kernel families the dispatcher knows. Every parity test runs once per family. `amxEmulated` is the AMX kernel
-/// source on the portable intrinsics of qb_amx_emu.h: supported everywhere, so the AMX logic is always tested.
+/// Kernel families the dispatcher knows. Every parity test runs once per family. `amxEmulated` and
+/// `avx512vnniEmulated` are the AMX and AVX512-VNNI kernel sources on the portable intrinsics of qb_amx_emu.h and
+/// qb_avx512_emu.h: supported everywhere, so the logic of both kernels is tested on every x86 machine.
 enum KernelFamily: String, CaseIterable {
     case ref, avx2, avx512vnni, amx
     case amxEmulated = "amx_emu"
+    case avx512vnniEmulated = "avx512vnni_emu"
 
     /// Suffix of the vector-math kernels the family runs (qb_vmath_kernel_name).
-    var vmathSuffix: String { self == .ref || self == .amxEmulated ? "ref" : "avx2" }
+    var vmathSuffix: String { self == .ref || self == .amxEmulated || self == .avx512vnniEmulated ? "ref" : "avx2" }
 }
 
 /// The family the dispatcher picked before any test forced another one.

@@ -122,6 +122,8 @@ final class QGemmParityTests: XCTestCase {
     func testPackedParityAMX() throws { try runTable(.amx) }
     /// The AMX kernel on emulated intrinsics: runs on every machine, so this one never skips.
     func testPackedParityAMXEmulated() throws { try runTable(.amxEmulated) }
+    /// The AVX512-VNNI kernel on emulated intrinsics: runs on every machine (AVX2-only ones included), never skips.
+    func testPackedParityAVX512VNNIEmulated() throws { try runTable(.avx512vnniEmulated) }
 
     /// The reference against the definition, once: a plain Swift triple loop in Int64.
     func testReferenceMatchesNaiveLoop() {

@@ -75,13 +75,21 @@ final class SchemeParityTests: XCTestCase {
             se += d * d
             energy += Double(w.data[i]) * Double(w.data[i])
         }
-        let threshold = try XCTUnwrap(Self.relativeMSEThreshold[scheme.storageBits], "\(label): no threshold for \(scheme.storageBits) bits")
+        // bfloat16 keeps 8 significant bits (relative error ≤ 2⁻⁸ near a power of two), not fp16's 11.
+        let threshold = scheme.format == .bfloat16 ? 1e-5
+            : try XCTUnwrap(Self.relativeMSEThreshold[scheme.storageBits], "\(label): no threshold for \(scheme.storageBits) bits")
         XCTAssertLessThan(se / energy, threshold, "\(label): relative weight MSE")
         XCTAssertGreaterThan(se, 0, "\(label): round trip changed nothing — suspicious")
 
         if scheme.format == .float16 {
             for i in 0..<w.count {
                 XCTAssertLessThanOrEqual(abs(back.data[i] - w.data[i]), abs(w.data[i]) * 0x1p-11 + 0x1p-25, "\(label): fp16 element \(i)")
+            }
+            return
+        }
+        if scheme.format == .bfloat16 {
+            for i in 0..<w.count {
+                XCTAssertLessThanOrEqual(abs(back.data[i] - w.data[i]), abs(w.data[i]) * 0x1p-8, "\(label): bf16 element \(i)")
             }
             return
         }
@@ -120,6 +128,7 @@ final class SchemeParityTests: XCTestCase {
         switch scheme.implementation {
         case .integerGEMM: XCTAssertTrue(op is QuantizedLinear, "\(label): expected QuantizedLinear, got \(type(of: op))")
         case .float16: XCTAssertTrue(op is Float16Linear, "\(label): expected Float16Linear, got \(type(of: op))")
+        case .bfloat16: XCTAssertTrue(op is BFloat16Linear, "\(label): expected BFloat16Linear, got \(type(of: op))")
         case .fakeQuant: XCTAssertTrue(op is FakeQuantLinear, "\(label): expected FakeQuantLinear, got \(type(of: op))")
         }
         XCTAssertLessThan(op.parameterBytes, r.layer.parameterBytes, "\(label): quantized layer is not smaller")
@@ -148,6 +157,8 @@ final class SchemeParityTests: XCTestCase {
         let weightStep: [Float]
         if scheme.weight.format == .float16 {
             weightStep = r.layer.weight.data.map { abs($0) * 0x1p-11 + 0x1p-25 }
+        } else if scheme.weight.format == .bfloat16 {
+            weightStep = r.layer.weight.data.map { abs($0) * 0x1p-8 + 0x1p-126 }
         } else {
             let q = try WeightQuantizer.quantizeWeights(r.layer.weight, scheme: scheme.weight)
             weightStep = (0..<q.count).map { q.params.scales[q.paramIndex(ofElement: $0)] / 2 }

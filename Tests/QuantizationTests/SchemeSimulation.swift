@@ -62,6 +62,19 @@ struct SchemeSimulation {
                     y[r * n + j] = Float(acc) + b[j]
                 }
             }
+        case .bfloat16:
+            // bfloat16 operands (the Swift rounding, not the kernel's), products summed in Double; aStep bounds the
+            // activation rounding of the row: |x − bf16(x)| ≤ |x|·2⁻⁸ ≤ aStep / 2.
+            let w = WeightQuantizer.roundToBFloat16(layer.weight).data
+            let xb = WeightQuantizer.roundToBFloat16(x).data
+            for r in 0..<rows {
+                aStep[r] = 2 * (x.data[(r * k)..<((r + 1) * k)].map(abs).max() ?? 0) * 0x1p-8
+                for j in 0..<n {
+                    var acc = 0.0
+                    for i in 0..<k { acc += Double(xb[r * k + i]) * Double(w[j * k + i]) }
+                    y[r * n + j] = Float(acc) + b[j]
+                }
+            }
         case .integerGEMM:
             let a = scheme.activation!
             let qw = try WeightQuantizer.quantizeWeights(layer.weight, scheme: scheme.weight)

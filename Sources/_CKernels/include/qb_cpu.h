@@ -12,6 +12,8 @@ extern "C" {
 typedef struct qb_cpu_features {
     int sse42, avx, avx2, fma, f16c;
     int avx512f, avx512bw, avx512vl, avx512dq, avx512_vnni, avx_vnni;
+    /// CPUID.(EAX=7,ECX=1):EAX bit 5 (vdpbf16ps, vcvtne2ps2bf16), with the OS saving zmm state.
+    int avx512_bf16;
     /// CPUID.(EAX=7,ECX=0):EDX bits 24 (AMX-TILE), 25 (AMX-INT8), 22 (AMX-BF16), masked by XCR0 bits 17–18
     /// (XTILECFG, XTILEDATA). Using the tiles also needs the OS permission below.
     int amx_tile, amx_int8, amx_bf16;

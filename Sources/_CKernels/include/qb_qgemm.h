@@ -34,7 +34,8 @@ const int32_t *qb_packed_row_sums(const qb_packed_s8 *p);
 /// Bytes held by the pack (packed data + row sums + header). The AVX2 layout stores int16 (2 bytes per weight) so
 /// that its kernel is exact for full-range u8 activations; the VNNI and ref layouts store int8.
 size_t qb_packed_bytes(const qb_packed_s8 *p);
-/// Kernel family the pack was made for ("amx", "avx512vnni", "avx2", "ref" or "amx_emu"): the family active when
+/// Kernel family the pack was made for ("amx", "avx512vnni", "avx2", "ref", "amx_emu" or "avx512vnni_emu"): the
+/// family active when
 /// it was packed.
 /// qb_qgemm_*_packed always run that family's kernel on it, whatever qb_qgemm_force_kernel said since.
 const char *qb_packed_kernel_name(const qb_packed_s8 *p);
@@ -59,7 +60,7 @@ typedef struct qb_requant_args {
 
 /// out[m, n] = requant(Σ_k A[m, k] · B[n, k]) for m in 0..<M, n in n0..<n1 (out indexed with absolute n):
 /// exactly qb_qgemm_*_packed into an int32 buffer followed by qb_requant_f32 with the pack's row sums, without
-/// the int32 buffer. `_ref` composes those two reference steps (B packed by the ref family); the AVX2 family applies
+/// the int32 buffer. `_ref` composes those two reference steps (B packed by the ref family); the AVX2 and AVX512-VNNI families apply
 /// the epilogue in the GEMM's store (bit-exact with `_ref`). Callers parallelise as for qb_qgemm_*_packed.
 void qb_qgemm_u8s8_packed_f32_ref(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
                                   const qb_requant_args *rq, float *out, int ldo);
@@ -111,10 +112,11 @@ void qb_f16_to_f32(const uint16_t *h, size_t n, float *x);
 
 // ---- Introspection ------------------------------------------------------------------------------------------
 /// Name of the kernel family in use: "amx", "avx512vnni", "avx2" or "ref" (the first this CPU supports, "amx" only
-/// with the OS permission granted), unless QBENCH_KERNEL or qb_qgemm_force_kernel chose another ("amx_emu" too).
+/// with the OS permission granted), unless QBENCH_KERNEL or qb_qgemm_force_kernel chose another ("amx_emu", "avx512vnni_emu" too).
 const char *qb_qgemm_kernel_name(void);
-/// Test hook: force a kernel family ("ref", "avx2", "avx512vnni", "amx", "amx_emu"); returns 0 if unknown or
-/// unsupported on this CPU ("amx_emu", the AMX kernel on emulated intrinsics, runs everywhere). The family covers
+/// Test hook: force a kernel family ("ref", "avx2", "avx512vnni", "amx", "amx_emu", "avx512vnni_emu"); returns 0 if
+/// unknown or unsupported on this CPU ("amx_emu" and "avx512vnni_emu", the AMX and VNNI kernels on emulated
+/// intrinsics, run everywhere). The family covers
 /// every dispatched kernel: the GEMMs and helpers here and the vector math of qb_vmath.h.
 int qb_qgemm_force_kernel(const char *name);
 /// What the dispatcher did with the environment variable QBENCH_KERNEL (read once, at the first kernel call):
