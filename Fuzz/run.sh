@@ -9,7 +9,7 @@ seconds=${FUZZ_SECONDS:-30}
 bin=${FUZZ_BIN:-../.build-fuzz/release/qbench-fuzz}
 out=${FUZZ_OUT:-../.build-fuzz/findings}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(safetensors pytorch-zip pickle tsv vocab experiment-yaml scheme-file quantized-metadata run-json)
+[ ${#targets[@]} -gt 0 ] || targets=(safetensors pytorch-zip pickle tsv vocab tokenizer-json tokenizer-config experiment-yaml scheme-file quantized-metadata run-json)
 [ -x "$bin" ] || { echo "fuzz: $bin is missing; build it with make fuzz-build"; exit 1; }
 status=0
 summary=()

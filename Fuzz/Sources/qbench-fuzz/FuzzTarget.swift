@@ -10,7 +10,8 @@ struct FuzzTarget {
 
     /// Every target, in the order `make fuzz` runs them.
     static let all: [FuzzTarget] = [
-        .safetensors, .pytorchZip, .pickle, .tsv, .vocab, .experimentYAML, .schemeFile, .quantizedMetadata, .runJSON,
+        .safetensors, .pytorchZip, .pickle, .tsv, .vocab, .tokenizerJSON, .tokenizerConfig, .experimentYAML, .schemeFile,
+        .quantizedMetadata, .runJSON,
     ]
 
     /// The checkout holding this file (`Fuzz/Sources/qbench-fuzz/FuzzTarget.swift`).
