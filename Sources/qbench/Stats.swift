@@ -78,14 +78,14 @@ struct Stats: ParsableCommand {
         let report: StatsReport
         do {
             report = try StatsRun.run(
-            model: folder.model, schemes: modelSchemes, batches: batches, labels: dataset.isLabelled ? dataset.labels : nil,
-            options: StatsOptions(sensitivity: sensitivity, bins: bins, batching: options,
-                                  allowNonFinite: nonFinite.allowNonFinite),
-            calibration: { try calibration.batches(folder: folder, options: options, defaultData: data) },
-            progress: { label, done, total in
-                if label != phase { phase = label; bar = ProgressBar(label: label) }
-                bar?.update(done, total)
-            })
+                model: folder.model, schemes: modelSchemes, batches: batches, labels: dataset.isLabelled ? dataset.labels : nil,
+                options: StatsOptions(sensitivity: sensitivity, bins: bins, batching: options,
+                                      allowNonFinite: nonFinite.allowNonFinite),
+                calibration: { try calibration.batches(folder: folder, options: options, defaultData: data) },
+                progress: { label, done, total in
+                    if label != phase { phase = label; bar = ProgressBar(label: label) }
+                    bar?.update(done, total)
+                })
         } catch let ExperimentError.nonFiniteOutput(nil, example, _, value) {
             throw Evaluator.nonFinite(example: example, value: value, data: dataset)   // name the data file and line
         }
