@@ -47,4 +47,19 @@ final class LeftoversCLITests: XCTestCase {
             XCTAssertTrue(FileManager.default.fileExists(atPath: live.path), "\(w.name) removed a live process's temporary")
         }
     }
+
+    /// `reproduce` trains a run's QAT rows in a scratch folder of the system's temporary folder: a `TemporaryName`,
+    /// so one a killed reproduction left there is removed by the next, and none is left after a run.
+    func testReproduceCleansAbandonedQATScratch() throws {
+        let run = try SweepCLITests.sweep()
+        let tmp = try CLI.tempDir()
+        let stale = tmp.appendingPathComponent(".qbench-qat.partial-\(deadPID)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: stale.appendingPathComponent("q8bert-static+qat"),
+                                                withIntermediateDirectories: true)
+        let r = try CLI.run(["reproduce", run.folder.path], env: ["TMPDIR": tmp.path])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: stale.path), "the abandoned QAT scratch folder is still there")
+        let left = try FileManager.default.contentsOfDirectory(atPath: tmp.path).filter { $0.contains("qbench-qat") }
+        XCTAssertEqual(left, [], "reproduce left its QAT scratch folder")
+    }
 }
