@@ -20,13 +20,13 @@ struct FuzzTarget {
 
     /// A private scratch folder for inputs that must be files (on tmpfs when the machine has one).
     static let scratch: URL = {
-        let base = FileManager.default.fileExists(atPath: "/dev/shm") ? URL(fileURLWithPath: "/dev/shm")
-            : FileManager.default.temporaryDirectory
-        let dir = base.appendingPathComponent("qbench-fuzz-\(getpid())")
-        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        atexit { try? FileManager.default.removeItem(atPath: "/dev/shm/qbench-fuzz-\(getpid())") }
-        return dir
+        try? FileManager.default.createDirectory(at: scratchFolder, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(at: FuzzTarget.scratchFolder) }
+        return scratchFolder
     }()
+
+    static let scratchFolder: URL = (FileManager.default.fileExists(atPath: "/dev/shm") ? URL(fileURLWithPath: "/dev/shm")
+        : FileManager.default.temporaryDirectory).appendingPathComponent("qbench-fuzz-\(getpid())")
 
     /// `data` written to `name` in the scratch folder (replaced each call).
     static func file(_ name: String, _ data: Data) -> URL {
