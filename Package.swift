@@ -36,7 +36,7 @@ let package = Package(
             "TensorCore", "_Support", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .target(name: "Tokenization"),
-        .target(name: "BERT", dependencies: ["TensorCore", "Checkpoints"]),
+        .target(name: "BERT", dependencies: ["TensorCore", "Checkpoints", "_Support"]),
         .target(name: "Quantization", dependencies: ["TensorCore", "_CKernels"]),
         .target(name: "Datasets"),
         // Layer-wise error statistics and the HDF5 writer; data only (no BERT, no Quantization).

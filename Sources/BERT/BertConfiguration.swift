@@ -1,4 +1,5 @@
 import Foundation
+import _Support
 
 /// An encoder classifier's configuration, decoded from a model folder's `config.json`: Hugging Face `BertConfig`
 /// and the families built on it (`model_type` bert, roberta, xlm-roberta, electra, albert with BERT's key names;
@@ -166,9 +167,9 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
         struct Probe: Decodable { var model_type: String? }
         var config: BertConfiguration
         do {
-            let type = try JSONDecoder().decode(Probe.self, from: data).model_type ?? "bert"
+            let type = try JSONDecoding.decode(Probe.self, from: data).model_type ?? "bert"
             _ = try EncoderFamilies.family(type, path: url.path)
-            config = try JSONDecoder().decode(BertConfiguration.self, from: data)
+            config = try JSONDecoding.decode(BertConfiguration.self, from: data)
         } catch let DecodingError.typeMismatch(type, ctx) {
             throw BERTError.invalidConfig(path: url.path, key: ctx.codingPath.map(\.stringValue).joined(separator: "."),
                                           expected: "a value of type \(type)")
@@ -178,7 +179,7 @@ public struct BertConfiguration: Codable, Sendable, Equatable {
         } catch let DecodingError.dataCorrupted(ctx) {
             let key = ctx.codingPath.map(\.stringValue).joined(separator: ".")
             throw BERTError.invalidConfig(path: url.path, key: key.isEmpty ? "(file)" : key,
-                                          expected: "valid JSON (\(ctx.debugDescription))")
+                                          expected: key.isEmpty ? "valid JSON (\(ctx.debugDescription))" : ctx.debugDescription)
         } catch let error as BERTError {
             throw error
         } catch {

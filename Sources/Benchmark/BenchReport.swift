@@ -166,10 +166,13 @@ public struct BenchReport: Encodable {
         rows.map { RowRecord(row: $0, ratios: Benchmark.ratios(of: $0, in: rows)) }
     }
 
-    /// Pretty, key-sorted JSON.
+    /// Pretty, key-sorted JSON; a non-finite number (a model loaded with `--allow-nonfinite`) is the string
+    /// `"NaN"`, `"Infinity"` or `"-Infinity"`.
     public func json() throws -> Data {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity",
+                                                                  nan: "NaN")
         return try enc.encode(self)
     }
 }

@@ -84,6 +84,8 @@ public enum BenchRun {
         public var peer: Peer?
         /// Write the whole report as JSON to this file.
         public var json: String?
+        /// Load weights holding NaN or ±Inf (`--allow-nonfinite`); refused otherwise, naming the tensor.
+        public var allowNonFinite = false
 
         public init(model: String, data: String, split: String, schemes: [ModelScheme], threads: [Int], repeats: Int,
                     warmups: Int = 1, limit: Int, batching: BatchingOptions, calibration: CalibrationData, peer: Peer?, json: String?) {
@@ -112,7 +114,7 @@ public enum BenchRun {
         let loadStart = Benchmark.loadAverage()
         let peerTimeout = try request.peer?.resolvedTimeout()
         if let json = request.json { try AtomicFile.checkWritable(json) }
-        let folder = try ModelFolder(path: request.model)
+        let folder = try ModelFolder(path: request.model, allowNonFinite: request.allowNonFinite)
         let options = request.batching
         try folder.checkSequenceLength(options)
         var dataset = try PairDataset.load(path: request.data, split: request.split)

@@ -1,4 +1,5 @@
 import Foundation
+import _Support
 
 /// The parsed and validated header of a safetensors file.
 ///
@@ -42,7 +43,7 @@ struct SafeTensorsHeader: Sendable {
         }
         let raw: RawHeader
         do {
-            raw = try JSONDecoder().decode(RawHeader.self, from: json)
+            raw = try JSONDecoding.decode(RawHeader.self, from: json)
         } catch let failure as EntryFailure {
             switch failure {
             case let .tensor(name, reason):
@@ -196,7 +197,8 @@ private struct RawHeader: Decodable {
             } catch {
                 // Foundation reports a number that is not an integer (1.5, 1e30) for an `Int`
                 // field with its own, non-`DecodingError` type.
-                throw EntryFailure.tensor(name, "shape and data_offsets must hold integers (\(error))")
+                throw EntryFailure.tensor(name, "shape and data_offsets must hold integers, got "
+                                          + (JSONDecoding.numberText(error) ?? JSONDecoding.quoted("\(error)")))
             }
         }
     }

@@ -20,7 +20,7 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable {
         case let .badRow(path, line, columns, expected):
             return "data file \(path), line \(line): \(columns) tab-separated column(s), expected \(expected)"
         case let .badLabel(path, line, value):
-            return "data file \(path), line \(line): label \"\(value)\" is not 0 or 1"
+            return "data file \(path), line \(line): label \"\(value.count <= 80 ? value : value.prefix(80) + "…")\" is not 0 or 1"
         case let .missingSplit(folder, split, available):
             return "task folder \(folder) has no \(split).tsv (found: \(available.isEmpty ? "none" : available.joined(separator: ", ")))"
         case let .notEnoughExamples(path, have):

@@ -77,7 +77,7 @@ public struct PairDataset: Sendable {
                 label = l
             }
             examples.append(PairExample(index: examples.count, label: label, id1: String(f[1]), id2: String(f[2]),
-                                        textA: String(f[3]), textB: String(f[4])))
+                                        textA: String(f[3]), textB: String(f[4]), line: lineNumber))
         }
         guard !examples.isEmpty else { throw DatasetError.notEnoughExamples(path: path, have: 0) }
         return PairDataset(path: path, examples: examples)

@@ -1,5 +1,6 @@
 import Foundation
 import Yams
+import _Support
 
 /// The expected shape of a YAML value, for strict validation of experiment files.
 ///
@@ -140,7 +141,7 @@ indirect enum ConfigShape {
                 let keyPath = path.isEmpty ? key : "\(path).\(key)"
                 guard let field = fields.first(where: { $0.key == key }) else {
                     throw Issue(keyPath: keyPath, line: keyNode.mark?.line,
-                                message: "unknown key '\(key)'; expected \(expected)")
+                                message: "unknown key '\(JSONDecoding.quoted(key))'; expected \(expected)")
                 }
                 guard seen.insert(key).inserted else {
                     throw Issue(keyPath: keyPath, line: keyNode.mark?.line, message: "key '\(key)' appears twice")
@@ -191,7 +192,7 @@ extension Node {
         case .alias: return "an alias"
         case let .scalar(s):
             if isNullScalar { return "null" }
-            return "'\(s.string)'"
+            return "'\(JSONDecoding.quoted(s.string))'"
         }
     }
 }

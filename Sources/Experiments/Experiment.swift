@@ -25,6 +25,9 @@ public struct Experiment: Sendable {
     public var variants: [SweepVariant]
     /// Quantization-aware-training rows, run after `schemes` (not in `schemes`).
     public var qat: [QATEntry] = []
+    /// Keep going when the model's weights or logits hold NaN or ±Inf (`--allow-nonfinite`; recorded in the
+    /// run's manifest). Not part of the experiment file.
+    public var allowNonFinite = false
 
     /// An experiment file as read.
     public typealias Source = ExperimentSource
@@ -130,8 +133,10 @@ public struct Experiment: Sendable {
         // Schemes: fp32 baseline, listed schemes, sweep variants.
         var schemes: [ModelScheme] = [.fp32]
         var variants: [SweepVariant] = []
+        var named: [(key: String, name: String)] = []   // every name that becomes a file or an HDF5 group
         if let fixedSchemes {
             schemes = fixedSchemes
+            named = fixedSchemes.enumerated().map { ("schemes[\($0.offset)]", $0.element.name) }
         } else {
             for (i, entry) in config.schemes.enumerated() {
                 let s = try scheme(entry, key: "schemes[\(i)]", fail: fail)
@@ -140,6 +145,7 @@ public struct Experiment: Sendable {
                     throw fail("schemes[\(i)]", "scheme name '\(s.name)' is used twice; expected unique names")
                 }
                 schemes.append(s)
+                named.append(("schemes[\(i)]", s.name))
             }
             if let sweep = config.sweep {
                 let base = try scheme(sweep.base, key: "sweep.base", fail: fail)
@@ -156,6 +162,7 @@ public struct Experiment: Sendable {
                                    + "expected a different sweep name")
                     }
                     schemes.append(v.scheme)
+                    named.append(("sweep.name", v.scheme.name))
                 }
             }
         }
@@ -191,7 +198,9 @@ public struct Experiment: Sendable {
                 throw fail(key, "row name '\(entry.name)' is used twice; expected one QAT entry per scheme")
             }
             qat.append(entry)
+            named.append((key, entry.name))
         }
+        try checkFileNames(named, fail: fail)
         let bert = try BertConfiguration.load(URL(fileURLWithPath: modelPath).appendingPathComponent("config.json"))
         guard config.batching.maxSeqLength <= bert.maxSequenceLength else {
             throw fail("batching.max_seq_length", "\(config.batching.maxSeqLength) exceeds the model's "
@@ -201,10 +210,28 @@ public struct Experiment: Sendable {
                           calibrationPath: calibrationPath, schemes: schemes, variants: variants, qat: qat)
     }
 
+    /// Scheme and row names become file names (`predictions/<name>.threads-<n>.jsonl`) and HDF5 groups
+    /// (`/schemes/<name>`): each must be a safe path component (`PathComponent`), and no two may map to one file.
+    static func checkFileNames(_ named: [(key: String, name: String)], fail: (String, String) -> Error) throws {
+        var files: [String: String] = [:]
+        for (key, name) in named {
+            guard PathComponent.isSafe(name) else {
+                throw fail(key, "scheme name '\(name.prefix(80))' is not a safe file name; expected letters, digits, "
+                           + "'.', '_', '-', '+', '@' or '=' (not starting with '.' or '-')")
+            }
+            let file = PredictionSet.fileName(scheme: name, threads: 1)
+            if let other = files[file], other != name {
+                throw fail(key, "scheme name '\(name)' and '\(other)' would share the predictions file \(file); "
+                           + "expected names that differ in more than '+' and '_'")
+            }
+            files[file] = name
+        }
+    }
+
     private static func scheme(_ entry: SchemeEntry, key: String, fail: (String, String) -> ExperimentError) throws -> ModelScheme {
         let s: ModelScheme
         do { s = try entry.resolve() } catch QuantizationError.unknownScheme(let name, let registered) {
-            throw fail(key, "unknown scheme '\(name)'; expected a registered scheme name (\(registered.joined(separator: ", "))) "
+            throw fail(key, "unknown scheme '\(JSONDecoding.quoted(name))'; expected a registered scheme name (\(registered.joined(separator: ", "))) "
                        + "or an inline scheme mapping")
         }
         do { try s.validate() } catch let QuantizationError.invalidScheme(field, reason) {

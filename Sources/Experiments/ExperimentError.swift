@@ -7,6 +7,9 @@ public enum ExperimentError: Error, CustomStringConvertible {
     case config(file: String, keyPath: String, line: Int?, message: String)
     /// `qbench reproduce` refuses: the model or data differ from what the manifest recorded.
     case notReproducible(String)
+    /// The model's logits for an example hold NaN or ±Inf: `data` is the data file (nil when unknown), `example` the
+    /// 0-based example index and `line` its line in that file.
+    case nonFiniteOutput(data: String?, example: Int, line: Int?, value: Float)
 
     public var description: String {
         switch self {
@@ -15,6 +18,10 @@ public enum ExperimentError: Error, CustomStringConvertible {
         case let .config(file, keyPath, line, message):
             return "\(file)\(line.map { ":\($0)" } ?? ""): key \(keyPath): \(message)"
         case let .notReproducible(message): return "refusing to reproduce: \(message)"
+        case let .nonFiniteOutput(data, example, line, value):
+            let place = data.map { "\($0)\(line.map { ":\($0)" } ?? ""): " } ?? ""
+            return "\(place)example \(example): the model's logits hold \(value) (non-finite output; "
+                + "--allow-nonfinite keeps going and writes such logits as \"NaN\", \"Infinity\" or \"-Infinity\")"
         }
     }
 }

@@ -84,6 +84,14 @@ extension ModelFolder {
 }
 
 extension ModelFolder {
+    /// Refuses a classifier that cannot score binary pair data (`Evaluator.checkBinaryClassifier`), naming this
+    /// folder's config.json and the key.
+    public func checkBinaryClassifier() throws {
+        try Evaluator.checkBinaryClassifier(model.config, configFile: url.appendingPathComponent("config.json").path)
+    }
+}
+
+extension ModelFolder {
     /// `data` tokenized with this folder's tokenizer (pairs truncated to `options.maxSeqLength`) and batched with
     /// its pad token id; token types as the model consumes them (`BertModel.consumedInput`: all 0 for a family
     /// without them), so the input digest `bench` compares with its peers covers what the model sees.

@@ -122,7 +122,7 @@ public enum QuantizedCheckpoint {
             guard let s = file.metadata[key] else {
                 throw ExperimentError.badPath(path: url.path, reason: "metadata \(key) is missing")
             }
-            do { return try JSONDecoder().decode(T.self, from: Data(s.utf8)) } catch {
+            do { return try JSONDecoding.decode(T.self, from: Data(s.utf8)) } catch {
                 throw ExperimentError.badPath(path: url.path, reason: "metadata \(key): \(DecodingErrorText.describe(error))")
             }
         }

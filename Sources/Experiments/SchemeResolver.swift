@@ -31,6 +31,12 @@ public enum SchemeResolver {
         do { try scheme.validate() } catch {
             throw ExperimentError.badPath(path: nameOrPath, reason: "\(error)")
         }
+        // The name becomes an HDF5 group (`qbench stats`) and a predictions file name.
+        guard PathComponent.isSafe(scheme.name) else {
+            throw ExperimentError.config(file: nameOrPath, keyPath: "name", line: nil,
+                                         message: "'\(scheme.name.prefix(80))' is not a safe file name; expected letters, "
+                                             + "digits, '.', '_', '-', '+', '@' or '=' (not starting with '.' or '-')")
+        }
         return scheme
     }
 

@@ -14,12 +14,17 @@ public struct StatsOptions: Sendable, Codable {
     public var bins: Int
     /// How the examples were batched (recorded in the file).
     public var batching: BatchingOptions
+    /// Keep FP32 logits holding NaN or ±Inf; otherwise the first such example throws
+    /// `ExperimentError.nonFiniteOutput` (with no data file: the caller knows it). Not recorded in the file.
+    public var allowNonFinite = false
 
     /// Options; `bins` must be a positive multiple of 4.
-    public init(sensitivity: Bool = false, bins: Int = Histogram.defaultBins, batching: BatchingOptions = BatchingOptions()) {
+    public init(sensitivity: Bool = false, bins: Int = Histogram.defaultBins, batching: BatchingOptions = BatchingOptions(),
+                allowNonFinite: Bool = false) {
         self.sensitivity = sensitivity
         self.bins = bins
         self.batching = batching
+        self.allowNonFinite = allowNonFinite
     }
 
     enum CodingKeys: String, CodingKey { case sensitivity, bins, batching }
@@ -95,6 +100,11 @@ public enum StatsRun {
         }
         let fp32Predictions = recorder.predictions
         let fp32Logits = recorder.logits
+        if !options.allowNonFinite {
+            for (i, row) in fp32Logits.enumerated() {
+                if let bad = row.first(where: { !$0.isFinite }) { throw Evaluator.nonFinite(example: i, value: bad, data: nil) }
+            }
+        }
 
         var reports: [SchemeReport] = []
         for p in prepared {
@@ -231,7 +241,7 @@ public enum StatsRun {
                             fp32Predictions: [Int], fp32Logits: [[Float]],
                             progress: ((String, Int, Int) -> Void)?) throws {
         func evaluate(_ m: BertModel) throws -> (flips: Int, logits: ErrorMetrics) {
-            let r = try Evaluator.run(model: m, batches: batches, labels: nil)
+            let r = try Evaluator.run(model: m, batches: batches, labels: nil, allowNonFinite: true)  // compared, not scored
             var acc = ErrorAccumulator()
             for (a, b) in zip(fp32Logits, r.logits) {
                 a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { acc.add(reference: x, quantized: $0) } }

@@ -50,6 +50,11 @@ public struct RunStatistics {
                 throw ExportError.badStatistics(path: path, reason: "schema_version \(version); this QuantBench reads version \(StatsFileLayout.schemaVersion)")
             }
             layerNames = try file.readStrings(StatsFileLayout.layerNames)
+            // Names from the file become HDF5 paths: one safe component each (no `/`, `..`, NUL).
+            if let bad = layerNames.firstIndex(where: { !PathComponent.isSafe($0) }) {
+                throw ExportError.badStatistics(path: path, reason: "\(StatsFileLayout.layerNames)[\(bad)] '\(layerNames[bad].prefix(80))' "
+                                                + "is not a safe layer name")
+            }
             if case let .int(n) = try file.attribute("examples") { examples = Int(n) } else { examples = 0 }
             var names: [String] = []
             if case let .string(lines) = try file.attribute("scheme_names") {
@@ -57,7 +62,11 @@ public struct RunStatistics {
             }
             let groups = file.exists(StatsFileLayout.schemes) ? try file.members(of: StatsFileLayout.schemes) : []
             var schemes: [Scheme] = []
-            for name in names {
+            for (i, name) in names.enumerated() {
+                guard PathComponent.isSafe(name) else {
+                    throw ExportError.badStatistics(path: path, reason: "/@scheme_names line \(i + 1) '\(name.prefix(80))' "
+                                                    + "is not a safe scheme name")
+                }
                 let group = StatsFileLayout.groupName(name)
                 guard groups.contains(group) else { continue }   // fp32 is the reference, not a scheme group
                 let base = StatsFileLayout.schemeGroup(name)

@@ -82,6 +82,8 @@ public struct RunManifest: Codable, Sendable {
             return p.hasPrefix(prefix) ? String(p.dropFirst(prefix.count)) : p
         }
     }
+    /// `true` when the run was made with `--allow-nonfinite` (NaN/±Inf weights and logits kept); absent otherwise.
+    public var allowNonFinite: Bool?
 
     /// One hashed input file.
     public struct FileHash: Codable, Sendable, Equatable {
@@ -110,7 +112,7 @@ public struct RunManifest: Codable, Sendable {
                 numerics: NumericsMode? = nil, modelShape: String,
                 randomWeightsSeed: String? = nil, schemes: [ModelScheme], variants: [SweepVariant], files: [FileHash],
                 environment: RunEnvironment, threads: [Int], repeats: Int, seed: UInt64, started: String,
-                finished: String, wallSeconds: Double, statistics: String) {
+                finished: String, wallSeconds: Double, statistics: String, allowNonFinite: Bool? = nil) {
         self.schemaVersion = schemaVersion
         self.kind = kind
         self.run = run
@@ -136,6 +138,7 @@ public struct RunManifest: Codable, Sendable {
         self.finished = finished
         self.wallSeconds = wallSeconds
         self.statistics = statistics
+        self.allowNonFinite = allowNonFinite
     }
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", kind, run, command, config
@@ -144,14 +147,25 @@ public struct RunManifest: Codable, Sendable {
         case modelShape = "model_shape"
         case randomWeightsSeed = "random_weights_seed", schemes, variants, files, environment
         case threads, repeats, seed, started, finished
-        case wallSeconds = "wall_seconds", statistics, cells
+        case wallSeconds = "wall_seconds", statistics, cells, allowNonFinite = "allow_nonfinite"
     }
 
-    /// Sorted-key, pretty JSON (stable bytes for equal values).
+    /// Sorted-key, pretty JSON (stable bytes for equal values). A non-finite number (a run made with
+    /// `--allow-nonfinite`) is written as the string `"NaN"`, `"Infinity"` or `"-Infinity"`; `decoder` reads them back.
     public static var encoder: JSONEncoder {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity",
+                                                                nan: "NaN")
         return e
+    }
+
+    /// The decoder of run-folder JSON: reads the strings `encoder` writes for non-finite numbers.
+    public static var decoder: JSONDecoder {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity",
+                                                                  nan: "NaN")
+        return d
     }
 
     /// Reads `manifest.json` of a run folder.
@@ -162,7 +176,7 @@ public struct RunManifest: Codable, Sendable {
             throw RunRecordError.badPath(path: url.path, reason: "no manifest.json: not a run folder written by `qbench sweep`")
         }
         do {
-            let m = try JSONDecoder().decode(RunManifest.self, from: data)
+            let m = try JSONDecoding.decode(RunManifest.self, from: data, using: decoder)
             guard m.schemaVersion == 1, m.kind == "quantbench.sweep" else {
                 throw RunRecordError.malformed(file: url.path, keyPath: "schema_version",
                                                message: "unsupported manifest \(m.kind) v\(m.schemaVersion); expected quantbench.sweep v1")

@@ -48,10 +48,21 @@ public struct SweepResults: Codable, Sendable {
             throw RunRecordError.badPath(path: url.path, reason: "missing results.json")
         }
         let results: SweepResults
-        do { results = try JSONDecoder().decode(SweepResults.self, from: data) } catch {
+        do { results = try JSONDecoding.decode(SweepResults.self, from: data, using: RunManifest.decoder) } catch {
             throw RunRecordError.decoding(error, file: url.path)
         }
         try PathComponent.check(results.run, file: url.path, keyPath: "run")
+        var files: [String: String] = [:]
+        for (i, s) in results.schemes.enumerated() {
+            try PathComponent.check(s.scheme, file: url.path, keyPath: "schemes[\(i)].scheme")
+            let file = PredictionSet.fileName(scheme: s.scheme, threads: 1)
+            if let other = files[file] {
+                throw RunRecordError.malformed(file: url.path, keyPath: "schemes[\(i)].scheme",
+                                               message: "'\(s.scheme)' and '\(other)' share the predictions file \(file); "
+                                                   + "expected names that differ in more than '+' and '_'")
+            }
+            files[file] = s.scheme
+        }
         return results
     }
 }
@@ -156,20 +167,39 @@ public struct PredictionSet: Sendable, Equatable {
         self.logits = logits
     }
 
-    /// JSON lines; logits use Swift's shortest round-trip `Float` text, so they read back bit for bit.
+    /// JSON lines; logits use Swift's shortest round-trip `Float` text, so they read back bit for bit. A
+    /// non-finite logit (kept with `--allow-nonfinite`) is the string `"NaN"`, `"Infinity"` or `"-Infinity"`, never a
+    /// bare `nan`, so every line stays JSON.
     public func jsonLines() -> Data {
         var out = ""
         for i in predictions.indices {
             let label = labels[i].map(String.init) ?? "null"
             out += "{\"index\":\(i),\"label\":\(label),\"prediction\":\(predictions[i]),\"logits\":["
-                + logits[i].map { $0.description }.joined(separator: ",") + "]}\n"
+                + logits[i].map(Self.logitText).joined(separator: ",") + "]}\n"
         }
         return Data(out.utf8)
     }
 
-    /// Parses `jsonLines()` output. Logits are read from their text with `Float(String)` (correctly rounded, so
-    /// the shortest round-trip text gives back the very bits written; `nan`/`inf` included), not through a JSON
-    /// number, which would pass through Double first.
+    /// `x` as JSON: shortest round-trip text, or a quoted `NaN` / `Infinity` / `-Infinity`.
+    static func logitText(_ x: Float) -> String {
+        if x.isFinite { return x.description }
+        return x.isNaN ? "\"NaN\"" : (x > 0 ? "\"Infinity\"" : "\"-Infinity\"")
+    }
+
+    /// One logit as `logitText` wrote it: `Float(String)` of the number text (correctly rounded, so the shortest
+    /// round-trip text gives back the very bits written — not through a JSON number, which would pass through
+    /// Double first), or the quoted non-finite names; nil for anything else.
+    static func logitValue(_ text: Substring) -> Float? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        switch t {
+        case "\"NaN\"": return .nan
+        case "\"Infinity\"": return .infinity
+        case "\"-Infinity\"": return -.infinity
+        default: return t.first == "\"" ? nil : Float(t)
+        }
+    }
+
+    /// Parses `jsonLines()` output.
     /// - Throws: `RunRecordError.badPath` naming the file and line.
     public static func parse(_ data: Data, file: String) throws -> PredictionSet {
         struct Line: Decodable {
@@ -178,7 +208,7 @@ public struct PredictionSet: Sendable, Equatable {
             var prediction: Int
         }
         var set = PredictionSet(labels: [], predictions: [], logits: [])
-        let decoder = JSONDecoder()
+        let decoder = RunManifest.decoder
         for (n, raw) in data.split(separator: UInt8(ascii: "\n")).enumerated() {
             let line = String(decoding: raw, as: UTF8.self)
             guard let open = line.range(of: "\"logits\":["),
@@ -186,14 +216,15 @@ public struct PredictionSet: Sendable, Equatable {
                 throw RunRecordError.badPath(path: file, reason: "line \(n + 1) is not a prediction record (no logits)")
             }
             let text = line[open.upperBound..<close]
-            let values = text.isEmpty ? [] : text.split(separator: ",", omittingEmptySubsequences: false)
-                .map { Float(String($0).trimmingCharacters(in: .whitespaces)) }
+            let values = text.isEmpty ? [] : text.split(separator: ",", omittingEmptySubsequences: false).map(logitValue)
             guard values.allSatisfy({ $0 != nil }) else {
-                throw RunRecordError.badPath(path: file, reason: "line \(n + 1): logits [\(text)] are not numbers")
+                throw RunRecordError.badPath(path: file, reason: "line \(n + 1): logits [\(text.prefix(80))] are not numbers")
             }
             let rest = String(line[..<open.lowerBound]) + "\"logits\":[]" + String(line[line.index(after: close)...])
-            guard let row = try? decoder.decode(Line.self, from: Data(rest.utf8)) else {
-                throw RunRecordError.badPath(path: file, reason: "line \(n + 1) is not a prediction record")
+            let row: Line
+            do { row = try JSONDecoding.decode(Line.self, from: Data(rest.utf8), using: decoder) } catch {
+                throw RunRecordError.badPath(path: file, reason: "line \(n + 1) is not a prediction record: "
+                                             + DecodingErrorText.describe(error))
             }
             guard row.index == set.predictions.count else {
                 throw RunRecordError.badPath(path: file, reason: "line \(n + 1): index \(row.index), expected \(set.predictions.count)")
@@ -208,6 +239,9 @@ public struct PredictionSet: Sendable, Equatable {
     /// Reads `predictions/<scheme>.threads-<n>.jsonl` of a run folder.
     /// - Throws: `RunRecordError.badPath` for a missing file or a bad line.
     public static func read(runFolder: URL, scheme: String, threads: Int) throws -> PredictionSet {
+        guard PathComponent.isSafe(scheme) else {
+            throw RunRecordError.badPath(path: runFolder.path, reason: "scheme name '\(scheme.prefix(80))' is not a safe file name")
+        }
         let url = runFolder.appendingPathComponent("predictions").appendingPathComponent(fileName(scheme: scheme, threads: threads))
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw RunRecordError.badPath(path: url.path, reason: "missing predictions file")

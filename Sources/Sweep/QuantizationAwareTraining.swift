@@ -18,24 +18,29 @@ public enum QuantizationAwareTraining {
         public let base: ClassifierFolder.BaseModel
         public let trainable: TrainableBert<Float>
         public let scheme: ModelScheme
+        /// NaN/±Inf weights were allowed; evaluations then keep non-finite logits too.
+        public let allowNonFinite: Bool
     }
 
     /// Opens the FP32 folder `modelFolder` and attaches `scheme` to a trainable copy (a classifier head missing
     /// from the folder is initialised from `seed`, see `base.freshlyInitialized`).
     /// - Throws: `ExperimentError.invalid` for a quantized folder or a scheme that quantizes nothing.
-    public static func prepare(modelFolder: String, scheme: ModelScheme, seed: UInt64) throws -> Setup {
+    /// - Parameter allowNonFinite: load weights holding NaN or ±Inf (refused otherwise, naming the tensor).
+    public static func prepare(modelFolder: String, scheme: ModelScheme, seed: UInt64,
+                               allowNonFinite: Bool = false) throws -> Setup {
         guard !scheme.layerSchemes.isEmpty else {
             throw ExperimentError.invalid("scheme \(scheme.name) quantizes nothing; QAT needs a quantized scheme")
         }
-        let folder = try ModelFolder(path: modelFolder)
+        let folder = try ModelFolder(path: modelFolder, allowNonFinite: allowNonFinite)
+        try folder.checkBinaryClassifier()
         guard folder.storedScheme == nil else {
             throw ExperimentError.invalid("\(modelFolder) is already quantized; QAT starts from an FP32 folder")
         }
-        let base = try ClassifierFolder.loadBase(folder: folder.url, seed: seed)
+        let base = try ClassifierFolder.loadBase(folder: folder.url, seed: seed, allowNonFinite: allowNonFinite)
         let trainable = try TrainableBert<Float>(config: base.config, tensors: base.tensors, hiddenDropout: base.hiddenDropout,
                                                  attentionDropout: base.attentionDropout, name: modelFolder)
         try trainable.attachQuantization(scheme)
-        return Setup(folder: folder, base: base, trainable: trainable, scheme: scheme)
+        return Setup(folder: folder, base: base, trainable: trainable, scheme: scheme, allowNonFinite: allowNonFinite)
     }
 
     /// Writes `tensors` (trained weights of `setup`) with the learned `calibrations` as a quantized folder `out`.
@@ -51,13 +56,14 @@ public enum QuantizationAwareTraining {
     /// - Parameters:
     ///   - maxSeqLength: truncation length of the training pairs (the experiment's batching).
     ///   - threads: threads for training.
+    ///   - allowNonFinite: load weights holding NaN or ±Inf.
     public static func trainRow(_ entry: QATEntry, modelFolder: String, maxSeqLength: Int, threads: Int, output: URL,
-                                progress: SweepRunner.Progress?) throws -> QATTrainingReport {
+                                allowNonFinite: Bool = false, progress: SweepRunner.Progress?) throws -> QATTrainingReport {
         let saved = Parallel.threads
         Parallel.setThreads(threads)
         defer { Parallel.setThreads(saved) }
         let spec = entry.spec
-        let setup = try prepare(modelFolder: modelFolder, scheme: entry.scheme, seed: spec.seed)
+        let setup = try prepare(modelFolder: modelFolder, scheme: entry.scheme, seed: spec.seed, allowNonFinite: allowNonFinite)
         var data = try PairDataset.load(path: entry.dataPath, split: spec.split)
         guard data.isLabelled else {
             throw ExperimentError.invalid("\(data.path) has no labels; QAT row \(entry.name) needs labelled training pairs")
@@ -154,6 +160,7 @@ extension QuantizationAwareTraining {
         var rows: [Row] = []
         if let dev = request.evaluation {
             let fp32 = try Evaluator.run(model: folder.model, batches: dev.batches, labels: dev.labels,
+                                         allowNonFinite: setup.allowNonFinite,
                                          progress: evaluating("eval fp32"))
             fp32Predictions = fp32.predictions
             rows.append(Row(name: "FP32", f1: fp32.metrics!.f1, accuracy: fp32.metrics!.accuracy, flips: 0))
@@ -163,6 +170,7 @@ extension QuantizationAwareTraining {
             }
             let ptq = try ModelQuantization.apply(scheme, to: folder.model, calibration: calBatches)
             let r = try Evaluator.run(model: ptq, batches: dev.batches, labels: dev.labels,
+                                      allowNonFinite: setup.allowNonFinite,
                                       progress: evaluating("eval post-training"))
             let flips = flipCount(r.predictions, fp32.predictions)
             rows.append(Row(name: "post-training \(scheme.name)", f1: r.metrics!.f1, accuracy: r.metrics!.accuracy, flips: flips))
@@ -188,6 +196,7 @@ extension QuantizationAwareTraining {
                 let integer = try ModelQuantization.apply(scheme, to: model.engineModel(source: "qat"),
                                                           calibrations: model.calibrations())
                 let r = try Evaluator.run(model: integer, batches: dev.batches, labels: dev.labels,
+                                          allowNonFinite: setup.allowNonFinite,
                                           progress: evaluating("eval \(scheme.name)"))
                 if let fp32Predictions { epochFlips[tuner.currentEpoch] = flipCount(r.predictions, fp32Predictions) }
                 return r.metrics!

@@ -63,11 +63,14 @@ public enum Reproduction {
     /// - Parameters:
     ///   - model, data, calibration: other locations of the same files (hashes are still checked).
     ///   - repeats: timing passes (default: the manifest's); metrics do not depend on it.
+    ///   - allowNonFinite: keep NaN/±Inf weights and logits (`--allow-nonfinite`; never taken from the manifest, so
+    ///     a run folder from elsewhere cannot turn the check off).
     /// - Throws: `ExperimentError.notReproducible` listing every model or data file whose sha256 differs from
     ///   the manifest (or is missing); nothing is run then. QAT rows are trained again (same data, seed and
     ///   threads) and compared like the rest.
     public static func run(runFolder: URL, model: String? = nil, data: String? = nil, calibration: String? = nil,
-                           repeats: Int? = nil, progress: SweepRunner.Progress? = nil) throws -> Report {
+                           repeats: Int? = nil, allowNonFinite: Bool = false,
+                           progress: SweepRunner.Progress? = nil) throws -> Report {
         let manifest = try RunManifest.read(runFolder: runFolder)
         let recorded = try SweepResults.read(runFolder: runFolder)
         let paths = try locateInputs(manifest, model: model, data: data, calibration: calibration)
@@ -77,6 +80,7 @@ public enum Reproduction {
         experiment.variants = manifest.variants
         let numerics = manifest.effectiveNumerics
         experiment.config.numerics = numerics
+        experiment.allowNonFinite = allowNonFinite
         if let repeats, repeats < 1 { throw ExperimentError.invalid("--repeats must be at least 1, got \(repeats)") }
         if repeats == nil, manifest.repeats < 1 {
             throw ExperimentError.config(file: runFolder.appendingPathComponent("manifest.json").path, keyPath: "repeats",

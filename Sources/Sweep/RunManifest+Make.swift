@@ -27,6 +27,7 @@ extension RunManifest {
             threads: experiment.config.threads, repeats: outcome.results.repeats, seed: experiment.config.seed,
             started: iso8601(outcome.started), finished: iso8601(outcome.finished),
             wallSeconds: outcome.finished.timeIntervalSince(outcome.started),
-            statistics: outcome.statisticsFile != nil ? "stats.h5" : "not requested")
+            statistics: outcome.statisticsFile != nil ? "stats.h5" : "not requested",
+            allowNonFinite: experiment.allowNonFinite ? true : nil)
     }
 }

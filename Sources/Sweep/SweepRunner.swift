@@ -112,7 +112,8 @@ public enum SweepRunner {
 
         init(_ experiment: Experiment) throws {
             self.experiment = experiment
-            folder = try ModelFolder(path: experiment.modelPath)
+            folder = try ModelFolder(path: experiment.modelPath, allowNonFinite: experiment.allowNonFinite)
+            try folder.checkBinaryClassifier()
             var data = try PairDataset.load(path: experiment.dataPath, split: experiment.config.data.split)
             if experiment.config.data.limit > 0 {
                 data = PairDataset(path: data.path, examples: Array(data.examples.prefix(experiment.config.data.limit)))
@@ -154,7 +155,11 @@ public enum SweepRunner {
                          progress: Progress?) throws -> [String: QATTrainingReport] {
         guard !experiment.qat.isEmpty else { return [:] }
         let fm = FileManager.default
-        let dir = directory ?? fm.temporaryDirectory.appendingPathComponent("qbench-qat-\(getpid())-\(UUID().uuidString)")
+        // Without a run folder (reproduce): a `TemporaryName` in the system's temporary folder, so one a killed run
+        // left there is removed by the next.
+        let scratch = fm.temporaryDirectory
+        if directory == nil { TemporaryName.removeAbandoned(in: scratch) }
+        let dir = directory ?? TemporaryName.beside(scratch.appendingPathComponent("qbench-qat"))
         try fm.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { if directory == nil { try? fm.removeItem(at: dir) } }
         var training: [String: QATTrainingReport] = [:]
@@ -162,8 +167,10 @@ public enum SweepRunner {
             let out = dir.appendingPathComponent(entry.name)
             training[entry.name] = try QuantizationAwareTraining.trainRow(
                 entry, modelFolder: experiment.modelPath, maxSeqLength: experiment.config.batching.maxSeqLength,
-                threads: experiment.config.threads.max() ?? 1, output: out, progress: progress)
-            var (m, used, _) = try ModelFolder(path: out.path).model(for: entry.scheme) { [] }
+                threads: experiment.config.threads.max() ?? 1, output: out,
+                allowNonFinite: experiment.allowNonFinite, progress: progress)
+            var (m, used, _) = try ModelFolder(path: out.path, allowNonFinite: experiment.allowNonFinite)
+                .model(for: entry.scheme) { [] }
             used.name = entry.name
             models.append(RunModel(scheme: used, model: m, calibrations: [:]))
         }
@@ -202,7 +209,9 @@ public enum SweepRunner {
                 for (mi, model) in models.enumerated() {
                     let label = "\(model.scheme.name) · \(t) thread\(t == 1 ? "" : "s") · pass \(r + 1)/\(repeats)"
                     let base = done
-                    let result = try Evaluator.run(model: model.model, batches: inputs.batches, labels: labels) { d, _ in
+                    let result = try Evaluator.run(model: model.model, batches: inputs.batches, labels: labels,
+                                                   allowNonFinite: inputs.experiment.allowNonFinite,
+                                                   data: dataset) { d, _ in
                         progress?(label, base + d, total)
                     }
                     done += dataset.count
@@ -275,10 +284,16 @@ public enum SweepRunner {
         return out
     }
 
+    /// Largest |a − b| over all logits; two equal non-finite values (both NaN, or the same infinity) differ by 0,
+    /// a non-finite value against any other by +∞.
     static func maxDifference(_ a: [[Float]], _ b: [[Float]]) -> Double {
         var m = 0.0
         for (ra, rb) in zip(a, b) {
-            for (x, y) in zip(ra, rb) { m = max(m, Double(abs(x - y))) }
+            for (x, y) in zip(ra, rb) {
+                if x.isFinite, y.isFinite { m = max(m, Double(abs(x - y))); continue }
+                if x == y || (x.isNaN && y.isNaN) { continue }
+                m = .infinity
+            }
         }
         return m
     }

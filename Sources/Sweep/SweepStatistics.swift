@@ -22,7 +22,9 @@ enum SweepStatistics {
         let report = try StatsRun.run(model: baseline.model,
                                       quantized: variants.map { ($0.scheme, $0.model, $0.calibrations) },
                                       batches: batches, labels: nil,
-                                      options: StatsOptions(sensitivity: request.sensitivity),
+                                      // The sweep's evaluation already refused non-finite logits on these examples unless the
+                                      // run allows them.
+                                      options: StatsOptions(sensitivity: request.sensitivity, allowNonFinite: true),
                                       progress: progress.map { p in { phase, done, total in p("stats.h5: \(phase)", done, total) } })
         let provenance = try StatsProvenance.collect(modelFolder: modelFolder, dataFile: dataFile,
                                                      version: QuantBenchVersion.current, command: command)

@@ -29,7 +29,8 @@ public enum ClassifierFolder {
     /// Loads `config.json` and the weights of `folder`; missing pooler/classifier tensors get seeded HF init.
     /// - Throws: `TrainingError.badModel` naming the folder and tensor for anything else that is missing or misshapen;
     ///   `TrainingError.familyNotTrainable` for a `model_type` other than bert.
-    public static func loadBase(folder: URL, seed: UInt64) throws -> BaseModel {
+    /// Tensors holding NaN or ±Inf are refused (file and tensor named) unless `allowNonFinite`.
+    public static func loadBase(folder: URL, seed: UInt64, allowNonFinite: Bool = false) throws -> BaseModel {
         let configURL = folder.appendingPathComponent("config.json")
         let config: BertConfiguration
         do { config = try BertConfiguration.load(configURL) } catch {
@@ -73,6 +74,10 @@ public enum ClassifierFolder {
                 }
                 guard t.shape == shape else {
                     throw TrainingError.badModel(path: folder.path, reason: "tensor \(key) has shape \(t.shape), expected \(shape)")
+                }
+                if !allowNonFinite, let i = t.data.firstIndex(where: { !$0.isFinite }) {
+                    throw TrainingError.badModel(path: folder.path, reason: "tensor \"\(key)\" holds \(t.data[i]) at index \(i) "
+                                                 + "(non-finite weights; --allow-nonfinite loads them anyway)")
                 }
                 tensors[name] = t
             } else if initializable.contains(name) {

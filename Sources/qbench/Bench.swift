@@ -76,18 +76,21 @@ struct Bench: ParsableCommand {
         return parts.map { $0! }
     }
 
+    @OptionGroup var nonFinite: NonFiniteOption
+
     func run() throws {
         let peer = try peers.map {
             BenchRun.Peer(python: $0, script: try locatePeerScript(), engines: peerEngines, cacheDirectory: peerCacheDir,
                           timeout: peerTimeout)
         }
-        let request = BenchRun.Request(
+        var request = BenchRun.Request(
             model: model, data: data, split: split, schemes: try schemes.map(SchemeResolver.resolve),
             threads: try threadCounts(), repeats: repeats, warmups: warmup, limit: limit, batching: shape.options(padToMaxByDefault: true),
             calibration: .init(data: calibration.calibrationData ?? data, split: calibration.calibrationSplit,
                                examples: calibration.calibrationExamples),
             peer: peer, json: json)
         Numerics.setMode(numerics)
+        request.allowNonFinite = nonFinite.allowNonFinite
         let tty = isatty(2) != 0
         try BenchRun.run(request, log: { print($0) }) { msg in
             if tty { FileHandle.standardError.write(Data(("\r\u{1B}[K" + msg).utf8)) }

@@ -3,6 +3,7 @@ import Datasets
 import BERT
 import Experiments
 import Foundation
+import RunRecords
 import TensorCore
 import _Support
 
@@ -27,13 +28,15 @@ struct Eval: ParsableCommand {
     @OptionGroup var calibration: CalibrationOptions
     @Option(help: "FP32 numerics: fast (OpenBLAS, the default here) or reproducible (same bits on every CPU and thread count).")
     var numerics: NumericsMode = .fast
+    @OptionGroup var nonFinite: NonFiniteOption
 
     func run() throws {
         if let predictions { try AtomicFile.checkWritable(predictions) }
         Parallel.setThreads(batching.threads)
         Numerics.setMode(numerics)
         let modelScheme = try SchemeResolver.resolve(scheme)
-        let folder = try ModelFolder(path: model)
+        let folder = try ModelFolder(path: model, allowNonFinite: nonFinite.allowNonFinite)
+        try folder.checkBinaryClassifier()
         try batching.check(maxPositionEmbeddings: folder.model.config.maxSequenceLength)
         let dataset = try PairDataset.load(path: data, split: split)
         let options = batching.options
@@ -44,17 +47,13 @@ struct Eval: ParsableCommand {
         }
         let bar = ProgressBar(label: "eval \(runScheme.name)")
         let result = try Evaluator.run(model: runModel, batches: batches,
-                                       labels: dataset.isLabelled ? dataset.labels : nil, progress: bar.update)
+                                       labels: dataset.isLabelled ? dataset.labels : nil,
+                                       allowNonFinite: nonFinite.allowNonFinite, data: dataset, progress: bar.update)
         if let predictions {
-            var lines = ""
-            for (i, ex) in dataset.examples.enumerated() {
-                let obj: [String: Any] = ["index": ex.index, "label": ex.label.map { $0 as Any } ?? NSNull(),
-                                          "prediction": result.predictions[i],
-                                          "logits": result.logits[i].map { Double($0) }]
-                lines += String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]),
-                                as: UTF8.self) + "\n"
-            }
-            try AtomicFile.write(Data(lines.utf8), to: predictions)
+            // The run folder's format (PredictionSet): non-finite logits as "NaN"/"Infinity"/"-Infinity".
+            let set = PredictionSet(labels: dataset.examples.map(\.label), predictions: result.predictions,
+                                    logits: result.logits)
+            try AtomicFile.write(set.jsonLines(), to: predictions)
         }
         let summary: [String: Any] = [
             "model": model, "data": dataset.path, "examples": dataset.count,

@@ -22,6 +22,7 @@ struct Finetune: ParsableCommand {
     @Option(help: "Output folder (must not exist).")
     var out: String
     @OptionGroup var training: TrainingArguments
+    @OptionGroup var nonFinite: NonFiniteOption
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)   // epoch lines appear as they happen, also in a log file
@@ -32,7 +33,9 @@ struct Finetune: ParsableCommand {
         try AtomicFile.checkWritable(out)
         Parallel.setThreads(training.threads)
         let baseURL = URL(fileURLWithPath: model)
-        let base = try ClassifierFolder.loadBase(folder: baseURL, seed: training.seed)
+        let base = try ClassifierFolder.loadBase(folder: baseURL, seed: training.seed,
+                                                allowNonFinite: nonFinite.allowNonFinite)
+        try Evaluator.checkBinaryClassifier(base.config, configFile: baseURL.appendingPathComponent("config.json").path)
         if !base.freshlyInitialized.isEmpty {
             print("note: \(model) has no \(base.freshlyInitialized.joined(separator: ", ")); initialised fresh "
                   + "(normal std \((base.rawConfig["initializer_range"] as? NSNumber)?.doubleValue ?? 0.02), bias 0, seed \(training.seed))")
@@ -52,7 +55,8 @@ struct Finetune: ParsableCommand {
             { model in
                 let bar = ProgressBar(label: "eval \(training.evalSplit)")
                 return try Evaluator.run(model: model.engineModel(source: "epoch"), batches: dev.1,
-                                         labels: dev.0.labels, progress: bar.update).metrics!
+                                         labels: dev.0.labels, allowNonFinite: nonFinite.allowNonFinite,
+                                         data: dev.0, progress: bar.update).metrics!
             }
         })
 

@@ -29,6 +29,7 @@ struct Qat: ParsableCommand {
     @Option(help: "Training examples that calibrate the post-training baseline of a static scheme.")
     var calibrationExamples: Int = 256
     @OptionGroup var training: TrainingArguments
+    @OptionGroup var nonFinite: NonFiniteOption
 
     func run() throws {
         setvbuf(stdout, nil, _IOLBF, 0)   // epoch lines appear as they happen, also in a log file
@@ -38,7 +39,8 @@ struct Qat: ParsableCommand {
         try AtomicFile.checkWritable(out)
         Parallel.setThreads(training.threads)
         let setup = try QuantizationAwareTraining.prepare(modelFolder: model, scheme: try SchemeResolver.resolve(scheme),
-                                                          seed: training.seed)
+                                                          seed: training.seed,
+                                                          allowNonFinite: nonFinite.allowNonFinite)
         if !setup.base.freshlyInitialized.isEmpty {
             print("note: \(model) has no \(setup.base.freshlyInitialized.joined(separator: ", ")); initialised fresh (seed \(training.seed))")
         }

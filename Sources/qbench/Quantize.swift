@@ -20,6 +20,7 @@ struct Quantize: ParsableCommand {
     @Option(help: "Maximum tokens per calibration pair.")
     var maxSeqLength: Int = 128
     @OptionGroup var calibration: CalibrationOptions
+    @OptionGroup var nonFinite: NonFiniteOption
 
     func run() throws {
         let outURL = URL(fileURLWithPath: out)
@@ -27,7 +28,7 @@ struct Quantize: ParsableCommand {
             throw ValidationError("\(out) already exists; choose a new output folder")
         }
         let modelScheme = try SchemeResolver.resolve(scheme)
-        let folder = try ModelFolder(path: model)
+        let folder = try ModelFolder(path: model, allowNonFinite: nonFinite.allowNonFinite)
         guard folder.storedScheme == nil else {
             throw ValidationError("\(model) is already quantized; quantize an FP32 model folder")
         }

@@ -28,6 +28,7 @@ struct Reproduce: ParsableCommand {
     var calibrationData: String?
     @Option(help: "Timing passes per scheme and thread count (default: as recorded; metrics do not depend on it).")
     var repeats: Int?
+    @OptionGroup var nonFinite: NonFiniteOption
 
     func validate() throws {
         if let repeats, repeats < 1 { throw ValidationError("--repeats must be at least 1") }
@@ -36,7 +37,8 @@ struct Reproduce: ParsableCommand {
     func run() throws {
         let bar = ProgressBar(label: "reproduce")
         let report = try Reproduction.run(runFolder: URL(fileURLWithPath: runDir), model: model, data: data,
-                                          calibration: calibrationData, repeats: repeats) { label, done, total in
+                                          calibration: calibrationData, repeats: repeats,
+                                          allowNonFinite: nonFinite.allowNonFinite) { label, done, total in
             bar.label = label
             bar.update(done, total)
         }

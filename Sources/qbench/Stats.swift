@@ -36,6 +36,7 @@ struct Stats: ParsableCommand {
     @OptionGroup var calibration: CalibrationOptions
     @Option(help: "FP32 numerics: reproducible (same bits on every CPU and thread count) or fast (OpenBLAS).")
     var numerics: NumericsMode = .reproducible
+    @OptionGroup var nonFinite: NonFiniteOption
 
     func validate() throws {
         guard !schemes.isEmpty else { throw ValidationError("give at least one --scheme") }
@@ -60,7 +61,8 @@ struct Stats: ParsableCommand {
         guard Set(names).count == names.count else {
             throw ValidationError("two --scheme values have the same name: \(names.joined(separator: ", "))")
         }
-        let folder = try ModelFolder(path: model)
+        let folder = try ModelFolder(path: model, allowNonFinite: nonFinite.allowNonFinite)
+        try folder.checkBinaryClassifier()
         if let stored = folder.storedScheme {
             throw ValidationError("\(model) is already quantized (\(stored.name)); statistics compare against FP32: "
                                   + "give the FP32 model folder")
@@ -76,14 +78,20 @@ struct Stats: ParsableCommand {
                                         options: options, padId: Int32(folder.model.config.padTokenId))
         var bar: ProgressBar?
         var phase = ""
-        let report = try StatsRun.run(
-            model: folder.model, schemes: modelSchemes, batches: batches, labels: dataset.isLabelled ? dataset.labels : nil,
-            options: StatsOptions(sensitivity: sensitivity, bins: bins, batching: options),
-            calibration: { try calibration.batches(folder: folder, options: options, defaultData: data) },
-            progress: { label, done, total in
-                if label != phase { phase = label; bar = ProgressBar(label: label) }
-                bar?.update(done, total)
-            })
+        let report: StatsReport
+        do {
+            report = try StatsRun.run(
+                model: folder.model, schemes: modelSchemes, batches: batches, labels: dataset.isLabelled ? dataset.labels : nil,
+                options: StatsOptions(sensitivity: sensitivity, bins: bins, batching: options,
+                                      allowNonFinite: nonFinite.allowNonFinite),
+                calibration: { try calibration.batches(folder: folder, options: options, defaultData: data) },
+                progress: { label, done, total in
+                    if label != phase { phase = label; bar = ProgressBar(label: label) }
+                    bar?.update(done, total)
+                })
+        } catch let ExperimentError.nonFiniteOutput(nil, example, _, value) {
+            throw Evaluator.nonFinite(example: example, value: value, data: dataset)   // name the data file and line
+        }
         try report.write(to: out, provenance: provenance)
         print(Stats.table(report, top: top))
         print(String(format: "wrote %@ (%d examples, %d scheme(s), %.1f s)", out, report.examples, report.schemes.count,

@@ -43,6 +43,7 @@ struct Sweep: ParsableCommand {
     var merge: String?
 
     func validate() throws { try validateCellOptions() }
+    @OptionGroup var nonFinite: NonFiniteOption
 
     func run() throws {
         if let merge { return try runMerge(merge) }
@@ -52,6 +53,7 @@ struct Sweep: ParsableCommand {
         var experiment = try Experiment.load(file: config, model: model)
         if let output { experiment.config.output = output }
         if let numerics { experiment.config.numerics = numerics }
+        experiment.allowNonFinite = nonFinite.allowNonFinite
         if dryRun {
             print("\(config): valid; \(experiment.schemes.count) schemes: "
                   + experiment.schemes.map(\.name).joined(separator: ", ")
