@@ -48,11 +48,6 @@ static void qb_bf16_convert_a(const float *A, int lda, int K, int m0, int mc, in
     }
 }
 
-static inline __mmask16 qb_bf_lanes(int nb, int lo, int hi) {
-    const unsigned below_hi = hi - nb >= 16 ? 0xFFFFu : (1u << (hi - nb)) - 1u;
-    const unsigned below_lo = (1u << (lo - nb)) - 1u;
-    return (__mmask16)(below_hi & ~below_lo);
-}
 
 // One tile: rows m..m+mr of out, panels p..p+nv, columns [n0, n1); first/last K block.
 QB_BINLINE QB_BF_TARGET void qb_bf16_tile(const int mr, const int nv, int kpc, const uint32_t *a, const uint16_t *b,
@@ -62,7 +57,7 @@ QB_BINLINE QB_BF_TARGET void qb_bf16_tile(const int mr, const int nv, int kpc, c
     int full[QB_BNV];
     for (int v = 0; v < nv; v++) {
         const int nb = (p + v) * 16, lo = qb_bmax(n0, nb), hi = qb_bmin(n1, nb + 16);
-        k[v] = lo < hi ? qb_bf_lanes(nb, lo, hi) : 0;
+        k[v] = lo < hi ? (__mmask16)qb_lane_mask16(nb, lo, hi) : 0;
         full[v] = lo == nb && hi == nb + 16;
     }
     __m512 t[QB_BMR][QB_BNV];

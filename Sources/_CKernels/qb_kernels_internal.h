@@ -63,6 +63,18 @@ struct qb_packed_s8 {
 
 qb_packed_s8 *qb_pack_s8_family(const int8_t *B, int N, int K, int ldb, int family);
 
+/// Partial int32 sums for a fused epilogue whose K is split into blocks: `rows` rows × the whole 16-column panels
+/// covering [n0, n1), 64-byte aligned; *ldp is the row stride, *pbase the first column. Aborts when it cannot be
+/// allocated (a few hundred KB at most). Free with free().
+int32_t *qb_partial_sums_alloc(int rows, int n0, int n1, int *ldp, int *pbase);
+
+/// Lanes [lo − nb, hi − nb) of a 16-column vector starting at column nb (nb ≤ lo < hi ≤ nb + 16), as a bit mask.
+static inline uint16_t qb_lane_mask16(int nb, int lo, int hi) {
+    const unsigned below_hi = hi - nb >= 16 ? 0xFFFFu : (1u << (hi - nb)) - 1u;
+    const unsigned below_lo = (1u << (lo - nb)) - 1u;
+    return (uint16_t)(below_hi & ~below_lo);
+}
+
 // ---- Kernel entry points (one stem, one suffix per ISA) -----------------------------------------------------
 typedef void (*qb_gemm_u8s8_packed_fn)(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);
 typedef void (*qb_gemm_s8s8_packed_fn)(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1, int32_t *C, int ldc);

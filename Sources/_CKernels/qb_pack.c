@@ -85,3 +85,12 @@ const char *qb_packed_kernel_name(const qb_packed_s8 *p) {
     default: return "ref";
     }
 }
+
+int32_t *qb_partial_sums_alloc(int rows, int n0, int n1, int *ldp, int *pbase) {
+    const int p0 = n0 / QB_Q4_PANEL, p1 = (n1 + QB_Q4_PANEL - 1) / QB_Q4_PANEL;
+    *ldp = QB_Q4_PANEL * (p1 - p0);
+    *pbase = QB_Q4_PANEL * p0;
+    int32_t *part = NULL;
+    if (posix_memalign((void **)&part, 64, (size_t)rows * (size_t)*ldp * sizeof(int32_t)) != 0) abort();
+    return part;
+}

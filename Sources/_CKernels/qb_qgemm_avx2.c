@@ -312,10 +312,7 @@ static void qb_qgemm_packed_f32_avx2(int M, const uint8_t *A, int lda, int a_sig
     qb_avx2_sink sink = {.rq = rq, .row_sums = B->row_sums, .out = out, .ldo = ldo};
     int32_t *part = NULL;
     if (B->kgroups > QB_KCQ) { // K split into blocks: partial sums of one M block, whole panels n0..n1
-        const int p0 = n0 / QB_Q4_PANEL, p1 = (n1 + QB_Q4_PANEL - 1) / QB_Q4_PANEL;
-        sink.ldp = QB_Q4_PANEL * (p1 - p0);
-        sink.pbase = QB_Q4_PANEL * p0;
-        if (posix_memalign((void **)&part, 64, (size_t)QB_MC * sink.ldp * sizeof(int32_t)) != 0) abort();
+        part = qb_partial_sums_alloc(QB_MC, n0, n1, &sink.ldp, &sink.pbase);
         sink.part = part;
     }
     qb_qgemm_packed_avx2(M, A, lda, a_signed, B, n0, n1, &sink);

@@ -92,12 +92,6 @@ typedef struct qb_vnni_sink {
     int ldp, pbase;
 } qb_vnni_sink;
 
-// Lanes [lo − nb, hi − nb) of a 16-column vector starting at column nb.
-static inline __mmask16 qb_vnni_lanes(int nb, int lo, int hi) {
-    const unsigned below_hi = hi - nb >= 16 ? 0xFFFFu : (1u << (hi - nb)) - 1u;
-    const unsigned below_lo = (1u << (lo - nb)) - 1u;
-    return (__mmask16)(below_hi & ~below_lo);
-}
 
 // The float epilogue's per-column operands for the 16 columns at nb (lanes `k`) and the activation parameters of
 // row m: zp·Σ_k b (when the zero point is not 0), the multiplier a_scale·w_scale and the bias.
@@ -164,7 +158,7 @@ QB_VINLINE QB_VNNI_TARGET void qb_vnni_emit(const qb_vnni_sink *s, const int mr,
             }
             corr = _mm512_slli_epi32(corr, 7); // 128 · Σ_k b
         }
-        const __mmask16 k = qb_vnni_lanes(nb, lo, hi);
+        const __mmask16 k = (__mmask16)qb_lane_mask16(nb, lo, hi);
         // Per-tensor activation parameters: the epilogue operands are the same for every row of the tile.
         const int shared = s->rq && last && !s->rq->a_per_row;
         qb_vnni_epi e;
@@ -274,10 +268,7 @@ static void qb_vnni_packed_f32(int M, const uint8_t *A, int lda, int a_signed, c
     qb_vnni_sink sink = {.rq = rq, .row_sums = B->row_sums, .out = out, .ldo = ldo};
     int32_t *part = NULL;
     if (B->kgroups > QB_KCQ) { // K split into blocks: partial sums of one M block, whole panels n0..n1
-        const int p0 = n0 / QB_Q4_PANEL, p1 = (n1 + QB_Q4_PANEL - 1) / QB_Q4_PANEL;
-        sink.ldp = QB_Q4_PANEL * (p1 - p0);
-        sink.pbase = QB_Q4_PANEL * p0;
-        if (posix_memalign((void **)&part, 64, (size_t)QB_VMC * sink.ldp * sizeof(int32_t)) != 0) abort();
+        part = qb_partial_sums_alloc(QB_VMC, n0, n1, &sink.ldp, &sink.pbase);
         sink.part = part;
     }
     qb_vnni_driver(M, A, lda, a_signed, B, n0, n1, &sink);
