@@ -51,19 +51,7 @@ struct BertNormalizer: Sendable {
             scalars = BertNormalizer.canonicalDecomposition(scalars).filter { !$0.isBertNonspacingMark }
         }
         if lowercase {
-            var lowered: [Unicode.Scalar] = []
-            lowered.reserveCapacity(scalars.count)
-            for scalar in scalars {
-                let v = scalar.value
-                if v < 0x80 {
-                    lowered.append(v >= 0x41 && v <= 0x5A ? Unicode.Scalar(v + 0x20)! : scalar)
-                } else if scalar.properties.changesWhenLowercased {
-                    lowered.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
-                } else {
-                    lowered.append(scalar)
-                }
-            }
-            scalars = lowered
+            scalars = BertNormalizer.lowercased(scalars)
         }
         return scalars
     }
@@ -90,5 +78,25 @@ struct BertNormalizer: Sendable {
         }
         flush()
         return result
+    }
+}
+
+extension BertNormalizer {
+    /// `scalars` lower-cased as Rust's `char::to_lowercase` does (what HF tokenizers' Lowercase and BertNormalizer
+    /// use): ASCII A–Z directly, other scalars through their full Unicode lowercase mapping.
+    static func lowercased<S: Sequence>(_ scalars: S) -> [Unicode.Scalar] where S.Element == Unicode.Scalar {
+        var lowered: [Unicode.Scalar] = []
+        lowered.reserveCapacity(scalars.underestimatedCount)
+        for scalar in scalars {
+            let v = scalar.value
+            if v < 0x80 {
+                lowered.append(v >= 0x41 && v <= 0x5A ? Unicode.Scalar(v + 0x20)! : scalar)
+            } else if scalar.properties.changesWhenLowercased {
+                lowered.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+            } else {
+                lowered.append(scalar)
+            }
+        }
+        return lowered
     }
 }

@@ -67,19 +67,7 @@ indirect enum TextNormalizer: Sendable {
         case .unicode(let form):
             return UnicodeForms.normalize(text, form)
         case .lowercase:
-            var lowered: [Unicode.Scalar] = []
-            lowered.reserveCapacity(text.count)
-            for scalar in text {
-                let v = scalar.value
-                if v < 0x80 {
-                    lowered.append(v >= 0x41 && v <= 0x5A ? Unicode.Scalar(v + 0x20)! : scalar)
-                } else if scalar.properties.changesWhenLowercased {
-                    lowered.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
-                } else {
-                    lowered.append(scalar)
-                }
-            }
-            return lowered
+            return BertNormalizer.lowercased(text)
         case .stripAccents:
             return text.filter { !$0.isTokenizersCombiningMark }
         case let .replace(pattern, content):

@@ -32,6 +32,7 @@ void qb_add_layernorm_f32_det_ref(float *x, const float *residual, size_t rows, 
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include "qb_layernorm_affine.h"
 #define QB_AVX2 __attribute__((target("avx2,fma")))
 
 QB_AVX2 void qb_add_layernorm_f32_det_avx2(float *x, const float *residual, size_t rows, size_t width,
@@ -86,14 +87,7 @@ QB_AVX2 void qb_add_layernorm_f32_det_avx2(float *x, const float *residual, size
         const float inv = (float)(1.0 / sqrt(variance + (double)eps));
         const float m = (float)mean;
         // Pass 3: ((t − m) · inv) · gamma + beta, float, same order as the reference.
-        const __m256 mf = _mm256_set1_ps(m), invf = _mm256_set1_ps(inv);
-        size_t i = 0;
-        for (; i + 8 <= width; i += 8) {
-            __m256 y = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(row + i), mf), invf);
-            y = _mm256_add_ps(_mm256_mul_ps(y, _mm256_loadu_ps(gamma + i)), _mm256_loadu_ps(beta + i));
-            _mm256_storeu_ps(row + i, y);
-        }
-        for (; i < width; i++) row[i] = (row[i] - m) * inv * gamma[i] + beta[i];
+        qb_layernorm_affine_avx2(row, width, m, inv, gamma, beta);
     }
 }
 #else
