@@ -352,13 +352,7 @@ final class BenchCLITests: XCTestCase {
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
-        var pids: [Int32] = []
-        for _ in 0..<600 where pids.count < 2 {
-            pids = ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").split(separator: " ")
-                .compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-            if pids.count < 2 { usleep(50_000) }
-        }
-        guard pids.count == 2 else {
+        guard let pids = Self.waitForPeerPids(pidFile, polls: 600) else {
             kill(p.processIdentifier, SIGKILL)
             return XCTFail("the fake peer never started")
         }
@@ -395,13 +389,7 @@ final class BenchCLITests: XCTestCase {
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
-        var pids: [Int32] = []
-        for _ in 0..<1200 where pids.count < 2 {
-            pids = ((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").split(separator: " ")
-                .compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-            if pids.count < 2 { usleep(50_000) }
-        }
-        guard pids.count == 2 else {
+        guard let pids = Self.waitForPeerPids(pidFile, polls: 1200) else {
             kill(p.processIdentifier, SIGKILL)
             return XCTFail("the fake peer never started")
         }
@@ -516,5 +504,18 @@ final class BenchCLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("batch 4, padded to longest"), r.stdout)
         let calls = try String(contentsOfFile: log, encoding: .utf8)
         XCTAssertTrue(calls.contains("--batch-size 4 --max-seq-length 64 --no-pad-to-max"), calls)
+    }
+}
+
+extension BenchCLITests {
+    /// The fake peer's pid and its grandchild's, once it has written them to `file` (polled every 50 ms), or nil.
+    static func waitForPeerPids(_ file: String, polls: Int) -> [Int32]? {
+        for _ in 0..<polls {
+            let pids = ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: " ")
+                .compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            if pids.count == 2 { return pids }
+            usleep(50_000)
+        }
+        return nil
     }
 }
