@@ -116,6 +116,9 @@ void qb_qgemm_u8s8_packed_f32_avx512vnni_emu(int M, const uint8_t *A, int lda, c
                                              const qb_requant_args *rq, float *out, int ldo);
 void qb_qgemm_s8s8_packed_f32_avx512vnni_emu(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
                                              const qb_requant_args *rq, float *out, int ldo);
+/// The start every fused kernel shares: clips [n0, n1) to [0, N) and returns 1 when nothing is left for the kernel
+/// — an empty range, or K = 0 (every sum 0: `out` is the reference requantization of zeros) — else 0.
+int qb_fused_trivial(int M, const qb_packed_s8 *B, int *n0, int *n1, const qb_requant_args *rq, float *out, int ldo);
 /// Any family: its packed GEMM into a temporary int32 buffer, then `requant` (the composition `_ref` defines).
 void qb_qgemm_packed_f32_composed(int M, const uint8_t *A, int lda, int a_signed, const qb_packed_s8 *B, int n0,
                                   int n1, const qb_requant_args *rq, float *out, int ldo,

@@ -257,17 +257,10 @@ void QB_AMX_FN(qb_qgemm_s8s8_packed)(int M, const int8_t *A, int lda, const qb_p
     QB_AMX_FN(qb_qgemm_packed)(M, (const uint8_t *)A, lda, 1, B, n0, n1, C, ldc, NULL, NULL, 0);
 }
 
-// Fused epilogue. K = 0 (no K blocks) goes through the composed reference path.
+// Fused epilogue (empty ranges and K = 0: qb_fused_trivial).
 static void QB_AMX_FN(qb_qgemm_packed_f32)(int M, const uint8_t *A, int lda, int a_signed, const qb_packed_s8 *B,
                                            int n0, int n1, const qb_requant_args *rq, float *out, int ldo) {
-    if (n0 < 0) n0 = 0;
-    if (n1 > B->n) n1 = B->n;
-    if (M <= 0 || n1 <= n0) return;
-    if (B->k == 0) {
-        qb_qgemm_packed_f32_composed(M, A, lda, a_signed, B, n0, n1, rq, out, ldo, QB_AMX_FN(qb_qgemm_u8s8_packed),
-                                     QB_AMX_FN(qb_qgemm_s8s8_packed), qb_requant_f32_ref);
-        return;
-    }
+    if (qb_fused_trivial(M, B, &n0, &n1, rq, out, ldo)) return;
     QB_AMX_FN(qb_qgemm_packed)(M, A, lda, a_signed, B, n0, n1, NULL, 0, rq, out, ldo);
 }
 

@@ -254,17 +254,10 @@ void QB_VNNI_FN(qb_qgemm_s8s8_packed)(int M, const int8_t *A, int lda, const qb_
     qb_vnni_packed_i32(M, (const uint8_t *)A, lda, 1, B, n0, n1, C, ldc);
 }
 
-// Fused epilogue. K = 0 (no blocks) goes through the composed reference path.
+// Fused epilogue (empty ranges and K = 0: qb_fused_trivial).
 static void qb_vnni_packed_f32(int M, const uint8_t *A, int lda, int a_signed, const qb_packed_s8 *B, int n0, int n1,
                                const qb_requant_args *rq, float *out, int ldo) {
-    if (n0 < 0) n0 = 0;
-    if (n1 > B->n) n1 = B->n;
-    if (M <= 0 || n1 <= n0) return;
-    if (B->k == 0) {
-        qb_qgemm_packed_f32_composed(M, A, lda, a_signed, B, n0, n1, rq, out, ldo, QB_VNNI_FN(qb_qgemm_u8s8_packed),
-                                     QB_VNNI_FN(qb_qgemm_s8s8_packed), qb_requant_f32_ref);
-        return;
-    }
+    if (qb_fused_trivial(M, B, &n0, &n1, rq, out, ldo)) return;
     qb_vnni_sink sink = {.rq = rq, .row_sums = B->row_sums, .out = out, .ldo = ldo};
     int32_t *part = NULL;
     if (B->kgroups > QB_KCQ) { // K split into blocks: partial sums of one M block, whole panels n0..n1

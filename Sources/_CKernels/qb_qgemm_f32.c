@@ -1,5 +1,5 @@
-// Packed GEMM with the requantization epilogue (qb_qgemm_*_packed_f32), reference and the composed fallback.
-// The AVX2 family fuses the epilogue into its GEMM (qb_qgemm_avx2.c); the VNNI family composes (qb_dispatch.c).
+// Packed GEMM with the requantization epilogue (qb_qgemm_*_packed_f32): the reference, the composed path, and the
+// start every fused kernel (AVX2, AVX512-VNNI, AMX) shares.
 #include "qb_kernels_internal.h"
 #include <stdlib.h>
 
@@ -34,4 +34,20 @@ void qb_qgemm_s8s8_packed_f32_ref(int M, const int8_t *A, int lda, const qb_pack
                                   const qb_requant_args *rq, float *out, int ldo) {
     qb_qgemm_packed_f32_composed(M, (const uint8_t *)A, lda, 1, B, n0, n1, rq, out, ldo, qb_qgemm_u8s8_packed_ref,
                                  qb_qgemm_s8s8_packed_ref, qb_requant_f32_ref);
+}
+
+int qb_fused_trivial(int M, const qb_packed_s8 *B, int *n0, int *n1, const qb_requant_args *rq, float *out, int ldo) {
+    if (*n0 < 0) *n0 = 0;
+    if (*n1 > B->n) *n1 = B->n;
+    if (M <= 0 || *n1 <= *n0) return 1;
+    if (B->k != 0) return 0;
+    // K = 0: every sum is 0; one zero row serves every row of the requantization (ldc 0).
+    const int n = *n1 - *n0;
+    int32_t *zero = calloc((size_t)n, sizeof(int32_t));
+    if (!zero) abort();
+    qb_requant_f32_ref(M, n, zero, 0, rq->a_scale, rq->a_zp, rq->a_per_row,
+                       rq->w_per_channel ? rq->w_scale + *n0 : rq->w_scale, B->row_sums + *n0, rq->w_per_channel,
+                       rq->bias ? rq->bias + *n0 : NULL, out + *n0, ldo);
+    free(zero);
+    return 1;
 }

@@ -50,6 +50,19 @@ final class SchemeValidationTests: XCTestCase {
         XCTAssertThrowsError(try o.validate()) { XCTAssertTrue("\($0)".contains("overrides[0].scheme.weight.qmin"), "\($0)") }
     }
 
+    /// bfloat16 runs weights and activations together; half a bf16 scheme names the missing side.
+    func testHalfABFloat16SchemeNamesTheField() {
+        let reason = "bfloat16 runs weights and activations in bfloat16: set both to {format: bfloat16}"
+        XCTAssertThrowsError(try LayerScheme(weight: .bfloat16).validate()) {
+            XCTAssertEqual($0 as? QuantizationError, .invalidScheme(field: "activation", reason: reason))
+        }
+        XCTAssertThrowsError(try LayerScheme(weight: .pytorchWeight, activation: .bfloat16).validate()) {
+            XCTAssertEqual($0 as? QuantizationError, .invalidScheme(field: "weight.format", reason: reason))
+        }
+        XCTAssertNoThrow(try LayerScheme(weight: .bfloat16, activation: .bfloat16).validate())
+        XCTAssertFalse(LayerScheme(weight: .bfloat16, activation: .bfloat16).requiresCalibration)
+    }
+
     func testGroupSizeNotDividingWidthNamesTheLayer() {
         let layer = DenseLinear(weight: Tensor(zeros: [4, 48]), bias: nil)
         XCTAssertThrowsError(try quantize(layer, name: "encoder.layer.2.intermediate.dense",
