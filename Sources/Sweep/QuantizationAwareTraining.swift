@@ -38,7 +38,8 @@ public enum QuantizationAwareTraining {
         }
         let base = try ClassifierFolder.loadBase(folder: folder.url, seed: seed, allowNonFinite: allowNonFinite)
         let trainable = try TrainableBert<Float>(config: base.config, tensors: base.tensors, hiddenDropout: base.hiddenDropout,
-                                                 attentionDropout: base.attentionDropout, name: modelFolder)
+                                                 attentionDropout: base.attentionDropout,
+                                                 classifierDropout: base.classifierDropout, name: modelFolder)
         try trainable.attachQuantization(scheme)
         return Setup(folder: folder, base: base, trainable: trainable, scheme: scheme, allowNonFinite: allowNonFinite)
     }
