@@ -1,7 +1,9 @@
 import _TestSupport
 import BERT
 import Checkpoints
+import Experiments
 import Foundation
+import Quantization
 import TensorCore
 import Training
 import XCTest
@@ -213,6 +215,65 @@ final class EncoderFamilyTrainingTests: XCTestCase {
             }
             print(String(format: "%@ whole model (float64, dropout 0.2): %d tensors, worst relative error %.3e",
                          config.modelType, model.parameters.count, worst))
+        }
+    }
+
+    /// QAT on each family: after two training steps the fake-quantized forward pass equals the integer model built
+    /// from the learned ranges (what `qbench eval --scheme` runs on the folder `qbench qat` writes).
+    func testTrainedSimulationMatchesIntegerKernels() throws {
+        let threads = Parallel.threads
+        Parallel.setThreads(1)
+        defer { Parallel.setThreads(threads) }
+        for name in Self.families {
+            let g = try json(golden(name, "grads.json"))
+            let input = batch(g)
+            let labels = (g["labels"] as! [NSNumber]).map(\.intValue)
+            for scheme in [ModelScheme.q8bertStatic, .pytorchDynamic] {
+                let model = try TrainableBert<Float>(try BertModel.load(folder: fixture(name)))
+                try model.attachQuantization(scheme)
+                let opt = AdamW(parameters: model.parameters)
+                for step in 0..<2 {
+                    model.zeroGradients()
+                    model.backward(try model.forward(input, mode: .train(seed: UInt64(step))), labels: labels)
+                    opt.update(lr: 1e-3)
+                }
+                let calibrations = model.calibrations()
+                XCTAssertEqual(calibrations.count, scheme.requiresCalibration ? model.linearUnits.count : 0, "\(name) \(scheme.name)")
+                let simulated = try model.forward(input, mode: .eval).logits
+                let integer = try ModelQuantization.apply(scheme, to: model.engineModel(), calibrations: calibrations)
+                let want = try integer.forward(input).logits.data
+                let fp32 = try model.engineModel().forward(input).logits.data
+                let diff = zip(simulated, want).map { abs($0 - $1) }.max()!
+                let effect = zip(fp32, want).map { abs($0 - $1) }.max()!
+                print(String(format: "%@ %@: |QAT simulation − integer kernels| ≤ %.2e (quantization moves logits %.2e)",
+                             name, scheme.name, diff, effect))
+                XCTAssertLessThan(diff, 1e-3, "\(name) \(scheme.name)")
+                XCTAssertLessThan(diff, 0.1 * effect, "\(name) \(scheme.name): the simulation models the quantization")
+            }
+        }
+    }
+
+    /// The folder `ClassifierFolder.write` makes holds the checkpoint's own key names and reloads to the same logits.
+    func testFolderRoundTrip() throws {
+        for name in Self.families {
+            let engine = try BertModel.load(folder: fixture(name))
+            let model = try TrainableBert<Float>(engine)
+            let opt = AdamW(parameters: model.parameters)
+            let g = try json(golden(name, "grads.json"))
+            let input = batch(g)
+            model.backward(try model.forward(input, mode: .train(seed: 1)), labels: (g["labels"] as! [NSNumber]).map(\.intValue))
+            opt.update(lr: 1e-3)
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("train-folder-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: out) }
+            let raw = try JSONSerialization.jsonObject(with: Data(contentsOf: fixture(name).appendingPathComponent("config.json"))) as! [String: Any]
+            try ClassifierFolder.write(tensors: model.tensors(), config: ClassifierFolder.classifierConfig(base: raw, numLabels: 2),
+                                       vocabularyFrom: fixture(name), to: out)
+            let written = try SafeTensorsFile(url: out.appendingPathComponent("model.safetensors")).names
+            let original = try SafeTensorsFile(url: fixture(name).appendingPathComponent("model.safetensors")).names
+            XCTAssertEqual(Set(written), Set(original), name)
+            let loaded = try BertModel.load(folder: out)
+            XCTAssertEqual(try loaded.forward(input).logits.data, try model.engineModel().forward(input).logits.data, name)
+            XCTAssertNotEqual(try loaded.forward(input).logits.data, try engine.forward(input).logits.data, "\(name) trained")
         }
     }
 
