@@ -89,5 +89,5 @@ if __name__ == "__main__":
     print("f1 a:", [repr(x) for x in interval(f1[0])])
     print("accuracy b:", [repr(x) for x in interval(acc[1])])
     print("delta f1 b - a:", [repr(x) for x in interval([y - x for x, y in zip(f1[0], f1[1])])])
-    for bc in [(10, 2), (30, 45), (300, 380), (3000, 3200)]:
+    for bc in [(10, 2), (0, 5), (30, 45), (300, 380), (3000, 3200), (100, 300)]:
         print("mcnemar", bc, repr(mcnemar(*bc)))
