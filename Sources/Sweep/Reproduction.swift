@@ -130,7 +130,10 @@ public enum Reproduction {
                 check(name, "delta_f1_ci95", exact(old.deltaF1CI95), exact(new.deltaF1CI95))
                 check(name, "mcnemar_p", exact(old.mcnemarP), exact(new.mcnemarP))
                 if old.vsSweepBase != nil || new.vsSweepBase != nil {
-                    check(name, "vs_sweep_base", exact(old.vsSweepBase), exact(new.vsSweepBase))
+                    let (a, b) = (old.vsSweepBase, new.vsSweepBase)
+                    if a?.scheme != b?.scheme { check(name, "vs_sweep_base.scheme", a?.scheme ?? "none", b?.scheme ?? "none") }
+                    check(name, "vs_sweep_base.delta_f1_ci95", exact(a?.deltaF1CI95), exact(b?.deltaF1CI95))
+                    check(name, "vs_sweep_base.mcnemar_p", exact(a?.mcnemarP), exact(b?.mcnemarP))
                 }
             }
             if let t = old.training {
@@ -290,11 +293,6 @@ public enum Reproduction {
 
     /// `[lower, upper]` in shortest round-trip text.
     static func exact(_ x: ConfidenceInterval?) -> String { x.map { "[\(exact($0.lower)), \(exact($0.upper))]" } ?? "none" }
-
-    /// `<scheme>: ΔF1 <d> <interval> p <p>` in shortest round-trip text.
-    static func exact(_ x: SchemeResult.PairedComparison?) -> String {
-        x.map { "\($0.scheme): ΔF1 \(exact($0.deltaF1)) \(exact($0.deltaF1CI95)) p \(exact($0.mcnemarP))" } ?? "none"
-    }
 
     static func confusion(_ r: SchemeResult) -> String {
         guard let m = r.metrics else { return "none" }
