@@ -94,5 +94,13 @@ public struct SweepVariant: Codable, Equatable, Sendable {
         self.scheme = scheme
         self.levels = levels
     }
+
+    /// The base cell of a sweep: the variant whose layer schemes equal `sweep.base`'s (the one the factorial
+    /// ablation's one-factor table steps away from); nil without a sweep, when the base does not resolve, or when
+    /// no variant equals it (an axis that omits the base's own level).
+    public static func baseCell(of sweep: SweepSpec?, in variants: [SweepVariant]) -> SweepVariant? {
+        guard let base = try? sweep?.base.resolve() else { return nil }
+        return variants.first { $0.scheme.defaultScheme == base.defaultScheme && $0.scheme.overrides == base.overrides }
+    }
 }
 
