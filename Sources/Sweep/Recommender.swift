@@ -281,16 +281,13 @@ extension Recommender {
             return n == 0 ? 0 : sum / Double(n)
         }
 
-        /// sha256 of the model folder's files and of every data file read.
+        /// sha256 of the model folder's files and of every data file read, once per role (the deciding and the
+        /// calibration file are usually the same `train.tsv`, listed under both roles).
         func hashInputs() throws -> [RunManifest.FileHash] {
             var out = try RunManifest.FileHash.modelFolder(request.modelPath)
-            var seen = Set<String>()
             let files: [(String, String?)] = [("deciding_data", deciding.split.file), ("data", reporting.split.file),
                                               ("calibration_data", calibrationSplit?.file)]
-            for (role, path) in files {
-                guard let path, seen.insert(path).inserted else { continue }
-                out.append(try .of(role: role, path: path))
-            }
+            for case let (role, path?) in files { out.append(try .of(role: role, path: path)) }
             return out
         }
     }
