@@ -51,11 +51,7 @@ public enum RecommendationFolder {
             }
             return (final, recommendation)
         } catch {
-            if createdOutput, (try? fm.contentsOfDirectory(atPath: out.path))?.isEmpty == true {
-                try? fm.removeItem(at: out)
-            }
-            if case let SupportError.writeFailed(path, reason) = error { throw ExperimentError.badPath(path: path, reason: reason) }
-            throw error
+            throw RunFolder.failed(error, output: out, createdOutput: createdOutput)
         }
     }
 }
