@@ -102,7 +102,7 @@ let package = Package(
         ]),
         .testTarget(name: "QBenchCLITests", dependencies: [
             "_TestSupport", "Checkpoints", "TensorCore", "LayerStats", "Benchmark", "Experiments", "Datasets", "RunRecords",
-            .product(name: "Yams", package: "Yams"),
+            "_Support", .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "NotebookExportTests", dependencies: ["NotebookExport"]),
         .testTarget(name: "ClusterTests", dependencies: [

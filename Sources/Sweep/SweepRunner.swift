@@ -272,18 +272,10 @@ public enum SweepRunner {
 
     /// sha256 of every regular file in the model folder and of every data file the run reads.
     public static func hashInputs(_ experiment: Experiment) throws -> [RunManifest.FileHash] {
-        var out: [RunManifest.FileHash] = []
-        func add(_ role: String, _ path: String, name: String? = nil) throws {
+        var out = try RunManifest.FileHash.modelFolder(experiment.modelPath)
+        func add(_ role: String, _ path: String) throws {
             guard !out.contains(where: { $0.path == path }) else { return }
-            let (h, size) = try SHA256.hexOfFile(path)
-            out.append(.init(role: role, name: name ?? (path as NSString).lastPathComponent, path: path, sha256: h, bytes: size))
-        }
-        let fm = FileManager.default
-        for n in try fm.contentsOfDirectory(atPath: experiment.modelPath).sorted() where !n.hasPrefix(".") {
-            let p = (experiment.modelPath as NSString).appendingPathComponent(n)
-            var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: p, isDirectory: &isDir), !isDir.boolValue else { continue }
-            try add("model", p, name: n)
+            out.append(try .of(role: role, path: path))
         }
         let config = experiment.config
         try add("data", Experiment.dataFile(experiment.dataPath, split: config.data.split))
