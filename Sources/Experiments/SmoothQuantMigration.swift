@@ -42,7 +42,11 @@ public enum SmoothQuantMigration {
         guard scheme.smoothQuant != nil else { return [] }
         var taken: Set<String> = []
         var out: [Group] = []
-        for r in layout.normReaders {
+        // Block inputs first: DeBERTa-v2's relative-embedding LayerNorm also feeds the shared key/query layers,
+        // which belong with their block's value.
+        let readers = layout.normReaders
+        let relative = layout.relative?.norm
+        for r in readers.filter({ $0.norm != relative }) + readers.filter({ $0.norm == relative }) {
             let linears = r.linears.filter { !taken.contains($0) }
             guard !linears.isEmpty, linears.contains(where: { scheme.layerScheme(for: $0)?.activation != nil }) else { continue }
             taken.formUnion(linears)
