@@ -200,6 +200,7 @@ public enum ResultsReport {
         guard let entry = m.config.sweep?.base, let base = try? entry.resolve() else { return "" }
         guard let baseVariant = m.variants.first(where: {
             $0.scheme.defaultScheme == base.defaultScheme && $0.scheme.overrides == base.overrides
+                && $0.scheme.smoothQuant == base.smoothQuant
         }), let baseRow = r.schemes.first(where: { $0.scheme == baseVariant.scheme.name }) else { return "" }
         var out = "\nOne factor at a time from the base cell `\(baseRow.scheme)` (= `\(base.name)`; F1 "
             + fmt(baseRow.metrics?.f1) + ", \(baseRow.flipsVsFP32) flips):\n\n"
