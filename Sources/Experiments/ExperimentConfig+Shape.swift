@@ -30,6 +30,7 @@ extension ExperimentConfig {
                     ("activation_bits", .distinctList(.integer(2...8)), false),
                     ("weight_granularity", .distinctList(.choice(SweepAxes.WeightGranularity.allCases.map(\.rawValue))), false),
                     ("requantize_output", .distinctList(.boolean), false),
+                    ("smooth_quant_alpha", .distinctList(.string), false),
                 ]), true),
             ]), false),
             ("qat", .list(.mapping(name: "a qat entry", fields: [
@@ -73,6 +74,7 @@ extension ExperimentConfig {
                 ("pattern", .string, true), ("scheme", .nullable(layerScheme), false),
             ]), nonEmpty: false), false),
             ("quantize_embeddings", .boolean, false),
+            ("smooth_quant", .nullable(.mapping(name: "smooth_quant", fields: [("alpha", .number, false)])), false),
         ])
     }
 
@@ -81,6 +83,7 @@ extension ExperimentConfig {
         .mapping(name: "a layer scheme", fields: [
             ("weight", quantScheme, true),
             ("activation", .nullable(quantScheme), false),
+            ("output", .nullable(quantScheme), false),
             ("options", .mapping(name: "options", fields: [
                 ("bias", .choice(["fp32", "int32"]), false), ("requantize_output", .boolean, false),
             ]), false),

@@ -15,6 +15,7 @@ extension SweepSpec {
         axis(.activationBits, axes.activationBits?.map { "act-\($0)bit" })
         axis(.weightGranularity, axes.weightGranularity?.map { "w-\($0.rawValue.replacingOccurrences(of: "_", with: "-"))" })
         axis(.requantizeOutput, axes.requantizeOutput?.map { $0 ? "requant-on" : "requant-off" })
+        axis(.smoothQuantAlpha, axes.smoothQuantAlpha?.map(\.token))
         guard combos.first?.isEmpty == false else {
             throw ExperimentError.invalid("sweep.axes lists no factor; give at least one of "
                                           + SweepFactor.allCases.map(\.rawValue).joined(separator: ", "))
@@ -30,6 +31,13 @@ extension SweepSpec {
             scheme.overrides = try scheme.overrides.map { o in
                 LayerOverride(pattern: o.pattern, scheme: try o.scheme.map { try apply(combo, to: $0, base: base.name) })
             }
+            if let token = combo.first(where: { $0.0 == .smoothQuantAlpha })?.1,
+               let level = axes.smoothQuantAlpha?.first(where: { $0.token == token }) {
+                switch level {
+                case .off: scheme.smoothQuant = nil
+                case let .alpha(a): scheme.smoothQuant = SmoothQuantSpec(alpha: a)
+                }
+            }
             try scheme.validate()
             return SweepVariant(scheme: scheme, levels: levels)
         }
@@ -44,7 +52,14 @@ extension SweepSpec {
             ("activation_bits", axes.activationBits?.map { "\($0)" }),
             ("weight_granularity", axes.weightGranularity?.map(\.rawValue)),
             ("requantize_output", axes.requantizeOutput?.map { "\($0)" }),
+            ("smooth_quant_alpha", axes.smoothQuantAlpha?.map(\.token)),
         ]
+        for (i, level) in (axes.smoothQuantAlpha ?? []).enumerated() {
+            if case let .alpha(a) = level, !(a.isFinite && (0...1).contains(a)) {
+                throw ExperimentError.config(file: "", keyPath: "sweep.axes.smooth_quant_alpha[\(i)]", line: nil,
+                                             message: "expected off or a number α in [0, 1], found \(a)")
+            }
+        }
         var cells = 1
         for (key, levels) in counts {
             guard let levels else { continue }
@@ -69,13 +84,15 @@ extension SweepSpec {
                                           + "activation quantization, so the base must quantize activations")
         }
         var out = layer
-        let symmetric = axes.activationSymmetry.map { _ in
-            combo.first { $0.0 == .activationSymmetry }!.1 == "act-symmetric"
-        } ?? act.symmetric
-        let bits = axes.activationBits.map { _ in
-            Int(combo.first { $0.0 == .activationBits }!.1.dropFirst(4).dropLast(3))!
-        } ?? SweepSpec.effectiveBits(act)
-        out.activation = try SweepSpec.activation(symmetric: symmetric, bits: bits, range: act.range)
+        if axes.activationSymmetry != nil || axes.activationBits != nil {
+            let symmetric = axes.activationSymmetry.map { _ in
+                combo.first { $0.0 == .activationSymmetry }!.1 == "act-symmetric"
+            } ?? act.symmetric
+            let bits = axes.activationBits.map { _ in
+                Int(combo.first { $0.0 == .activationBits }!.1.dropFirst(4).dropLast(3))!
+            } ?? SweepSpec.effectiveBits(act)
+            out.activation = try SweepSpec.activation(symmetric: symmetric, bits: bits, range: act.range)
+        }
         if let level = combo.first(where: { $0.0 == .weightGranularity })?.1 {
             out.weight = out.weight.withGranularity(level == "w-per-channel" ? .perChannel(axis: 0) : .perTensor)
         }

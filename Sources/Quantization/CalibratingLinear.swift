@@ -1,17 +1,22 @@
 import Foundation
 import TensorCore
 
-/// Calibrated activation ranges of one layer: what a calibration pass hands to `quantize`.
+/// What a calibration pass recorded for one layer: static activation ranges, and the SmoothQuant factors its
+/// input channels are divided by; what `quantize` and the experiment layer's `SmoothQuantMigration` take.
 public struct Calibration: Codable, Hashable, Sendable {
-    /// Parameters for the layer input (one entry).
-    public var input: QuantParams
-    /// Parameters for the layer output, when the scheme re-quantizes outputs.
+    /// Parameters for the layer input (one entry); nil when the layer's activation range is dynamic.
+    public var input: QuantParams?
+    /// Parameters for the layer output, when the scheme re-quantizes outputs with a static range.
     public var output: QuantParams?
+    /// SmoothQuant factors `s [K]` (`SmoothQuantSpec.scales`): the layer runs `(x · diag(s)⁻¹) · (W · diag(s))ᵀ`;
+    /// nil when the layer is not smoothed.
+    public var smoothing: [Float]?
 
-    /// Calibrated input (and optional output) parameters.
-    public init(input: QuantParams, output: QuantParams? = nil) {
+    /// Calibrated input (and optional output) parameters, and optional SmoothQuant factors.
+    public init(input: QuantParams?, output: QuantParams? = nil, smoothing: [Float]? = nil) {
         self.input = input
         self.output = output
+        self.smoothing = smoothing
     }
 }
 
@@ -43,7 +48,7 @@ public final class CalibratingLinear: LinearOp, @unchecked Sendable {
         self.name = name
         self.scheme = scheme
         inputObserver = makeActivationObserver(for: activation)
-        outputObserver = scheme.options.requantizeOutput ? makeActivationObserver(for: activation) : nil
+        outputObserver = scheme.outputScheme.map { makeActivationObserver(for: $0) }
     }
 
     public var inFeatures: Int { base.inFeatures }

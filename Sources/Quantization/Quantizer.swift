@@ -43,11 +43,11 @@ public struct LinearQuantizer: Quantizer {
         var outputRange: ActivationRange? = nil
         if let activation = scheme.activation {
             activationRange = try ActivationRange.make(activation, calibrated: calibration?.input, layer: name)
-            if scheme.options.requantizeOutput {
-                if !activation.range.isDynamic, calibration != nil, calibration?.output == nil {
+            if let output = scheme.outputScheme {
+                if !output.range.isDynamic, calibration != nil, calibration?.output == nil {
                     throw QuantizationError.missingCalibration(layer: name + " (output range)")
                 }
-                outputRange = try ActivationRange.make(activation, calibrated: calibration?.output, layer: name)
+                outputRange = try ActivationRange.make(output, calibrated: calibration?.output, layer: name)
             }
         }
         if scheme.implementation == .integerGEMM, let activationRange, weights.int8Values != nil {

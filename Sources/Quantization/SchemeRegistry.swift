@@ -16,6 +16,12 @@ public enum SchemeRegistry {
         .q8bertStatic,
         .weightOnlyInt8,
         .int4PerGroup,
+        .smoothQuantPyTorchDynamic,
+        .smoothQuantQ8BERTDynamic,
+        .smoothQuantQ8BERTStatic,
+        .pyTorchDynamicMP16,
+        .q8bertDynamicMP16,
+        .q8bertStaticMP16,
     ]
 
     /// Names that were published once and must never be registered again (none yet).

@@ -31,6 +31,10 @@ public enum QuantizationAwareTraining {
         guard !scheme.layerSchemes.isEmpty else {
             throw ExperimentError.invalid("scheme \(scheme.name) quantizes nothing; QAT needs a quantized scheme")
         }
+        guard scheme.smoothQuant == nil else {
+            throw ExperimentError.invalid("scheme \(scheme.name) applies SmoothQuant, which QAT does not train yet; "
+                                          + "use its base scheme for QAT")
+        }
         let folder = try ModelFolder(path: modelFolder, allowNonFinite: allowNonFinite)
         try folder.checkBinaryClassifier()
         guard folder.storedScheme == nil else {

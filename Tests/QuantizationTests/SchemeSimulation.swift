@@ -131,7 +131,7 @@ struct SchemeSimulation {
         }
         let pre = y
         var oStep = [Float](repeating: 0, count: rows)
-        if scheme.options.requantizeOutput, let a = scheme.activation {
+        if let a = scheme.outputScheme {
             let op = SchemeSimulation.rowParams(y, rows: rows, cols: n, scheme: a, fixed: calibration?.output)
             for r in 0..<rows {
                 oStep[r] = op[r].scale
