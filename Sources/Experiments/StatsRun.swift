@@ -49,7 +49,8 @@ public struct StatsOptions: Sendable, Codable {
 /// For every batch the FP32 model runs once with a `RecordingTap`, then each scheme's quantized model runs on the
 /// same batch with a `ComparingTap` that compares every linear output and hidden state on the real tokens. Weight
 /// statistics come from `WeightQuantizer.quantizeWeights` on the FP32 weight with the layer's weight scheme — the
-/// same codes the quantized operator was built from.
+/// same codes the quantized operator was built from. Given a `TokenClassifier`, the FP32 pass also records the
+/// outlier channels of every linear input and residual sum (`RecordingTap.outliers`, `/fp32/outliers`).
 public enum StatsRun {
     /// Runs the statistics.
     /// - Parameters:

@@ -33,7 +33,7 @@ struct Stats: ParsableCommand {
     var top: Int = 10
     @Option(help: "Outlier channels listed per tensor in /fp32/outliers (k).")
     var outlierTopK: Int = StatsOptions.defaultOutlierTopK
-    @Option(help: "Rows with the largest |x| kept per channel to count token classes (N).")
+    @Option(help: "Rows with the largest |x| kept per channel to count token classes (N; memory ≈ 13 bytes · N · the summed width of all linear inputs and residual sums).")
     var outlierRows: Int = StatsOptions.defaultOutlierRows
     @Option(help: "Output HDF5 file (written atomically: nothing appears here unless the run succeeds).")
     var out: String
