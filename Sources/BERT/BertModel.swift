@@ -114,7 +114,7 @@ public struct BertModel: Sendable {
     /// - Parameters:
     ///   - hiddenStates: also return the hidden states `[batch, seq, hidden]`: after the embeddings (and projection),
     ///     then after each block (`layout.blocks.count` of them).
-    ///   - tap: observer of linear inputs/outputs and hidden states (statistics, calibration). A shared ALBERT
+    ///   - tap: observer of linear inputs/outputs, residual sums and hidden states (statistics, calibration). A shared ALBERT
     ///     layer is observed once per use, under its one name.
     /// - Throws: `BERTError.badInput` for token ids outside the vocabulary, token types outside `type_vocab_size`,
     ///   or sequences longer than `config.maxSequenceLength`.
@@ -208,6 +208,7 @@ public struct BertModel: Sendable {
         var q = [Float](repeating: 0, count: rows * H)
         var k = q, v = q, ctx = q, attnOut = q
         var inter = [Float](repeating: 0, count: rows * c.intermediateSize)
+        var residualSum: [Float] = []   // `a + b` of each Add & Norm, only when a tap observes it
         for (block, stateName) in zip(L.blocks, L.stateNames) {
             runLinear(block.query, x, rows: rows, into: &q, tap: tap)
             runLinear(block.key, x, rows: rows, into: &k, tap: tap)
@@ -229,6 +230,7 @@ public struct BertModel: Sendable {
                 attention(q: q, k: k, v: v, mask: input.attentionMask, batch: B, seq: S, into: &ctx)
             }
             runLinear(block.attentionOutput, ctx, rows: rows, into: &attnOut, tap: tap)
+            observeResidualSum(block.attentionNorm, attnOut, x, rows: rows, scratch: &residualSum, tap: tap)
             attnOut.withUnsafeMutableBufferPointer { a in
                 x.withUnsafeBufferPointer { xb in
                     applyLayerNorm(block.attentionNorm, a.baseAddress!, residual: xb.baseAddress!, rows: rows)
@@ -237,6 +239,7 @@ public struct BertModel: Sendable {
             runLinear(block.intermediate, attnOut, rows: rows, into: &inter, tap: tap)
             inter.withUnsafeMutableBufferPointer { activate(L.activation, $0.baseAddress!, count: $0.count) }
             runLinear(block.output, inter, rows: rows, into: &x, tap: tap)
+            observeResidualSum(block.outputNorm, x, attnOut, rows: rows, scratch: &residualSum, tap: tap)
             x.withUnsafeMutableBufferPointer { xb in
                 attnOut.withUnsafeBufferPointer { a in
                     applyLayerNorm(block.outputNorm, xb.baseAddress!, residual: a.baseAddress!, rows: rows)
@@ -272,6 +275,21 @@ public struct BertModel: Sendable {
                              values: UnsafeBufferPointer(rebasing: yp[0..<(rows * op.outFeatures)]),
                              rows: rows, width: op.outFeatures)
             }
+        }
+    }
+
+    /// Shows a tap the residual sum `a + b` `[rows, H]` that LayerNorm `norm` is about to normalise. The sum is
+    /// computed into `scratch` for the tap only (the LayerNorm kernel adds again, so logits are the same with and
+    /// without a tap); nothing is computed without a tap.
+    private func observeResidualSum(_ norm: String, _ a: [Float], _ b: [Float], rows: Int, scratch: inout [Float],
+                                    tap: (any ActivationTap)?) {
+        guard let tap else { return }
+        let n = rows * config.hiddenSize
+        if scratch.count < n { scratch = [Float](repeating: 0, count: n) }
+        for i in 0..<n { scratch[i] = a[i] + b[i] }
+        scratch.withUnsafeBufferPointer {
+            tap.observe(.residualSum, name: norm, values: UnsafeBufferPointer(rebasing: $0[0..<n]), rows: rows,
+                        width: config.hiddenSize)
         }
     }
 

@@ -52,6 +52,7 @@ extension StatsReport {
             if let r = fp32Inputs[name] { try writeRange(w, r, at: StatsFileLayout.inputRange(layer: name, group: nil), grid: "none", staticGrid: nil) }
         }
         try writeRangeSummary(w, layerNames.map { fp32Inputs[$0] }, at: "\(fp32)/summary")
+        if !fp32Outliers.isEmpty { try writeOutliers(w) }
 
         for s in schemes { try write(s, to: w, json: jsonString) }
         return w
@@ -125,6 +126,47 @@ extension StatsReport {
         if options.sensitivity {
             try w.write("\(sp)/sensitivity_flips", s.layers.map { Int64($0.sensitivityFlips ?? -1) })
             try w.write("\(sp)/sensitivity_logits_sqnr_db", s.layers.map { $0.sensitivityLogits?.sqnrDB ?? .nan })
+        }
+    }
+
+    /// `/fp32/outliers`: one row per tensor (linear inputs and residual sums, in the order they ran), `k` columns
+    /// per top list (padded with −1 / NaN / 0 for tensors narrower than `k`), and per-channel datasets per tensor.
+    private func writeOutliers(_ w: HDF5Writer) throws {
+        let base = StatsFileLayout.outliers, k = options.outlierTopK, classes = TokenClass.allCases.count
+        let summaries = fp32Outliers.map { $0.statistics.summary(topK: k) }
+        try w.createGroup(base)
+        try w.setAttributes([
+            "top_k": .int(Int64(k)), "top_rows": .int(Int64(options.outlierRows)),
+            "outlier_factor": .double(OutlierSummary.defaultFactor),
+            "definition": .string("FP32 model; channel = input column (hidden dimension); channel_abs_max = max|x| over real "
+                                  + "tokens; top_channels = the k largest (ties: lower index); top_share = abs_max_j / abs_max; "
+                                  + "outlier_channels = #channels with abs_max_j > outlier_factor * median_abs_max; "
+                                  + "top_class_counts = token classes of the top_rows rows with the largest |x| in the channel, "
+                                  + "padding included (ties: earlier row)"),
+        ], on: base)
+        try w.write("\(base)/tensor_names", strings: fp32Outliers.map(\.name))
+        try w.write("\(base)/tensor_kinds", strings: fp32Outliers.map(\.kind.rawValue))
+        try w.write("\(base)/token_classes", strings: TokenClass.allCases.map(\.name))
+        let t = fp32Outliers.count
+        try w.write("\(base)/width", fp32Outliers.map { Int64($0.statistics.width) })
+        try w.write("\(base)/rows", fp32Outliers.map { Int64($0.statistics.realRows) })
+        try w.write("\(base)/class_rows", fp32Outliers.flatMap { $0.statistics.classRows.map(Int64.init) }, shape: [t, classes])
+        try w.write("\(base)/abs_max", summaries.map(\.absMax))
+        try w.write("\(base)/median_abs_max", summaries.map(\.medianAbsMax))
+        try w.write("\(base)/outlier_channels", summaries.map { Int64($0.outlierChannels) })
+        func padded<T>(_ v: [T], _ fill: T) -> [T] { v + [T](repeating: fill, count: k - v.count) }
+        try w.write("\(base)/top_channels", summaries.flatMap { padded($0.topChannels.map(Int64.init), -1) }, shape: [t, k])
+        try w.write("\(base)/top_abs_max", summaries.flatMap { padded($0.topAbsMax, .nan) }, shape: [t, k])
+        try w.write("\(base)/top_share", summaries.flatMap { padded($0.topShare, .nan) }, shape: [t, k])
+        try w.write("\(base)/top_ratio_to_median", summaries.flatMap { padded($0.topRatioToMedian, .nan) }, shape: [t, k])
+        let zeros = [Int](repeating: 0, count: classes)
+        try w.write("\(base)/top_class_counts",
+                    summaries.flatMap { padded($0.topClassCounts, zeros).flatMap { $0.map(Int64.init) } }, shape: [t, k, classes])
+        for (o, s) in zip(fp32Outliers, summaries) {
+            let p = StatsFileLayout.outlierTensor(o.name)
+            try w.write("\(p)/channel_min", o.statistics.channelMin)
+            try w.write("\(p)/channel_max", o.statistics.channelMax)
+            try w.write("\(p)/channel_abs_max", s.channelAbsMax.map(Float.init))
         }
     }
 

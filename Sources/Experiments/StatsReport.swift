@@ -70,12 +70,28 @@ public struct SchemeReport {
     }
 }
 
+/// Outlier-channel statistics of one FP32 tensor (`/fp32/outliers`).
+public struct TensorOutliers {
+    /// Which tensor: a linear layer's input, or a block's residual sum (the input of an Add & Norm LayerNorm).
+    public enum Kind: String {
+        case linearInput = "linear_input"
+        case residualSum = "residual_sum"
+    }
+    /// The linear layer's name, or the LayerNorm's (`encoder.layer.0.output.LayerNorm`).
+    public var name: String
+    public var kind: Kind
+    public var statistics: ChannelOutliers
+}
+
 /// The result of a statistics run: the FP32 reference and one `SchemeReport` per scheme.
 public struct StatsReport {
     /// Linear layer names in execution order.
     public var layerNames: [String]
     /// Input ranges of the FP32 model's linear layers (what calibration sees).
     public var fp32Inputs: [String: RangeAccumulator]
+    /// Outlier channels of the FP32 model's linear inputs and residual sums, in the order they ran (empty when the
+    /// run had no token classes).
+    public var fp32Outliers: [TensorOutliers]
     /// FP32 predictions, in data-set order.
     public var fp32Predictions: [Int]
     /// FP32 logits `[examples][labels]`.

@@ -17,17 +17,30 @@ public struct StatsOptions: Sendable, Codable {
     /// Keep FP32 logits holding NaN or ±Inf; otherwise the first such example throws
     /// `ExperimentError.nonFiniteOutput` (with no data file: the caller knows it). Not recorded in the file.
     public var allowNonFinite = false
+    /// `k`: outlier channels listed per tensor in `/fp32/outliers` (`ChannelOutliers.summary`).
+    public var outlierTopK: Int
+    /// `N`: rows with the largest `|x|` kept per channel to count token classes (`ChannelOutliers.keptRows`).
+    public var outlierRows: Int
 
-    /// Options; `bins` must be a positive multiple of 4.
+    /// Default `k` and `N`.
+    public static let defaultOutlierTopK = 8, defaultOutlierRows = 64
+
+    /// Options; `bins` must be a positive multiple of 4, `outlierTopK` and `outlierRows` at least 1.
     public init(sensitivity: Bool = false, bins: Int = Histogram.defaultBins, batching: BatchingOptions = BatchingOptions(),
-                allowNonFinite: Bool = false) {
+                allowNonFinite: Bool = false, outlierTopK: Int = StatsOptions.defaultOutlierTopK,
+                outlierRows: Int = StatsOptions.defaultOutlierRows) {
         self.sensitivity = sensitivity
         self.bins = bins
         self.batching = batching
         self.allowNonFinite = allowNonFinite
+        self.outlierTopK = outlierTopK
+        self.outlierRows = outlierRows
     }
 
-    enum CodingKeys: String, CodingKey { case sensitivity, bins, batching }
+    enum CodingKeys: String, CodingKey {
+        case sensitivity, bins, batching
+        case outlierTopK = "outlier_top_k", outlierRows = "outlier_rows"
+    }
 }
 
 /// Layer-wise error statistics of quantization schemes against the FP32 model: the experiment-layer
@@ -36,7 +49,8 @@ public struct StatsOptions: Sendable, Codable {
 /// For every batch the FP32 model runs once with a `RecordingTap`, then each scheme's quantized model runs on the
 /// same batch with a `ComparingTap` that compares every linear output and hidden state on the real tokens. Weight
 /// statistics come from `WeightQuantizer.quantizeWeights` on the FP32 weight with the layer's weight scheme — the
-/// same codes the quantized operator was built from.
+/// same codes the quantized operator was built from. Given a `TokenClassifier`, the FP32 pass also records the
+/// outlier channels of every linear input and residual sum (`RecordingTap.outliers`, `/fp32/outliers`).
 public enum StatsRun {
     /// Runs the statistics.
     /// - Parameters:
@@ -44,10 +58,11 @@ public enum StatsRun {
     ///   - schemes: schemes to measure, in report order.
     ///   - batches: evaluation batches; `labels` their gold labels (or nil).
     ///   - calibration: batches for static schemes, asked for only when a scheme needs them.
+    ///   - tokenClasses: classifies each batch's rows for the outlier statistics (`/fp32/outliers`); nil records none.
     ///   - progress: `(phase, done, total)` after each pass over a batch.
     /// - Throws: `ExperimentError` for a model that is already quantized; `QuantizationError` for bad schemes.
     public static func run(model: BertModel, schemes: [ModelScheme], batches: [BertBatch], labels: [Int]?,
-                           options: StatsOptions = StatsOptions(),
+                           options: StatsOptions = StatsOptions(), tokenClasses: TokenClassifier? = nil,
                            calibration: () throws -> [BertBatch] = { [] },
                            progress: ((String, Int, Int) -> Void)? = nil) throws -> StatsReport {
         let start = DispatchTime.now().uptimeNanoseconds
@@ -67,29 +82,36 @@ public enum StatsRun {
             prepared.append(Prepared(scheme: scheme, model: quantized, calibrations: calibrations, bins: options.bins))
         }
         return try measure(model: model, prepared: prepared, batches: batches, labels: labels, options: options,
-                           start: start, progress: progress)
+                           tokenClasses: tokenClasses, start: start, progress: progress)
     }
 
     /// Statistics for models already quantized elsewhere (a sweep's variants), each with the static ranges it was
     /// calibrated with (empty for dynamic schemes).
     public static func run(model: BertModel, quantized: [(scheme: ModelScheme, model: BertModel, calibrations: [String: Calibration])],
                            batches: [BertBatch], labels: [Int]?, options: StatsOptions = StatsOptions(),
+                           tokenClasses: TokenClassifier? = nil,
                            progress: ((String, Int, Int) -> Void)? = nil) throws -> StatsReport {
         let start = DispatchTime.now().uptimeNanoseconds
         let prepared = quantized.map { Prepared(scheme: $0.scheme, model: $0.model, calibrations: $0.calibrations, bins: options.bins) }
         return try measure(model: model, prepared: prepared, batches: batches, labels: labels, options: options,
-                           start: start, progress: progress)
+                           tokenClasses: tokenClasses, start: start, progress: progress)
     }
 
     static func measure(model: BertModel, prepared: [Prepared], batches: [BertBatch], labels: [Int]?,
-                        options: StatsOptions, start: UInt64, progress: ((String, Int, Int) -> Void)?) throws -> StatsReport {
+                        options: StatsOptions, tokenClasses: TokenClassifier?, start: UInt64,
+                        progress: ((String, Int, Int) -> Void)?) throws -> StatsReport {
         let schemes = prepared.map(\.scheme)
+        guard options.outlierTopK >= 1, options.outlierRows >= 1 else {
+            throw ExperimentError.invalid("outlier statistics need top-k ≥ 1 and rows ≥ 1 (got \(options.outlierTopK), \(options.outlierRows))")
+        }
 
         // Side by side: FP32 once per batch, then every scheme on the same batch.
-        let recorder = RecordingTap(recordInputRanges: true, bins: options.bins)
+        let recorder = RecordingTap(recordInputRanges: true, bins: options.bins,
+                                    outlierRows: tokenClasses == nil ? 0 : options.outlierRows)
         let examples = batches.reduce(0) { $0 + $1.batch }
         var done = 0
         for batch in batches {
+            recorder.tokenClasses = tokenClasses?.classes(batch)
             _ = try model.forward(batch, tap: recorder)
             for p in prepared {
                 p.tap.reference = recorder
@@ -139,7 +161,11 @@ public enum StatsRun {
                             fp32Predictions: fp32Predictions, fp32Logits: fp32Logits, progress: progress)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return StatsReport(layerNames: model.linearNames, fp32Inputs: recorder.inputRanges,
+        let outliers = recorder.outlierOrder.map { t in
+            TensorOutliers(name: t.name, kind: t.point == .residualSum ? .residualSum : .linearInput,
+                           statistics: recorder.outliers[t.name]!)
+        }
+        return StatsReport(layerNames: model.linearNames, fp32Inputs: recorder.inputRanges, fp32Outliers: outliers,
                            fp32Predictions: fp32Predictions, fp32Logits: fp32Logits, labels: labels,
                            fp32Metrics: labels.map { ClassificationMetrics(predictions: fp32Predictions, labels: $0) },
                            schemes: reports, examples: examples, options: options, seconds: seconds)

@@ -68,6 +68,8 @@ public final class ComparingTap: ActivationTap {
                 outputs[name, default: OutputComparison(bins: bins)].add(reference: r, quantized: values, rows: rows,
                                                                           width: width, keep: keep)
             }
+        case .residualSum:
+            return   // outliers are a property of the FP32 model (RecordingTap)
         case .hiddenState:
             if !hiddenOrder.contains(name) { hiddenOrder.append(name) }
             guard let ref = reference?.hiddenStates[name] else {

@@ -31,16 +31,33 @@ public final class RecordingTap: ActivationTap {
     public private(set) var layerOrder: [String] = []
     /// Hidden-state names in order.
     public private(set) var hiddenOrder: [String] = []
+    /// Outlier-channel statistics by tensor name: every linear layer's input (by layer name) and every residual
+    /// sum (by its LayerNorm's name), over the batches that had `tokenClasses` (when `outlierRows` > 0).
+    public private(set) var outliers: [String: ChannelOutliers] = [:]
+    /// Tensors of `outliers` in the order they first ran, with their tap point (`linearInput` or `residualSum`).
+    public private(set) var outlierOrder: [(name: String, point: TapPoint)] = []
+    /// Token classes of the next batch's rows `[batch · seq]` (same row order as the tensors), set before each
+    /// forward pass; nil records no outlier statistics for the batch. Rows of the head (`[batch]`, each sequence's
+    /// first position) take their position's class; calls with other row counts (DeBERTa's relative embeddings)
+    /// are not token rows and are left out.
+    public var tokenClasses: [TokenClass]?
     private let recordInputRanges: Bool
     private let bins: Int
+    private let outlierRows: Int
 
-    /// - Parameter recordInputRanges: also accumulate each linear layer's input range statistics.
-    public init(recordInputRanges: Bool = false, bins: Int = Histogram.defaultBins) {
+    /// - Parameters:
+    ///   - recordInputRanges: also accumulate each linear layer's input range statistics.
+    ///   - outlierRows: rows kept per channel by the outlier statistics (`ChannelOutliers.keptRows`); 0 = none.
+    public init(recordInputRanges: Bool = false, bins: Int = Histogram.defaultBins, outlierRows: Int = 0) {
         self.recordInputRanges = recordInputRanges
         self.bins = bins
+        self.outlierRows = outlierRows
     }
 
     public func beginBatch(rowMask: [Float], batch: Int, seq: Int) {
+        if let c = tokenClasses {
+            precondition(c.count == batch * seq, "RecordingTap: \(c.count) token classes for \(batch)×\(seq) rows")
+        }
         self.rowMask = RowMask(mask: rowMask, batch: batch, seq: seq)
         calls.removeAll(keepingCapacity: true)
         hiddenStates.removeAll(keepingCapacity: true)
@@ -49,9 +66,12 @@ public final class RecordingTap: ActivationTap {
     public func observe(_ point: TapPoint, name: String, values: UnsafeBufferPointer<Float>, rows: Int, width: Int) {
         switch point {
         case .linearInput:
+            recordOutliers(point, name: name, values: values, rows: rows, width: width)
             guard recordInputRanges else { return }
             inputRanges[name, default: RangeAccumulator(bins: bins)].add(values, rows: rows, width: width,
                                                                            keep: rowMask.keep(rows: rows))
+        case .residualSum:
+            recordOutliers(point, name: name, values: values, rows: rows, width: width)
         case .linearOutput:
             if !layerOrder.contains(name) { layerOrder.append(name) }
             calls[name, default: []].append(Array(values))
@@ -59,6 +79,23 @@ public final class RecordingTap: ActivationTap {
             if !hiddenOrder.contains(name) { hiddenOrder.append(name) }
             hiddenStates[name] = Array(values)
         }
+    }
+
+    private func recordOutliers(_ point: TapPoint, name: String, values: UnsafeBufferPointer<Float>, rows: Int, width: Int) {
+        guard outlierRows > 0, let all = tokenClasses else { return }
+        let classes: [TokenClass]
+        if rows == rowMask.batch * rowMask.seq {
+            classes = all
+        } else if rows == rowMask.batch {
+            classes = (0..<rows).map { all[$0 * rowMask.seq] }
+        } else {
+            return
+        }
+        if outliers[name] == nil {
+            outliers[name] = ChannelOutliers(keptRows: outlierRows)
+            outlierOrder.append((name, point))
+        }
+        outliers[name]!.add(values, rows: rows, width: width, classes: classes)
     }
 
     /// The output `[rows, out]` of call `call` (0-based, in this batch) of layer `name`, or nil.

@@ -1,10 +1,13 @@
 /// Short labels for Hugging Face BERT layer names, for axes: `encoder.layer.3.attention.self.query` is `query` in
-/// group `L3`; `encoder.layer.3.output.dense` is `ffn.out`; `pooler.dense` and `classifier` form the group
+/// group `L3`; `encoder.layer.3.output.dense` is `ffn.out` (and the residual sum entering `encoder.layer.3.output.LayerNorm`
+/// is `ffn.sum`); `pooler.dense` and `classifier` form the group
 /// `head`. Unknown names keep their full text (no model size or layer count is assumed).
 public enum LayerNaming {
     static let shortNames = [
         "attention.self.query": "query", "attention.self.key": "key", "attention.self.value": "value",
         "attention.output.dense": "attn.out", "intermediate.dense": "ffn.in", "output.dense": "ffn.out",
+        // Residual sums, by the LayerNorm they enter (stats.h5 `/fp32/outliers`).
+        "attention.output.LayerNorm": "attn.sum", "output.LayerNorm": "ffn.sum",
     ]
 
     /// (group, short label) of a linear layer.

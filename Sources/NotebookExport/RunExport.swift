@@ -10,7 +10,7 @@ public struct RunExport {
     public let manifest: RunManifest
     public let results: SweepResults
     public let statistics: RunStatistics?
-    /// Figures (a)–(d) or why each is absent.
+    /// Figures (a)–(d) or why each is absent, then (e)–(f) when stats.h5 has outlier statistics.
     public let figures: [RunFigures.Outcome]
 
     /// Reads `folder`.
@@ -52,6 +52,7 @@ public struct RunExport {
         }
         let builder = RunFigures(results: results, manifest: manifest, statistics: statistics, statisticsAbsence: absence)
         figures = [builder.f1VersusSize(), builder.layerSQNR(), builder.depthSQNR(), try builder.worstLayerHistograms()]
+            + builder.outlierFigures()
     }
 
     /// The export's content; `runPath` is how the Python cells reach the run's files from the output's folder.
@@ -70,11 +71,14 @@ public struct RunExport {
             if case let .absent(title, reason) = f { return "- **\(title)**: absent, \(reason)." }
             return nil
         }
-        plots += absent.isEmpty ? "Four figures: (a) F1 vs model size, (b) per-layer output SQNR, (c) hidden-state SQNR "
-            + "by depth, (d) input ranges of the worst layers. SQNR = 10·log10(Σ r² / Σ (r − q)²) in dB against the FP32 model."
+        let outliers = figures.count > 4
+        plots += absent.isEmpty ? (outliers ? "Six" : "Four") + " figures: (a) F1 vs model size, (b) per-layer output SQNR, "
+            + "(c) hidden-state SQNR by depth, (d) input ranges of the worst layers"
+            + (outliers ? ", (e) outlier channels of the FP32 model, (f) the token classes carrying them" : "")
+            + ". SQNR = 10·log10(Σ r² / Σ (r − q)²) in dB against the FP32 model."
             : "Not every figure could be drawn:\n\n" + absent.joined(separator: "\n")
         blocks.append(.markdown(plots))
-        let letters = ["a", "b", "c", "d"]
+        let letters = ["a", "b", "c", "d", "e", "f"]
         for (i, f) in figures.enumerated() {
             switch f {
             case let .figure(fig):

@@ -112,7 +112,8 @@ public enum RunExporter {
     }
 
     /// Keys of the figures a Markdown export may write beside it (`<stem>-<key>.svg`).
-    static let figureKeys = ["a-f1-vs-size", "b-layer-sqnr", "c-depth-sqnr", "d-worst-layer-ranges"]
+    static let figureKeys = ["a-f1-vs-size", "b-layer-sqnr", "c-depth-sqnr", "d-worst-layer-ranges", "e-outlier-channels",
+                             "f-outlier-tokens"]
 
     /// Refuses a notebook and a Markdown file at the same path, or a notebook where one of the Markdown's SVGs goes.
     /// - Throws: `ExportError.usage`.

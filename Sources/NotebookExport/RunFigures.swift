@@ -1,7 +1,8 @@
 import Foundation
 import RunRecords
 
-/// Builds the four figures of an export from a run's results and statistics, or says why one is absent.
+/// Builds the figures of an export from a run's results and statistics, or says why one is absent: (a)–(d) always,
+/// (e) and (f) when `stats.h5` has outlier statistics (schema version 2).
 /// Colours follow the scheme order of `results.json`, so a scheme looks the same in every figure.
 public struct RunFigures {
     /// A figure, or the reason it is absent.
@@ -139,5 +140,59 @@ public struct RunFigures {
                                    subtitle: "scheme \(worst.name) (\(why)); layers with the lowest output SQNR, lowest first; real tokens",
                                    style: style(worst.name))
         return .figure(.init(key: "d-worst-layer-ranges", title: "Input activation ranges of the worst layers of \(worst.name)", svg: plot.svg()))
+    }
+    /// (e) and (f), only when `stats.h5` has `/fp32/outliers`.
+    func outlierFigures() -> [Outcome] {
+        guard let o = statistics?.outliers, !o.tensorNames.isEmpty else { return [] }
+        return [outlierChannels(o), outlierTokens(o)]
+    }
+
+    /// (e) the strongest channel's absmax against the median channel's, per tensor in forward order.
+    func outlierChannels(_ o: RunStatistics.Outliers) -> Outcome {
+        let title = "Outlier channels of the FP32 model"
+        let categories = o.tensorNames.map { n -> CategoryLineChart.Category in
+            let (g, l) = LayerNaming.linear(n)
+            return .init(label: l, group: g)
+        }
+        let threshold = o.medianAbsMax.map { $0 * o.factor }
+        let series = [
+            CategoryLineChart.Series(name: "strongest channel max|x|", values: o.absMax, style: .scheme(3)),
+            CategoryLineChart.Series(name: "\(SVGCanvas.num(o.factor, digits: 0)) × median channel max|x| (outlier threshold)",
+                                     values: threshold, style: .reference),
+            CategoryLineChart.Series(name: "median channel max|x|", values: o.medianAbsMax, style: .scheme(0)),
+        ]
+        let worst = o.absMax.indices.max { o.absMax[$0] / o.medianAbsMax[$0] < o.absMax[$1] / o.medianAbsMax[$1] }
+        var subtitle = "per linear-layer input and residual sum (x.sum = the sum entering that block's LayerNorm), real tokens"
+            + (statisticsExamples.isEmpty ? "" : ", \(statisticsExamples)")
+        if let w = worst {
+            subtitle += String(format: "; largest ratio: %@ dim %d, %.1f× the median (%d channels over the threshold)",
+                               LayerNaming.shortName(o.tensorNames[w]), o.topChannel[w], o.absMax[w] / o.medianAbsMax[w],
+                               o.outlierChannels[w])
+        }
+        let chart = CategoryLineChart(categories: categories, series: series, title: title, subtitle: subtitle,
+                                      xLabel: "tensor in forward order, grouped by encoder layer",
+                                      yLabel: "max |x| of a channel")
+        return .figure(.init(key: "e-outlier-channels", title: title, svg: chart.svg()))
+    }
+
+    /// (f) the token classes of the strongest channel's largest values, per residual sum (all tensors when the
+    /// file has no residual sums), beside the classes of all rows.
+    func outlierTokens(_ o: RunStatistics.Outliers) -> Outcome {
+        let title = "Which tokens carry the outliers"
+        var chosen = o.tensorNames.indices.filter { o.tensorKinds[$0] == "residual_sum" }
+        if chosen.isEmpty { chosen = Array(o.tensorNames.indices) }
+        var bars: [StackedBarChart.Bar] = []
+        if let all = o.classRows.first {
+            bars.append(.init(label: "all rows", note: "", counts: all))
+        }
+        bars += chosen.map { i in
+            .init(label: LayerNaming.shortName(o.tensorNames[i]), note: "dim \(o.topChannel[i])", counts: o.topClassCounts[i])
+        }
+        let chart = StackedBarChart(
+            bars: bars, classes: o.tokenClasses, title: title,
+            subtitle: "for each residual sum, the token classes of the \(o.topRows) rows with the largest |x| in its strongest "
+                + "channel (padding included); first bar: the classes of all rows, for comparison",
+            xLabel: "residual sum (strongest channel above each bar)", yLabel: "share of rows (%)")
+        return .figure(.init(key: "f-outlier-tokens", title: title, svg: chart.svg()))
     }
 }

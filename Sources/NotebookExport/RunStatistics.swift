@@ -2,9 +2,10 @@ import Foundation
 import LayerStats
 import RunRecords
 
-/// What the export's figures need from a run's `stats.h5` (docs/hdf5-layout.md, schema version 1): per scheme
-/// the per-layer output SQNR, which layers it quantizes, the hidden-state SQNR by depth and the logit SQNR;
-/// input histograms are read on demand for the few layers figure (d) shows.
+/// What the export's figures need from a run's `stats.h5` (docs/hdf5-layout.md, schema versions 1 and 2): per
+/// scheme the per-layer output SQNR, which layers it quantizes, the hidden-state SQNR by depth and the logit SQNR;
+/// input histograms are read on demand for the few layers figure (d) shows; the FP32 outlier channels
+/// (`/fp32/outliers`, version 2) when the file has them.
 public struct RunStatistics {
     /// One quantized scheme.
     public struct Scheme {
@@ -30,7 +31,31 @@ public struct RunStatistics {
         public var maximum: Double
     }
 
+    /// `/fp32/outliers`: per tensor, its strongest channel and the token classes of that channel's largest `|x|`.
+    public struct Outliers {
+        /// Tensor names in the order they ran, and `linear_input` or `residual_sum` for each.
+        public var tensorNames: [String]
+        public var tensorKinds: [String]
+        /// `[T]`: absmax of the strongest channel (the tensor's absmax) and the median channel absmax.
+        public var absMax: [Double]
+        public var medianAbsMax: [Double]
+        /// `[T]`: the strongest channel's index.
+        public var topChannel: [Int]
+        /// `[T]`: channels over `factor ×` the median.
+        public var outlierChannels: [Int]
+        public var factor: Double
+        /// Class names (`cls`, `sep`, …) and `[T][classes]` counts of the strongest channel's kept rows.
+        public var tokenClasses: [String]
+        public var topClassCounts: [[Double]]
+        /// Rows kept per channel (`N`).
+        public var topRows: Int
+        /// `[T][classes]`: rows seen per class (padding included).
+        public var classRows: [[Double]]
+    }
+
     public let path: String
+    /// The outlier statistics; nil for version-1 files and runs without token classes.
+    public let outliers: Outliers?
     /// `[L]` linear layers in execution order.
     public let layerNames: [String]
     public let schemes: [Scheme]
@@ -46,8 +71,9 @@ public struct RunStatistics {
             guard case let .int(version) = try file.attribute("schema_version") else {
                 throw ExportError.badStatistics(path: path, reason: "/@schema_version is not an integer")
             }
-            guard version == StatsFileLayout.schemaVersion else {
-                throw ExportError.badStatistics(path: path, reason: "schema_version \(version); this QuantBench reads version \(StatsFileLayout.schemaVersion)")
+            guard StatsFileLayout.readableSchemaVersions.contains(version) else {
+                let v = StatsFileLayout.readableSchemaVersions
+                throw ExportError.badStatistics(path: path, reason: "schema_version \(version); this QuantBench reads versions \(v.lowerBound)–\(v.upperBound)")
             }
             layerNames = try file.readStrings(StatsFileLayout.layerNames)
             // Names from the file become HDF5 paths: one safe component each (no `/`, `..`, NUL).
@@ -86,6 +112,7 @@ public struct RunStatistics {
                                       hiddenNames: hiddenNames, hiddenSQNR: hidden, logitsSQNR: logits))
             }
             self.schemes = schemes
+            outliers = version >= 2 && file.exists(StatsFileLayout.outliers) ? try Self.readOutliers(file, path: path) : nil
         } catch let e as ExportError {
             throw e
         } catch let e as LayerStatsError {
@@ -112,6 +139,40 @@ public struct RunStatistics {
         } catch let e as LayerStatsError {
             throw ExportError.badStatistics(path: path, reason: Self.reason(e))
         }
+    }
+
+    static func readOutliers(_ file: HDF5File, path: String) throws -> Outliers {
+        let base = StatsFileLayout.outliers
+        let names = try file.readStrings("\(base)/tensor_names")
+        let kinds = try file.readStrings("\(base)/tensor_kinds")
+        let classes = try file.readStrings("\(base)/token_classes")
+        let absMax = try file.read("\(base)/abs_max", as: Double.self).values
+        let median = try file.read("\(base)/median_abs_max", as: Double.self).values
+        let over = try file.read("\(base)/outlier_channels", as: Double.self).values
+        let (channels, channelShape) = try file.read("\(base)/top_channels", as: Double.self)
+        let (counts, countShape) = try file.read("\(base)/top_class_counts", as: Double.self)
+        let (rows, rowShape) = try file.read("\(base)/class_rows", as: Double.self)
+        let t = names.count
+        guard kinds.count == t, absMax.count == t, median.count == t, over.count == t,
+              channelShape.count == 2, channelShape[0] == t, channelShape[1] >= 1,
+              countShape == [t, channelShape[1], classes.count], rowShape == [t, classes.count] else {
+            throw ExportError.badStatistics(path: path, reason: "\(base): datasets disagree on the number of tensors (\(t)), "
+                                            + "top_k or token classes")
+        }
+        let k = channelShape[1], c = classes.count
+        func attribute(_ name: String) -> Double? {
+            switch try? file.attribute(name, of: base) {
+            case let .double(v)?: return v
+            case let .int(v)?: return Double(v)
+            default: return nil
+            }
+        }
+        return Outliers(tensorNames: names, tensorKinds: kinds, absMax: absMax, medianAbsMax: median,
+                        topChannel: (0..<t).map { Int(channels[$0 * k]) }, outlierChannels: over.map { Int($0) },
+                        factor: attribute("outlier_factor") ?? .nan, tokenClasses: classes,
+                        topClassCounts: (0..<t).map { Array(counts[($0 * k * c)..<($0 * k * c + c)]) },
+                        topRows: Int(attribute("top_rows") ?? 0),
+                        classRows: (0..<t).map { Array(rows[($0 * c)..<($0 * c + c)]) })
     }
 
     static func reason(_ e: LayerStatsError) -> String {

@@ -111,6 +111,7 @@ public enum SweepCells {
             Parallel.setThreads(threads[0])
             try SweepStatistics.write(to: folder.appendingPathComponent("stats.h5"), request: request, baseline: all[0],
                                       variants: Array(all.dropFirst()), batches: inputs.statisticsBatches(request),
+                                      tokenClasses: inputs.folder.tokenClassifier,
                                       modelFolder: experiment.modelPath, dataFile: inputs.dataset.path,
                                       command: command.joined(separator: " "), progress: progress)
         case "qat":

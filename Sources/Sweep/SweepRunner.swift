@@ -79,6 +79,7 @@ public enum SweepRunner {
             try SweepStatistics.write(to: statisticsURL, request: request, baseline: models[0],
                                       variants: models.dropFirst().filter { training[$0.scheme.name] == nil },
                                       batches: inputs.statisticsBatches(request),
+                                      tokenClasses: inputs.folder.tokenClassifier,
                                       modelFolder: experiment.modelPath, dataFile: inputs.dataset.path,
                                       command: command.joined(separator: " "), progress: progress)
             statisticsFile = statisticsURL

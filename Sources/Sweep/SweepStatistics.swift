@@ -14,10 +14,12 @@ enum SweepStatistics {
     ///   - request: which statistics the experiment asked for.
     ///   - baseline: the FP32 model; `variants` every other post-training scheme of the run, in run order.
     ///   - batches: the evaluation batches (or those of the first `request.examples` examples).
+    ///   - tokenClasses: the model folder's token classes, for the outlier statistics.
     ///   - modelFolder, dataFile, command: hashed or recorded into the file's provenance attributes.
     ///   - progress: `("stats.h5: <phase>", done, total)` after each batch of each phase.
     static func write(to url: URL, request: StatisticsRequest, baseline: SweepRunner.RunModel,
-                      variants: [SweepRunner.RunModel], batches: [BertBatch], modelFolder: String, dataFile: String,
+                      variants: [SweepRunner.RunModel], batches: [BertBatch], tokenClasses: TokenClassifier,
+                      modelFolder: String, dataFile: String,
                       command: String, progress: SweepRunner.Progress? = nil) throws {
         let report = try StatsRun.run(model: baseline.model,
                                       quantized: variants.map { ($0.scheme, $0.model, $0.calibrations) },
@@ -25,6 +27,7 @@ enum SweepStatistics {
                                       // The sweep's evaluation already refused non-finite logits on these examples unless the
                                       // run allows them.
                                       options: StatsOptions(sensitivity: request.sensitivity, allowNonFinite: true),
+                                      tokenClasses: tokenClasses,
                                       progress: progress.map { p in { phase, done, total in p("stats.h5: \(phase)", done, total) } })
         let provenance = try StatsProvenance.collect(modelFolder: modelFolder, dataFile: dataFile,
                                                      version: QuantBenchVersion.current, command: command)

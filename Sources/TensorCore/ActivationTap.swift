@@ -6,6 +6,10 @@ public enum TapPoint: String, Sendable, Codable {
     case linearOutput
     /// An encoder hidden state `[rows, hidden]`: `embeddings`, then `encoder.layer.N` outputs.
     case hiddenState
+    /// A block's residual sum `[rows, hidden]`, the tensor entering an "Add & Norm" LayerNorm
+    /// (`sublayer output + residual`), observed under that LayerNorm's HF name
+    /// (`encoder.layer.3.attention.output.LayerNorm`, `encoder.layer.3.output.LayerNorm`).
+    case residualSum
 }
 
 /// Observer of intermediate tensors, attached to a forward pass without changing the model

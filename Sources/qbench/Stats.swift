@@ -31,6 +31,10 @@ struct Stats: ParsableCommand {
     var bins: Int = Histogram.defaultBins
     @Option(help: "Rows of the worst-layers table per scheme.")
     var top: Int = 10
+    @Option(help: "Outlier channels listed per tensor in /fp32/outliers (k).")
+    var outlierTopK: Int = StatsOptions.defaultOutlierTopK
+    @Option(help: "Rows with the largest |x| kept per channel to count token classes (N; memory ≈ 13 bytes · N · the summed width of all linear inputs and residual sums).")
+    var outlierRows: Int = StatsOptions.defaultOutlierRows
     @Option(help: "Output HDF5 file (written atomically: nothing appears here unless the run succeeds).")
     var out: String
     @OptionGroup var calibration: CalibrationOptions
@@ -46,6 +50,8 @@ struct Stats: ParsableCommand {
             throw ValidationError("--bins \(bins) exceeds the maximum \(Limits.maxHistogramBins)")
         }
         if let limit { guard limit >= 1 else { throw ValidationError("--limit must be at least 1") } }
+        guard outlierTopK >= 1, outlierTopK <= 4096 else { throw ValidationError("--outlier-top-k must be 1…4096") }
+        guard outlierRows >= 1, outlierRows <= 4096 else { throw ValidationError("--outlier-rows must be 1…4096") }
     }
 
     func run() throws {
@@ -83,7 +89,9 @@ struct Stats: ParsableCommand {
             report = try StatsRun.run(
                 model: folder.model, schemes: modelSchemes, batches: batches, labels: dataset.isLabelled ? dataset.labels : nil,
                 options: StatsOptions(sensitivity: sensitivity, bins: bins, batching: options,
-                                      allowNonFinite: nonFinite.allowNonFinite),
+                                      allowNonFinite: nonFinite.allowNonFinite, outlierTopK: outlierTopK,
+                                      outlierRows: outlierRows),
+                tokenClasses: folder.tokenClassifier,
                 calibration: { try calibration.batches(folder: folder, options: options, defaultData: data) },
                 progress: { label, done, total in
                     if label != phase { phase = label; bar = ProgressBar(label: label) }
@@ -105,6 +113,23 @@ struct Stats: ParsableCommand {
         func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? s : String(repeating: " ", count: n - s.count) + s }
         var lines: [String] = []
         if let m = r.fp32Metrics { lines.append(String(format: "fp32: F1 %.4f  accuracy %.4f", m.f1, m.accuracy)) }
+        let residuals = r.fp32Outliers.filter { $0.kind == .residualSum }
+        if !residuals.isEmpty {
+            lines.append("")
+            lines.append("fp32 outlier channels of the residual sums (strongest channel; |x|max vs median channel; "
+                         + "classes of its \(r.options.outlierRows) largest |x|):")
+            for t in residuals {
+                let s = t.statistics.summary(topK: 1)
+                guard let j = s.topChannels.first else { continue }
+                let counts = s.topClassCounts[0], kept = max(1, counts.reduce(0, +))
+                let shares = TokenClass.allCases.filter { counts[$0.rawValue] > 0 }
+                    .map { "\($0.name) \(Int((100 * Double(counts[$0.rawValue]) / Double(kept)).rounded()))%" }
+                lines.append("  " + pad(t.name, 42) + String(format: " dim %4d  %8.2f vs %6.3f (x%.1f), %d over %.0fx median; ",
+                                                             j, s.topAbsMax[0], s.medianAbsMax, s.topRatioToMedian[0],
+                                                             s.outlierChannels, s.factor)
+                             + shares.joined(separator: ", "))
+            }
+        }
         for s in r.schemes {
             var head = "\(s.scheme.name): \(s.flips)/\(s.predictions.count) predictions flip vs FP32, logits SQNR \(db(s.logits.sqnrDB)) dB"
             if let m = s.metrics { head += String(format: ", F1 %.4f, accuracy %.4f", m.f1, m.accuracy) }

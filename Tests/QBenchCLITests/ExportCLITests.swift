@@ -112,7 +112,11 @@ final class ExportCLITests: XCTestCase {
                 if outputs.isEmpty { code += source + "\n" }
             }
         }
-        XCTAssertEqual(svgs.count, 4, "figures (a)-(d)")
+        XCTAssertEqual(svgs.count, 6, "figures (a)-(f)")
+        XCTAssertTrue(markdown.contains("### (e) Outlier channels of the FP32 model"), markdown)
+        XCTAssertTrue(markdown.contains("### (f) Which tokens carry the outliers"), markdown)
+        XCTAssertTrue(svgs[4].contains("strongest channel max|x|"), "figure (e) legend")
+        XCTAssertTrue(svgs[5].contains("all rows") && svgs[5].contains(">sep<") && svgs[5].contains(">dim "), "figure (f)")
         for (i, svg) in svgs.enumerated() {
             XCTAssertTrue(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""), "figure \(i)")
             XCTAssertTrue(XMLParser(data: Data(svg.utf8)).parse(), "figure \(i) is not well-formed XML")
@@ -209,6 +213,26 @@ final class ExportCLITests: XCTestCase {
         """
         let r = python(["-c", script, notebook.path])
         XCTAssertEqual(r.status, 0, r.output)
+    }
+
+    /// A run folder whose stats.h5 has schema version 1 (written before `/fp32/outliers` existed; the fixture is
+    /// the output of a `qbench sweep` of that version, Tests/Fixtures/stats-v1-run/PROVENANCE.md) exports with
+    /// figures (a)–(d) and no outlier figures.
+    func testVersion1StatisticsStillExport() throws {
+        let copy = try CLI.tempDir().appendingPathComponent("stats-v1-run")
+        try FileManager.default.copyItem(at: Fixtures.fixtures.appendingPathComponent("stats-v1-run"), to: copy)
+        let h5 = try String(decoding: Data(contentsOf: copy.appendingPathComponent("stats.h5")).prefix(8), as: UTF8.self)
+        XCTAssertTrue(h5.hasSuffix("HDF\r\n\u{1A}\n"), "the fixture is an HDF5 file")
+        let out = try CLI.tempDir()
+        let r = try export(copy, into: out, name: "v1")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let md = try String(contentsOf: out.appendingPathComponent("v1.md"), encoding: .utf8)
+        XCTAssertTrue(md.contains("Four figures: (a) F1 vs model size"), md)
+        XCTAssertFalse(md.contains("Outlier channels"), md)
+        for key in ["a-f1-vs-size", "b-layer-sqnr", "c-depth-sqnr", "d-worst-layer-ranges"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("v1-\(key).svg").path), key)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("v1-e-outlier-channels.svg").path))
     }
 
     func testRunWithoutStatisticsStillExports() throws {

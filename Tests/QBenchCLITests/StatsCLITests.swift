@@ -27,16 +27,19 @@ final class StatsCLITests: XCTestCase {
         let out = tmp.appendingPathComponent("run.h5").path
         let r = try CLI.run(["stats", "--model", tiny, "--data", mrpc, "--scheme", "q8bert-dynamic", "--scheme", "q8bert-static",
                              "--calibration-examples", "16", "--sensitivity", "--limit", "24", "--threads", "1",
-                             "--bins", "32", "--out", out])
+                             "--bins", "32", "--outlier-top-k", "3", "--outlier-rows", "16", "--out", out])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("q8bert-dynamic: "), r.stdout)
+        XCTAssertTrue(r.stdout.contains("fp32 outlier channels of the residual sums"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("encoder.layer.1.output.LayerNorm"), r.stdout)
         XCTAssertTrue(r.stdout.contains("hidden-state SQNR dB by depth: embeddings"), r.stdout)
         XCTAssertTrue(r.stdout.contains("out SQNR"), r.stdout)
 
         let objects = try documentedObjects()
         XCTAssertGreaterThan(objects.count, 100)
         let f = try HDF5File(path: out)
-        let substitutions = ["<layer>": "encoder.layer.0.attention.self.query", "<table>": "embeddings.word_embeddings"]
+        let substitutions = ["<layer>": "encoder.layer.0.attention.self.query", "<table>": "embeddings.word_embeddings",
+                             "<tensor>": "encoder.layer.1.output.LayerNorm"]
         var concrete: [(String, String?, String)] = []
         for (path, attribute, kind) in objects {
             // Conditional objects (static-only, embedding-only) must exist for at least one of the two schemes.
@@ -79,6 +82,22 @@ final class StatsCLITests: XCTestCase {
         names = f["schemes/q8bert-dynamic/summary/layer_names"].asstr()[()]
         sqnr = f["schemes/q8bert-dynamic/summary/output_sqnr_db"][()]
         assert len(names) == len(sqnr) == 14, (len(names), len(sqnr))
+        assert f.attrs["schema_version"] == 2
+        o = f["fp32/outliers"]
+        tensors = list(o["tensor_names"].asstr()[()])
+        kinds = list(o["tensor_kinds"].asstr()[()])
+        assert len(tensors) == 18 and kinds.count("residual_sum") == 4, (tensors, kinds)
+        k, n = int(o.attrs["top_k"]), int(o.attrs["top_rows"])
+        assert (k, n) == (3, 16), (k, n)
+        counts = o["top_class_counts"][()]
+        assert counts.shape == (18, k, 5) and (counts.sum(axis=2) == n).all(), counts.sum(axis=2)
+        assert list(o["token_classes"].asstr()[()]) == ["cls", "sep", "punctuation", "padding", "other"]
+        assert (o["class_rows"][()][:, 1] % 24 == 0).all()        # [SEP] rows: a multiple of the 24 examples
+        for i, t in enumerate(tensors):
+            a = o["tensors"][t]["channel_abs_max"][()]
+            top = o["top_channels"][i]
+            assert a.max() == o["abs_max"][i] == a[top[0]], t
+            assert (o["top_abs_max"][i] == a[top]).all(), t
         print("ok", len(json.load(open(sys.argv[2]))))
         """
         let py = try run("/usr/bin/env", ["python3", "-c", script, out, listURL.path])
@@ -100,7 +119,7 @@ final class StatsCLITests: XCTestCase {
         XCTAssertEqual(files[0], files[1], "two identical runs must write identical bytes")
         let f = try HDF5File(path: tmp.appendingPathComponent("run0.h5").path)
         XCTAssertEqual(try f.attribute("created"), .string("2023-11-14T22:13:20Z"))
-        XCTAssertEqual(try f.attribute("schema_version"), .int(1))
+        XCTAssertEqual(try f.attribute("schema_version"), .int(2))
     }
 
     func testUnwritableOutFailsBeforeAnyWork() throws {
