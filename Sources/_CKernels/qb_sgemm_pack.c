@@ -1,12 +1,14 @@
 // Deterministic FP32 GEMM: B packing and the blocked driver every kernel family shares (qb_sgemm.h).
 //
-// Blocking (after BLIS's loops, k not split): rows in blocks of MC (~256 KiB of A, in L2), then 16·pw-column B
-// panels (K × 16·pw floats, reused by every 6-row panel of the block), then 6-row panels; the micro-kernel keeps
+// Blocking (after BLIS's loops, k not split): rows in blocks of MC (up to 4 MiB of A, streamed from L3), then
+// 16·pw-column B panels (K × 16·pw floats, 48–384 KiB at BERT-base shapes, kept in L2 while every 6-row panel of
+// the block passes over them), then 6-row panels; the micro-kernel keeps
 // the 6 × 16·pw accumulators in registers over the whole k loop and writes them to a tile buffer, and the
 // epilogue (qb_sgemm_epilogue.h) stores the valid rows and columns. Neither MC, pw nor the row split of the
 // caller changes any element's chain, so every family and every thread count give the same bits.
-// (Splitting k into blocks of 256 or 512, with the accumulators stored and reloaded between blocks — exact, so
-// allowed — measured 3–10% slower on AMD Zen 5 at BERT-base shapes: Tools/kernels/README.md.)
+// Measured on AMD Zen 5 at BERT-base shapes (Tools/kernels/README.md): splitting k into blocks of 256 or 512 with
+// the accumulators stored and reloaded between blocks (exact, so allowed) was 3–10% slower, and row blocks of
+// 256 KiB of A (B panels streamed from L3 once per block) up to 20% slower at K = 3072, than this.
 // A is read in place (row panels at stride lda; only a ragged last panel of M % 6 rows is copied, zero-padded),
 // so is B [K, N] when not transposed (only a ragged last panel of N % 16 columns is copied); a transposed B
 // (weights [N, K], attention keys) is packed into 16-column panels, once for weights (qb_sgemm_pack_b).
