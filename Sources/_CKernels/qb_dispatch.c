@@ -284,7 +284,8 @@ const char *qb_sgemm_kernel_name(void) { return qb_family_active()->sgemm_name; 
 void qb_sgemm_packed(int trans_a, int M, float alpha, const float *A, int lda, const qb_packed_f32 *B, float beta,
                      float *C, int ldc) {
     const qb_family *f = qb_family_active();
-    qb_sgemm_drive(f->sgemm_micro, f->sgemm_pw, trans_a, M, alpha, A, lda, B, beta, C, ldc);
+    const qb_sgemm_bview v = qb_sgemm_view_packed(B);
+    qb_sgemm_drive(f->sgemm_micro, f->sgemm_pw, trans_a, M, alpha, A, lda, &v, beta, C, ldc);
 }
 
 int qb_sgemm_packed_family(const char *family, int trans_a, int M, float alpha, const float *A, int lda,
@@ -292,16 +293,14 @@ int qb_sgemm_packed_family(const char *family, int trans_a, int M, float alpha, 
     qb_family_active();
     const int i = qb_family_index(family);
     if (i < 0 || !qb_family_supported(i, &qb_features)) return 0;
-    qb_sgemm_drive(qb_families[i].sgemm_micro, qb_families[i].sgemm_pw, trans_a, M, alpha, A, lda, B, beta, C, ldc);
+    const qb_sgemm_bview v = qb_sgemm_view_packed(B);
+    qb_sgemm_drive(qb_families[i].sgemm_micro, qb_families[i].sgemm_pw, trans_a, M, alpha, A, lda, &v, beta, C, ldc);
     return 1;
 }
 
 int qb_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
              int ldb, float beta, float *C, int ldc) {
-    if (M <= 0 || N <= 0) return 0;
-    qb_packed_f32 *p = qb_sgemm_pack_b(trans_b, K, N, B, ldb);
-    if (!p) return -1;
-    qb_sgemm_packed(trans_a, M, alpha, A, lda, p, beta, C, ldc);
-    qb_packed_f32_free(p);
-    return 0;
+    const qb_family *f = qb_family_active();
+    return qb_sgemm_micro_run(f->sgemm_micro, f->sgemm_pw, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C,
+                              ldc);
 }

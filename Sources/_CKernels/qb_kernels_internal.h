@@ -158,7 +158,7 @@ void qb_gemm_bf16_packed_avx512bf16_emu(int M, const float *A, int lda, const qb
 
 // ---- Deterministic FP32 GEMM (qb_sgemm.h) ----------------------------------------------------------------------
 // B pack: `panels` = ceil(N/16) panels of [K][16] floats (element (p, k, j) = op(B)[k, 16p + j], 0 past N),
-// panel p at data + p·K·16. A is packed per call into row panels of [K][6] (element (k, i) = op(A)[6r + i, k]).
+// panel p at data + p·K·16.
 #include "qb_sgemm.h"
 struct qb_packed_f32 {
     int k, n, panels;
@@ -168,15 +168,37 @@ struct qb_packed_f32 {
 #define QB_SGEMM_MR 6  // rows of a micro-tile
 #define QB_SGEMM_NR 16 // columns of a panel
 #define QB_SGEMM_TILE_LD 32
-/// Micro-kernel: tile[i·32 + j] = the FMA chain over k = 0..<K of Ap[k·6 + i] · Bp[(j/16)·K·16 + k·16 + j%16],
-/// starting from 0, for i < 6 and j < 16·w (w = 1 or 2 panels; the AVX2 kernel takes w = 1 only).
-typedef void (*qb_sgemm_micro_fn)(int K, const float *Ap, const float *Bp, int w, float *tile);
-void qb_sgemm_micro_ref(int K, const float *Ap, const float *Bp, int w, float *tile);
-void qb_sgemm_micro_avx2(int K, const float *Ap, const float *Bp, int w, float *tile);
-void qb_sgemm_micro_avx512(int K, const float *Ap, const float *Bp, int w, float *tile);
-/// The blocked driver every family shares: packs A in row panels, runs `micro` over 6 × 16·pw tiles (pw = the
-/// widest w the micro-kernel takes), applies the epilogue of qb_sgemm.h. Aborts if scratch cannot be allocated.
+#ifndef QB_SGEMM_A_BYTES
+#define QB_SGEMM_A_BYTES (4u << 20) // A rows per row block: this many bytes of [rows, K] (an L3 share)
+#endif
+/// Micro-kernel: for i < 6 and j < 16·w (w = 1 or 2 panels; the AVX2 kernel takes w = 1 only),
+/// tile[i·32 + j] = the FMA chain over k = 0..<K, in k order from 0, of A[i·ars + k·acs] · B[(j/16)·bps + k·brs + j%16].
+typedef void (*qb_sgemm_micro_fn)(int K, const float *A, ptrdiff_t ars, ptrdiff_t acs, const float *B,
+                                  ptrdiff_t brs, ptrdiff_t bps, int w, float *tile);
+void qb_sgemm_micro_ref(int K, const float *A, ptrdiff_t ars, ptrdiff_t acs, const float *B, ptrdiff_t brs,
+                        ptrdiff_t bps, int w, float *tile);
+void qb_sgemm_micro_avx2(int K, const float *A, ptrdiff_t ars, ptrdiff_t acs, const float *B, ptrdiff_t brs,
+                         ptrdiff_t bps, int w, float *tile);
+void qb_sgemm_micro_avx512(int K, const float *A, ptrdiff_t ars, ptrdiff_t acs, const float *B, ptrdiff_t brs,
+                           ptrdiff_t bps, int w, float *tile);
+/// op(B) [K, N] as the driver reads it: `full` 16-column panels, element (k, 16p + j) at data[p·ps + k·rs + j],
+/// then, if N is not a multiple of 16 and the panels are not a pack, one zero-padded [K][16] panel `tail`.
+typedef struct {
+    const float *data;
+    ptrdiff_t rs, ps;
+    int k, n, full;
+    const float *tail;
+} qb_sgemm_bview;
+/// The view of a pack (every panel in `data`, no tail).
+qb_sgemm_bview qb_sgemm_view_packed(const qb_packed_f32 *p);
+/// The blocked driver every family shares: C = alpha · op(A) · B + beta · C (qb_sgemm.h) over 6 × 16·pw tiles
+/// (pw = the widest w the micro-kernel takes) with A read in place (row stride lda; a ragged last row panel
+/// copied), then the epilogue of qb_sgemm.h. Aborts if scratch cannot be allocated.
 void qb_sgemm_drive(qb_sgemm_micro_fn micro, int pw, int trans_a, int M, float alpha, const float *A, int lda,
-                    const qb_packed_f32 *B, float beta, float *C, int ldc);
+                    const qb_sgemm_bview *B, float beta, float *C, int ldc);
+/// qb_sgemm with `micro`: B packed if transposed, else read in place (only a ragged last panel copied).
+/// Returns 0, or -1 if scratch could not be allocated (C untouched).
+int qb_sgemm_micro_run(qb_sgemm_micro_fn micro, int pw, int trans_a, int trans_b, int M, int N, int K, float alpha,
+                       const float *A, int lda, const float *B, int ldb, float beta, float *C, int ldc);
 
 #endif

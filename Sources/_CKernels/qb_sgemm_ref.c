@@ -20,12 +20,13 @@ void qb_sgemm_ref(int trans_a, int trans_b, int M, int N, int K, float alpha, co
         }
 }
 
-void qb_sgemm_micro_ref(int K, const float *Ap, const float *Bp, int w, float *tile) {
+void qb_sgemm_micro_ref(int K, const float *A, ptrdiff_t ars, ptrdiff_t acs, const float *B, ptrdiff_t brs,
+                        ptrdiff_t bps, int w, float *tile) {
     for (int i = 0; i < QB_SGEMM_MR; i++)
         for (int j = 0; j < QB_SGEMM_NR * w; j++) {
-            const float *b = Bp + (size_t)(j / QB_SGEMM_NR) * K * QB_SGEMM_NR + j % QB_SGEMM_NR;
+            const float *b = B + (j / QB_SGEMM_NR) * bps + j % QB_SGEMM_NR;
             float acc = 0.0f;
-            for (int k = 0; k < K; k++) acc = fmaf(Ap[(size_t)k * QB_SGEMM_MR + i], b[(size_t)k * QB_SGEMM_NR], acc);
+            for (int k = 0; k < K; k++) acc = fmaf(A[i * ars + k * acs], b[k * brs], acc);
             tile[i * QB_SGEMM_TILE_LD + j] = acc;
         }
 }

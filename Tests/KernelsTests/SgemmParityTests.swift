@@ -55,7 +55,7 @@ final class SgemmParityTests: XCTestCase {
     static var cases: [Case] {
         var out: [Case] = []
         let shapes = [(1, 1, 1), (1, 17, 3), (5, 16, 16), (6, 32, 64), (7, 33, 31), (13, 47, 129), (37, 100, 5),
-                      (128, 136, 64), (128, 64, 72), (2, 3, 0), (90, 50, 700)]
+                      (128, 136, 64), (128, 64, 72), (2, 3, 0), (90, 50, 700), (350, 20, 12)]
         for (i, (m, n, k)) in shapes.enumerated() {
             for ta in [false, true] {
                 for tb in [false, true] {
@@ -131,6 +131,22 @@ final class SgemmParityTests: XCTestCase {
         }
         XCTAssertEqual(chained, c.m * c.n, "qb_sgemm_ref is not acc = fma(a, b, acc) in k order")
         XCTAssertGreaterThan(unfusedDiffers, 0, "mul-then-add gives the same bits: the parity test would not notice")
+    }
+
+    /// `qb_sgemm` as the engine calls it (B packed for the call when transposed, read in place otherwise with only
+    /// a ragged last panel copied; A read in place) under every family forced, on every case: the reference's bits.
+    func testDispatchedSgemmEveryCaseBitIdentical() throws {
+        let cases = Self.cases
+        let data = cases.enumerated().map { i, c in Self.operands(c, seed: UInt32(300 + i)) }
+        let wants = zip(cases, data).map { c, d in Self.reference(c, d.a, d.b, d.cInit) }
+        try forEachFamily { family in
+            for (i, c) in cases.enumerated() {
+                var got = data[i].cInit
+                XCTAssertEqual(qb_sgemm(c.transA ? 1 : 0, c.transB ? 1 : 0, Int32(c.m), Int32(c.n), Int32(c.k), c.alpha,
+                                        data[i].a, Int32(c.lda), data[i].b, Int32(c.ldb), c.beta, &got, Int32(c.ldc)), 0)
+                assertSameBits(got, wants[i], "\(family.rawValue) qb_sgemm \(c)")
+            }
+        }
     }
 
     /// The dispatched entry point runs the forced family's micro-kernel and names it.

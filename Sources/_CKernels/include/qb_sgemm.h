@@ -39,7 +39,8 @@ size_t qb_packed_f32_bytes(const qb_packed_f32 *p);
 void qb_sgemm_packed(int trans_a, int M, float alpha, const float *A, int lda, const qb_packed_f32 *B, float beta,
                      float *C, int ldc);
 
-/// The definition above through the active family (packs B for the call, then qb_sgemm_packed).
+/// The definition above through the active family: a transposed B is packed for the call, a B [K, N] is read in
+/// place (only a ragged last 16-column panel copied); A is read in place.
 /// Returns 0 on success, -1 if the pack could not be allocated (C untouched).
 int qb_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda, const float *B,
              int ldb, float beta, float *C, int ldc);
