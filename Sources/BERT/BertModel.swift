@@ -244,14 +244,9 @@ public struct BertModel: Sendable {
             ScratchPool.recycle(&ctx); ScratchPool.recycle(&attnOut); ScratchPool.recycle(&inter)
         }
         for (index, (block, stateName)) in zip(L.blocks, L.stateNames).enumerated() {
-            // Q, K and V read the same x: prepared (quantized) once when their operators allow it.
-            let shared = x.withUnsafeBufferPointer {
-                prepareSharedInput(for: [block.query, block.key, block.value].map { linears[$0]! }, $0.baseAddress!,
-                        rows: rows, inputRange: xRange)
-            }
-            runLinear(block.query, x, rows: rows, into: &q, tap: tap, inputRange: xRange, prepared: shared)
-            runLinear(block.key, x, rows: rows, into: &k, tap: tap, inputRange: xRange, prepared: shared)
-            runLinear(block.value, x, rows: rows, into: &v, tap: tap, inputRange: xRange, prepared: shared)
+            runLinear(block.query, x, rows: rows, into: &q, tap: tap, inputRange: xRange)
+            runLinear(block.key, x, rows: rows, into: &k, tap: tap, inputRange: xRange)
+            runLinear(block.value, x, rows: rows, into: &v, tap: tap, inputRange: xRange)
             if let r = L.relative {
                 let spanRows = 2 * r.span
                 if r.contentToPosition {
@@ -311,19 +306,14 @@ public struct BertModel: Sendable {
         names.contains { linears[$0]?.usesInputRange ?? false }
     }
 
-    /// `prepared`: `x` made ready once for several operators (`prepareSharedInput(for:…)`), or nil.
     private func runLinear(_ name: String, _ x: [Float], rows: Int, into y: inout [Float], tap: (any ActivationTap)?,
-                           inputRange: ValueRange? = nil, prepared: PreparedLinearInput? = nil) {
+                           inputRange: ValueRange? = nil) {
         let op = linears[name]!
         x.withUnsafeBufferPointer { xp in
             tap?.observe(.linearInput, name: name, values: UnsafeBufferPointer(rebasing: xp[0..<(rows * op.inFeatures)]),
                          rows: rows, width: op.inFeatures)
             y.withUnsafeMutableBufferPointer { yp in
-                if let prepared, let sharing = op as? any InputSharingLinearOp {
-                    sharing.forward(xp.baseAddress!, rows: rows, prepared: prepared, into: yp.baseAddress!)
-                } else {
-                    op.forward(xp.baseAddress!, rows: rows, inputRange: inputRange, into: yp.baseAddress!)
-                }
+                op.forward(xp.baseAddress!, rows: rows, inputRange: inputRange, into: yp.baseAddress!)
                 tap?.observe(.linearOutput, name: name,
                              values: UnsafeBufferPointer(rebasing: yp[0..<(rows * op.outFeatures)]),
                              rows: rows, width: op.outFeatures)

@@ -18,7 +18,7 @@ import _CKernels
 /// Activations are unsigned (`u8s8`) for unsigned schemes and signed (`s8s8`) otherwise. Rows are split over
 /// `Parallel.threads` workers. Per-tensor dynamic ranges cover the whole input, padding rows included — as
 /// PyTorch's `FindMinMax` over `input.numel()`.
-public final class QuantizedLinear: InputSharingLinearOp, @unchecked Sendable {
+public final class QuantizedLinear: LinearOp, @unchecked Sendable {
     /// Input width `K`.
     public let inFeatures: Int
     /// Output width `N`.
@@ -87,44 +87,13 @@ public final class QuantizedLinear: InputSharingLinearOp, @unchecked Sendable {
     /// LayerNorm pass that produced it); used only for a dynamic per-tensor range, otherwise ignored. Same bits.
     public func forward(_ x: UnsafePointer<Float>, rows: Int, inputRange: ValueRange?, into y: UnsafeMutablePointer<Float>) {
         guard rows > 0 else { return }
-        integerLinear(x, rows: rows, activation: inputParams(x, rows: rows, inputRange: inputRange), into: y)
-        if let outputRange {
-            fakeQuantizeRows(y, rows: rows, cols: outFeatures, scheme: activation, range: outputRange)
-        }
-    }
-
-    /// The activation parameters of a call: from `inputRange` for a dynamic per-tensor range, else resolved.
-    private func inputParams(_ x: UnsafePointer<Float>, rows: Int, inputRange: ValueRange?) -> RowParams {
+        let a: RowParams
         if let inputRange, case .dynamicPerTensor = activationRange {
-            return RowParams(activation.chooseParams(min: inputRange.min, max: inputRange.max))
+            a = RowParams(activation.chooseParams(min: inputRange.min, max: inputRange.max))
+        } else {
+            a = activationRange.resolve(x, rows: rows, cols: inFeatures, scheme: activation)
         }
-        return activationRange.resolve(x, rows: rows, cols: inFeatures, scheme: activation)
-    }
-
-    /// Layers with the same activation scheme, activation range and input width quantize an input identically.
-    public var inputPreparationKey: AnyHashable {
-        AnyHashable(InputQuantizationKey(activation: activation, range: activationRange, inFeatures: inFeatures))
-    }
-
-    /// Quantizes `x[rows, K]` once (parameters as `forward` chooses them) for several layers that read it.
-    public func prepareInput(_ x: UnsafePointer<Float>, rows: Int, inputRange: ValueRange?) -> PreparedLinearInput {
-        let input = QuantizedInput(params: inputParams(x, rows: rows, inputRange: inputRange), rows: rows, k: inFeatures)
-        guard rows > 0 else { return input }
-        let k = inFeatures, scheme = activation, a = input.params, codes = input.codes
-        Parallel.forChunks(rows, minChunk: 4) { range in
-            quantizeRows(x, range: range, k: k, scheme: scheme, activation: a, into: codes + range.lowerBound * k)
-        }
-        return input
-    }
-
-    /// `forward` from the codes `prepareInput` made (of a layer with the same `inputPreparationKey`, from this `x`).
-    public func forward(_ x: UnsafePointer<Float>, rows: Int, prepared: PreparedLinearInput,
-                        into y: UnsafeMutablePointer<Float>) {
-        guard rows > 0 else { return }
-        guard let input = prepared as? QuantizedInput, input.rows == rows, input.k == inFeatures else {
-            preconditionFailure("QuantizedLinear: input prepared by another kind of layer or for another shape")
-        }
-        integerLinear(x, rows: rows, activation: input.params, quantized: input.codes, into: y)
+        integerLinear(x, rows: rows, activation: a, into: y)
         if let outputRange {
             fakeQuantizeRows(y, rows: rows, cols: outFeatures, scheme: activation, range: outputRange)
         }
@@ -154,9 +123,8 @@ public final class QuantizedLinear: InputSharingLinearOp, @unchecked Sendable {
         integerLinear(x, rows: rows, activation: a, into: y)
     }
 
-    /// `quantized`: the codes of all `rows` (`prepareInput`), or nil to quantize each chunk's rows here.
     private func integerLinear(_ x: UnsafePointer<Float>, rows: Int, activation a: RowParams,
-                               quantized: UnsafeMutableRawPointer? = nil, into y: UnsafeMutablePointer<Float>) {
+                               into y: UnsafeMutablePointer<Float>) {
         let k = inFeatures, n = outFeatures, scheme = activation
         let perChannel = weightParams.count > 1
         let intBias = self.scheme.options.bias == .int32 ? bias : nil
@@ -169,11 +137,17 @@ public final class QuantizedLinear: InputSharingLinearOp, @unchecked Sendable {
         weightParams.inverseScales.withUnsafeBufferPointer { wInv in
             Parallel.forChunks(rows, minChunk: 4) { range in
                 let m = range.count, lo = range.lowerBound
-                ScratchPool.withBytes(quantized == nil ? m * k : 0) { buffer in
-                // 1. quantize the chunk's rows (unless already done)
-                let qa = quantized.map { $0 + lo * k } ?? buffer
-                if quantized == nil {
-                    quantizeRows(x, range: range, k: k, scheme: scheme, activation: a, into: qa)
+                ScratchPool.withBytes(m * k) { qa in
+                // 1. quantize the chunk's rows
+                for r in 0..<m where a.perRow || r == 0 {
+                    let e = a.perRow ? lo + r : 0
+                    let count = a.perRow ? k : m * k
+                    let src = x + (lo + r) * k, dst = qa + r * k
+                    if unsigned {
+                        qb_quantize_u8(src, Int32(count), aInv[e], aZp[e], scheme.qmin, scheme.qmax, dst.assumingMemoryBound(to: UInt8.self))
+                    } else {
+                        qb_quantize_s8(src, Int32(count), aInv[e], aZp[e], scheme.qmin, scheme.qmax, dst.assumingMemoryBound(to: Int8.self))
+                    }
                 }
                 let scaleBase = aScale.baseAddress! + (a.perRow ? lo : 0)
                 let zpBase = aZp.baseAddress! + (a.perRow ? lo : 0)
@@ -225,25 +199,6 @@ public final class QuantizedLinear: InputSharingLinearOp, @unchecked Sendable {
         }}}}}
     }
 
-    /// `qb_quantize_{u8,s8}` of rows `range` of `x[·, k]` into `dst` (row `range.lowerBound` first): one call per
-    /// row for per-row parameters, one for the whole range otherwise.
-    private func quantizeRows(_ x: UnsafePointer<Float>, range: Range<Int>, k: Int, scheme: QuantScheme,
-                              activation a: RowParams, into dst: UnsafeMutableRawPointer) {
-        let m = range.count, lo = range.lowerBound
-        for r in 0..<m where a.perRow || r == 0 {
-            let e = a.perRow ? lo + r : 0
-            let count = a.perRow ? k : m * k
-            let src = x + (lo + r) * k, q = dst + r * k
-            if !scheme.signed {
-                qb_quantize_u8(src, Int32(count), a.inverseScales[e], a.zeroPoints[e], scheme.qmin, scheme.qmax,
-                               q.assumingMemoryBound(to: UInt8.self))
-            } else {
-                qb_quantize_s8(src, Int32(count), a.inverseScales[e], a.zeroPoints[e], scheme.qmin, scheme.qmax,
-                               q.assumingMemoryBound(to: Int8.self))
-            }
-        }
-    }
-
     /// Q8BERT's 32-bit bias: `clamp(nearbyint(b · multiplier), −(2³¹−1), 2³¹−1)` (nlp-architect
     /// `quantize(bias, bias_scale, 32)` with `bias_scale = weight_scale · input_scale`, both multipliers).
     @inlinable
@@ -255,32 +210,4 @@ public final class QuantizedLinear: InputSharingLinearOp, @unchecked Sendable {
         if v >= limit { return Int32.max }
         return Int32(v)
     }
-}
-
-/// What makes two layers quantize an input identically.
-private struct InputQuantizationKey: Hashable {
-    let activation: QuantScheme
-    let range: ActivationRange
-    let inFeatures: Int
-}
-
-/// An input quantized once for several `QuantizedLinear`s: `[rows, k]` codes (64-byte aligned, in a `ScratchPool`
-/// buffer given back when this is released) and the parameters they were made with.
-private final class QuantizedInput: PreparedLinearInput {
-    let params: RowParams
-    let rows: Int, k: Int
-    private var storage: [Float]
-    let codes: UnsafeMutableRawPointer
-
-    init(params: RowParams, rows: Int, k: Int) {
-        self.params = params
-        self.rows = rows
-        self.k = k
-        storage = ScratchPool.floats((max(1, rows * k) + 3) / 4 + 16)
-        // The storage is never resized or copied while this lives, so its address is stable.
-        let base = storage.withUnsafeMutableBytes { $0.baseAddress! }
-        codes = base + Int((64 - UInt(bitPattern: base) % 64) % 64)
-    }
-
-    deinit { ScratchPool.recycle(&storage) }
 }

@@ -47,32 +47,3 @@ extension LinearOp {
         return Tensor(shape: shape, data: out)
     }
 }
-
-/// The input of a linear operator made ready once (e.g. quantized) for several operators that consume the same
-/// tensor: BERT's query, key and value projections all read the block's input. Opaque to the engine.
-public protocol PreparedLinearInput: AnyObject {}
-
-/// A `LinearOp` whose forward splits into preparing its input and applying itself to the prepared input, so that
-/// operators with equal `inputPreparationKey` prepare a shared input once (`prepareSharedInput(for:…)`). Applying to a
-/// prepared input gives exactly the bits of `forward(_:rows:inputRange:into:)`.
-public protocol InputSharingLinearOp: LinearOp {
-    /// Equal keys: `prepareInput` of the same `x` gives interchangeable results.
-    var inputPreparationKey: AnyHashable { get }
-    /// `x[rows, K]` made ready for `forward(_:rows:prepared:into:)` (`inputRange` as for `forward`).
-    func prepareInput(_ x: UnsafePointer<Float>, rows: Int, inputRange: ValueRange?) -> PreparedLinearInput
-    /// `y[rows, N] = op(x[rows, K])` from `prepared`, which `prepareInput` of an operator with the same key made from
-    /// this `x`.
-    func forward(_ x: UnsafePointer<Float>, rows: Int, prepared: PreparedLinearInput, into y: UnsafeMutablePointer<Float>)
-}
-
-/// One prepared input for operators that all read `x[rows, K]`, when they are all `InputSharingLinearOp`s with one
-/// key (and there are at least two); nil otherwise (each then runs its own `forward`).
-public func prepareSharedInput(for ops: [any LinearOp], _ x: UnsafePointer<Float>, rows: Int,
-                    inputRange: ValueRange?) -> PreparedLinearInput? {
-    guard ops.count >= 2, let first = ops[0] as? any InputSharingLinearOp else { return nil }
-    let key = first.inputPreparationKey
-    for op in ops.dropFirst() {
-        guard let s = op as? any InputSharingLinearOp, s.inputPreparationKey == key else { return nil }
-    }
-    return first.prepareInput(x, rows: rows, inputRange: inputRange)
-}

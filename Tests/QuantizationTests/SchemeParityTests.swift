@@ -147,20 +147,6 @@ final class SchemeParityTests: XCTestCase {
             hinted.withUnsafeMutableBufferPointer { op.forward(xp.baseAddress!, rows: rows, inputRange: range, into: $0.baseAddress!) }
         }
         XCTAssertEqual(hinted.map(\.bitPattern), y.data.map(\.bitPattern), "\(label): result with a measured input range")
-        // Layers sharing one quantized input (BERT's Q, K, V): the same bits, and the key tells equal schemes apart.
-        if let sharing = op as? any InputSharingLinearOp {
-            let prepared = r.input.data.withUnsafeBufferPointer {
-                prepareSharedInput(for: [op, op], $0.baseAddress!, rows: rows, inputRange: dynamicPerTensor ? range : nil)
-            }
-            XCTAssertNotNil(prepared, label)
-            var shared = [Float](repeating: .nan, count: rows * n)
-            r.input.data.withUnsafeBufferPointer { xp in
-                shared.withUnsafeMutableBufferPointer { sharing.forward(xp.baseAddress!, rows: rows, prepared: prepared!, into: $0.baseAddress!) }
-            }
-            XCTAssertEqual(shared.map(\.bitPattern), y.data.map(\.bitPattern), "\(label): result from a shared prepared input")
-            let dense = DenseLinear(weight: r.layer.weight, bias: r.layer.bias)
-            XCTAssertNil(r.input.data.withUnsafeBufferPointer { prepareSharedInput(for: [op, dense], $0.baseAddress!, rows: rows, inputRange: nil) })
-        }
 
         // 1. operator vs the simulation of the same scheme
         let sim = try SchemeSimulation(scheme: scheme, layer: r.layer, calibration: calibration).run(r.input)
