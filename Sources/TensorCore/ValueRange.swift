@@ -53,16 +53,16 @@ public struct ValueRange: Sendable, Equatable {
 }
 
 /// One `ValueRange` per worker of a parallel pass (`Parallel.forWorkerChunks`), merged at the end.
-public struct WorkerRanges {
+struct WorkerRanges {
     private var parts: [ValueRange]
 
-    public init() { parts = [ValueRange](repeating: .none, count: Parallel.threads) }
+    init() { parts = [ValueRange](repeating: .none, count: Parallel.threads) }
 
     /// Calls `body` with the slots, one per worker index.
-    public mutating func withSlots<R>(_ body: (UnsafeMutablePointer<ValueRange>) -> R) -> R {
+    mutating func withSlots<R>(_ body: (UnsafeMutablePointer<ValueRange>) -> R) -> R {
         parts.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
     }
 
     /// The range of everything the workers measured.
-    public var merged: ValueRange { parts.reduce(.none) { $0.merging($1) } }
+    var merged: ValueRange { parts.reduce(.none) { $0.merging($1) } }
 }
