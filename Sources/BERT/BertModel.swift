@@ -146,7 +146,10 @@ public struct BertModel: Sendable {
 
         // Embeddings: word + token type + position (those the family has).  e: [rows, E]
         let positions = L.positions.ids(input.inputIds, batch: B, seq: S)
-        var e = [Float](repeating: 0, count: rows * E)
+        // The intermediate tensors come from ScratchPool (no fresh tens of MB per batch); each is overwritten
+        // completely before it is read, and given back at the end (value semantics keep returned copies intact).
+        var e = ScratchPool.floats(rows * E)
+        defer { ScratchPool.recycle(&e) }
         let word = embeddingTables["embeddings.word_embeddings"]!.data
         let pos = embeddingTables["embeddings.position_embeddings"]?.data
         let types = L.tokenTypes == .none ? nil : embeddingTables["embeddings.token_type_embeddings"]?.data
@@ -178,15 +181,24 @@ public struct BertModel: Sendable {
         }
         // LayerNorm, and the projection E → H after it (ELECTRA, ALBERT) or before it (DeBERTa).  x: [rows, H]
         var x: [Float]
+        // The min/max of the next linear layers' input, measured in the pass that produced it when they use it
+        // (`LinearOp.usesInputRange`); nil: they measure it themselves.
+        var xRange: ValueRange? = nil
+        let firstQKV = L.blocks.first.map { [$0.query, $0.key, $0.value] } ?? []
         if let projection = L.projection {
-            if !L.projectionBeforeNorm { e.withUnsafeMutableBufferPointer { applyLayerNorm(L.embeddingNorm, $0.baseAddress!, rows: rows) } }
-            x = [Float](repeating: 0, count: rows * H)
+            if !L.projectionBeforeNorm { _ = e.withUnsafeMutableBufferPointer { applyLayerNorm(L.embeddingNorm, $0.baseAddress!, rows: rows) } }
+            x = ScratchPool.floats(rows * H)
             runLinear(projection, e, rows: rows, into: &x, tap: tap)
-            if L.projectionBeforeNorm { x.withUnsafeMutableBufferPointer { applyLayerNorm(L.embeddingNorm, $0.baseAddress!, rows: rows) } }
+            if L.projectionBeforeNorm { _ = x.withUnsafeMutableBufferPointer { applyLayerNorm(L.embeddingNorm, $0.baseAddress!, rows: rows) } }
         } else {
-            e.withUnsafeMutableBufferPointer { applyLayerNorm(L.embeddingNorm, $0.baseAddress!, rows: rows) }
+            xRange = e.withUnsafeMutableBufferPointer {
+                applyLayerNorm(L.embeddingNorm, $0.baseAddress!, rows: rows,
+                               measuring: !L.zeroPaddingEmbeddings && usesRange(firstQKV))
+            }
             x = e
+            e = []
         }
+        defer { ScratchPool.recycle(&x) }
         if L.zeroPaddingEmbeddings {
             for r in 0..<rows where input.attentionMask[r] == 0 {
                 for i in 0..<H { x[r * H + i] = 0 }
@@ -200,19 +212,23 @@ public struct BertModel: Sendable {
         if let r = L.relative {
             relative = embeddingTables[r.table]!.data
             if let norm = r.norm {
-                relative.withUnsafeMutableBufferPointer { applyLayerNorm(norm, $0.baseAddress!, rows: 2 * r.span) }
+                _ = relative.withUnsafeMutableBufferPointer { applyLayerNorm(norm, $0.baseAddress!, rows: 2 * r.span) }
             }
         }
         var positionKey = [Float](repeating: 0, count: relative.count), positionQuery = positionKey
 
-        var q = [Float](repeating: 0, count: rows * H)
-        var k = q, v = q, ctx = q, attnOut = q
-        var inter = [Float](repeating: 0, count: rows * c.intermediateSize)
+        var q = ScratchPool.floats(rows * H), k = ScratchPool.floats(rows * H), v = ScratchPool.floats(rows * H)
+        var ctx = ScratchPool.floats(rows * H), attnOut = ScratchPool.floats(rows * H)
+        var inter = ScratchPool.floats(rows * c.intermediateSize)
+        defer {
+            ScratchPool.recycle(&q); ScratchPool.recycle(&k); ScratchPool.recycle(&v)
+            ScratchPool.recycle(&ctx); ScratchPool.recycle(&attnOut); ScratchPool.recycle(&inter)
+        }
         var residualSum: [Float] = []   // `a + b` of each Add & Norm, only when a tap observes it
-        for (block, stateName) in zip(L.blocks, L.stateNames) {
-            runLinear(block.query, x, rows: rows, into: &q, tap: tap)
-            runLinear(block.key, x, rows: rows, into: &k, tap: tap)
-            runLinear(block.value, x, rows: rows, into: &v, tap: tap)
+        for (index, (block, stateName)) in zip(L.blocks, L.stateNames).enumerated() {
+            runLinear(block.query, x, rows: rows, into: &q, tap: tap, inputRange: xRange)
+            runLinear(block.key, x, rows: rows, into: &k, tap: tap, inputRange: xRange)
+            runLinear(block.value, x, rows: rows, into: &v, tap: tap, inputRange: xRange)
             if let r = L.relative {
                 let spanRows = 2 * r.span
                 if r.contentToPosition {
@@ -231,18 +247,23 @@ public struct BertModel: Sendable {
             }
             runLinear(block.attentionOutput, ctx, rows: rows, into: &attnOut, tap: tap)
             observeResidualSum(block.attentionNorm, attnOut, x, rows: rows, scratch: &residualSum, tap: tap)
-            attnOut.withUnsafeMutableBufferPointer { a in
+            let attnRange = attnOut.withUnsafeMutableBufferPointer { a in
                 x.withUnsafeBufferPointer { xb in
-                    applyLayerNorm(block.attentionNorm, a.baseAddress!, residual: xb.baseAddress!, rows: rows)
+                    applyLayerNorm(block.attentionNorm, a.baseAddress!, residual: xb.baseAddress!, rows: rows,
+                                   measuring: usesRange([block.intermediate]))
                 }
             }
-            runLinear(block.intermediate, attnOut, rows: rows, into: &inter, tap: tap)
-            inter.withUnsafeMutableBufferPointer { activate(L.activation, $0.baseAddress!, count: $0.count) }
-            runLinear(block.output, inter, rows: rows, into: &x, tap: tap)
+            runLinear(block.intermediate, attnOut, rows: rows, into: &inter, tap: tap, inputRange: attnRange)
+            let interRange = inter.withUnsafeMutableBufferPointer {
+                activate(L.activation, $0.baseAddress!, count: $0.count, measuring: usesRange([block.output]))
+            }
+            runLinear(block.output, inter, rows: rows, into: &x, tap: tap, inputRange: interRange)
             observeResidualSum(block.outputNorm, x, attnOut, rows: rows, scratch: &residualSum, tap: tap)
-            x.withUnsafeMutableBufferPointer { xb in
+            let next = index + 1 < L.blocks.count ? L.blocks[index + 1] : nil
+            xRange = x.withUnsafeMutableBufferPointer { xb in
                 attnOut.withUnsafeBufferPointer { a in
-                    applyLayerNorm(block.outputNorm, xb.baseAddress!, residual: a.baseAddress!, rows: rows)
+                    applyLayerNorm(block.outputNorm, xb.baseAddress!, residual: a.baseAddress!, rows: rows,
+                                   measuring: next.map { usesRange([$0.query, $0.key, $0.value]) } ?? false)
                 }
             }
             if hiddenStates { states.append(Tensor(shape: [B, S, H], data: x)) }
@@ -256,7 +277,7 @@ public struct BertModel: Sendable {
         }
         var pooled = [Float](repeating: 0, count: B * H)
         runLinear(L.headDense, cls, rows: B, into: &pooled, tap: tap)
-        pooled.withUnsafeMutableBufferPointer { activate(L.headActivation, $0.baseAddress!, count: $0.count) }
+        _ = pooled.withUnsafeMutableBufferPointer { activate(L.headActivation, $0.baseAddress!, count: $0.count) }
         var logits = [Float](repeating: 0, count: B * c.numLabels)
         runLinear(L.headOutput, pooled, rows: B, into: &logits, tap: tap)
         let out = Tensor(shape: [B, c.numLabels], data: logits)
@@ -264,13 +285,19 @@ public struct BertModel: Sendable {
         return BertOutput(logits: out, hiddenStates: hiddenStates ? states : nil)
     }
 
-    private func runLinear(_ name: String, _ x: [Float], rows: Int, into y: inout [Float], tap: (any ActivationTap)?) {
+    /// Whether any of these linear layers uses a measured input range (`LinearOp.usesInputRange`).
+    private func usesRange(_ names: [String]) -> Bool {
+        names.contains { linears[$0]?.usesInputRange ?? false }
+    }
+
+    private func runLinear(_ name: String, _ x: [Float], rows: Int, into y: inout [Float], tap: (any ActivationTap)?,
+                           inputRange: ValueRange? = nil) {
         let op = linears[name]!
         x.withUnsafeBufferPointer { xp in
             tap?.observe(.linearInput, name: name, values: UnsafeBufferPointer(rebasing: xp[0..<(rows * op.inFeatures)]),
                          rows: rows, width: op.inFeatures)
             y.withUnsafeMutableBufferPointer { yp in
-                op.forward(xp.baseAddress!, rows: rows, into: yp.baseAddress!)
+                op.forward(xp.baseAddress!, rows: rows, inputRange: inputRange, into: yp.baseAddress!)
                 tap?.observe(.linearOutput, name: name,
                              values: UnsafeBufferPointer(rebasing: yp[0..<(rows * op.outFeatures)]),
                              rows: rows, width: op.outFeatures)
@@ -293,25 +320,33 @@ public struct BertModel: Sendable {
         }
     }
 
-    /// `x = LayerNorm(x + residual)` in place (`residual` nil: plain LayerNorm).
+    /// `x = LayerNorm(x + residual)` in place (`residual` nil: plain LayerNorm); with `measuring`, returns the
+    /// output's `ValueRange`, measured in the same pass.
+    @discardableResult
     private func applyLayerNorm(_ name: String, _ x: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>? = nil,
-                                rows: Int) {
+                                rows: Int, measuring: Bool = false) -> ValueRange? {
         let ln = layerNorms[name]!
-        ln.gamma.withUnsafeBufferPointer { g in
+        return ln.gamma.withUnsafeBufferPointer { g in
             ln.beta.withUnsafeBufferPointer { b in
                 Elementwise.addLayerNorm(x, residual: residual, rows: rows, width: ln.gamma.count,
-                                         gamma: g.baseAddress!, beta: b.baseAddress!, eps: config.layerNormEps)
+                                         gamma: g.baseAddress!, beta: b.baseAddress!, eps: config.layerNormEps,
+                                         measuringRange: measuring)
             }
         }
     }
 
-    private func activate(_ f: EncoderLayout.Activation, _ x: UnsafeMutablePointer<Float>, count: Int) {
+    /// The activation in place; with `measuring`, the output's `ValueRange` (measured in the same pass for the
+    /// exact GELU, in a pass of its own for the others).
+    @discardableResult
+    private func activate(_ f: EncoderLayout.Activation, _ x: UnsafeMutablePointer<Float>, count: Int,
+                          measuring: Bool = false) -> ValueRange? {
         switch f {
-        case .geluErf: Elementwise.geluErf(x, count: count)
+        case .geluErf: return Elementwise.geluErf(x, count: count, measuringRange: measuring)
         case .geluTanh: Elementwise.geluTanh(x, count: count)
         case .relu: Elementwise.relu(x, count: count)
         case .tanh: Elementwise.tanh(x, count: count)
         }
+        return measuring ? ValueRange.measure(x, count: count) : nil
     }
 
     /// Multi-head scaled dot-product attention, FP32.
@@ -326,7 +361,8 @@ public struct BertModel: Sendable {
         let H = config.hiddenSize, nh = config.numAttentionHeads, d = config.headDim
         let scale = 1 / Float(d).squareRoot()
         let workers = Parallel.threads   // OpenBLAS is single-threaded here (forward's withSingleThreadedBLAS)
-        var scratch = [Float](repeating: 0, count: workers * S * S)
+        var scratch = ScratchPool.floats(workers * S * S) // every score read is written first
+        defer { ScratchPool.recycle(&scratch) }
         // Key columns per sequence: 1 + the last position with a non-zero mask, rounded up to a multiple of 8 (at
         // most S; S when nothing is kept, so an all-padding row behaves as before). Rounding keeps the softmax's
         // 8-lane sums and its scalar tail exactly as over all S columns, so the probabilities are bit-identical; the

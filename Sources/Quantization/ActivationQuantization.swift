@@ -86,26 +86,12 @@ extension ActivationRange {
     }
 }
 
-/// Min and max of `x[0..<count]`, split over `Parallel.threads` workers for large inputs.
+/// Min and max of `x[0..<count]` (`ValueRange.measure`: split over `Parallel.threads` workers for large inputs);
+/// (0, 0) for no values.
 func parallelMinMax(_ x: UnsafePointer<Float>, count: Int) -> (Float, Float) {
-    var lo: Float = 0, hi: Float = 0
     guard count > 0 else { return (0, 0) }
-    let chunks = max(1, min(Parallel.threads, count / 65_536))
-    if chunks == 1 {
-        qb_minmax_f32(x, count, &lo, &hi)
-        return (lo, hi)
-    }
-    var los = [Float](repeating: 0, count: chunks), his = [Float](repeating: 0, count: chunks)
-    los.withUnsafeMutableBufferPointer { lp in
-        his.withUnsafeMutableBufferPointer { hp in
-            let lb = lp.baseAddress!, hb = hp.baseAddress!
-            Parallel.forEach(chunks) { c in
-                let a = c * count / chunks, b = (c + 1) * count / chunks
-                qb_minmax_f32(x + a, b - a, lb + c, hb + c)
-            }
-        }
-    }
-    return (los.min()!, his.max()!)
+    let r = ValueRange.measure(x, count: count)
+    return (r.min, r.max)
 }
 
 /// Fake-quantizes `y[rows, cols]` in place with `scheme` and `range` (output re-quantization, or activations

@@ -75,8 +75,25 @@ public final class QuantizedLinear: LinearOp, @unchecked Sendable {
 
     /// `y[rows, N]` from `x[rows, K]` as in the type comment.
     public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
+        forward(x, rows: rows, inputRange: nil, into: y)
+    }
+
+    /// True for a dynamic per-tensor activation range: its parameters come from the min/max of the whole input.
+    public var usesInputRange: Bool {
+        if case .dynamicPerTensor = activationRange { return true }
+        return false
+    }
+
+    /// `forward` with the input's min/max measured by the caller (`ValueRange.measure` of `x[rows, K]`, e.g. in the
+    /// LayerNorm pass that produced it); used only for a dynamic per-tensor range, otherwise ignored. Same bits.
+    public func forward(_ x: UnsafePointer<Float>, rows: Int, inputRange: ValueRange?, into y: UnsafeMutablePointer<Float>) {
         guard rows > 0 else { return }
-        let a = activationRange.resolve(x, rows: rows, cols: inFeatures, scheme: activation)
+        let a: RowParams
+        if let inputRange, case .dynamicPerTensor = activationRange {
+            a = RowParams(activation.chooseParams(min: inputRange.min, max: inputRange.max))
+        } else {
+            a = activationRange.resolve(x, rows: rows, cols: inFeatures, scheme: activation)
+        }
         integerLinear(x, rows: rows, activation: a, into: y)
         if let outputRange, let output = scheme.outputScheme {
             fakeQuantizeRows(y, rows: rows, cols: outFeatures, scheme: output, range: outputRange)
@@ -121,8 +138,7 @@ public final class QuantizedLinear: LinearOp, @unchecked Sendable {
         weightParams.inverseScales.withUnsafeBufferPointer { wInv in
             Parallel.forChunks(rows, minChunk: 4) { range in
                 let m = range.count, lo = range.lowerBound
-                let qa = UnsafeMutableRawPointer.allocate(byteCount: m * k, alignment: 64)
-                defer { qa.deallocate() }
+                ScratchPool.withBytes(m * k) { qa in
                 // 1. quantize the chunk's rows
                 for r in 0..<m where a.perRow || r == 0 {
                     let e = a.perRow ? lo + r : 0
@@ -179,6 +195,7 @@ public final class QuantizedLinear: LinearOp, @unchecked Sendable {
                 // 4. dequantize
                 qb_requant_f32(Int32(m), Int32(n), acc, Int32(n), scaleBase, zpBase, a.perRow ? 1 : 0,
                                wScale.baseAddress!, self.rowSums, perChannel ? 1 : 0, nil, y + lo * n, Int32(n))
+                }
             }
         }}}}}
     }

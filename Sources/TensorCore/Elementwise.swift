@@ -16,23 +16,53 @@ public enum Elementwise {
     /// In place, `x = LayerNorm(x + residual)` over rows of `x` and `residual` `[rows, width]` (the encoder's
     /// post-attention and post-FFN "Add & Norm"; `residual` nil = plain LayerNorm). Mean and variance accumulate in
     /// Double; the normalisation is float, unfused (`qb_add_layernorm_f32`, AVX2 with a scalar reference).
+    /// With `measuringRange`, also returns the `ValueRange` of the output, measured block by block (8 rows) right
+    /// after each block is normalised, while it is in cache: the bits `ValueRange.measure` gives on the result.
+    @discardableResult
     public static func addLayerNorm(_ x: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?, rows: Int,
-                                    width: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float) {
+                                    width: Int, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, eps: Float,
+                                    measuringRange: Bool = false) -> ValueRange? {
         let reproducible = Numerics.mode == .reproducible
-        Parallel.forChunks(rows, minChunk: 16) { range in
-            let xr = x + range.lowerBound * width, rr = residual.map { $0 + range.lowerBound * width }
-            if reproducible { qb_add_layernorm_f32_det(xr, rr, range.count, width, gamma, beta, eps) }
-            else { qb_add_layernorm_f32(xr, rr, range.count, width, gamma, beta, eps) }
+        var ranges = WorkerRanges()
+        ranges.withSlots { slot in
+            Parallel.forWorkerChunks(rows, minChunk: 16) { worker, range in
+                var measured = ValueRange.none
+                for lo in stride(from: range.lowerBound, to: range.upperBound, by: blockRows) {
+                    let n = min(blockRows, range.upperBound - lo)
+                    let xr = x + lo * width, rr = residual.map { $0 + lo * width }
+                    if reproducible { qb_add_layernorm_f32_det(xr, rr, n, width, gamma, beta, eps) }
+                    else { qb_add_layernorm_f32(xr, rr, n, width, gamma, beta, eps) }
+                    if measuringRange { measured = measured.merging(.of(xr, count: n * width)) }
+                }
+                slot[worker] = slot[worker].merging(measured)
+            }
         }
+        return measuringRange ? ranges.merged : nil
     }
 
-    /// In-place exact GELU: `x · ½ · (1 + erf(x / √2))` (PyTorch `nn.GELU()`, HF `hidden_act: "gelu"`).
-    public static func geluErf(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    /// Rows per block of a measured LayerNorm (8 rows of BERT-base: 24 KB, in L1).
+    static let blockRows = 8
+    /// Values per block of a measured GELU (16 KB).
+    static let blockValues = 4096
+
+    /// In-place exact GELU: `x · ½ · (1 + erf(x / √2))` (PyTorch `nn.GELU()`, HF `hidden_act: "gelu"`). With
+    /// `measuringRange`, also returns the `ValueRange` of the output, measured block by block as for `addLayerNorm`.
+    @discardableResult
+    public static func geluErf(_ x: UnsafeMutablePointer<Float>, count: Int, measuringRange: Bool = false) -> ValueRange? {
         let reproducible = Numerics.mode == .reproducible
-        Parallel.forChunks(count, minChunk: 4096) { range in
-            if reproducible { qb_gelu_erf_f32_det(x + range.lowerBound, range.count) }
-            else { qb_gelu_erf_f32(x + range.lowerBound, range.count) }
+        var ranges = WorkerRanges()
+        ranges.withSlots { slot in
+            Parallel.forWorkerChunks(count, minChunk: 4096) { worker, range in
+                var measured = ValueRange.none
+                for lo in stride(from: range.lowerBound, to: range.upperBound, by: blockValues) {
+                    let n = min(blockValues, range.upperBound - lo)
+                    if reproducible { qb_gelu_erf_f32_det(x + lo, n) } else { qb_gelu_erf_f32(x + lo, n) }
+                    if measuringRange { measured = measured.merging(.of(x + lo, count: n)) }
+                }
+                slot[worker] = slot[worker].merging(measured)
+            }
         }
+        return measuringRange ? ranges.merged : nil
     }
 
     /// In-place tanh-approximated GELU (`gelu_new`, `gelu_pytorch_tanh`):

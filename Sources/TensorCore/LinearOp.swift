@@ -13,11 +13,25 @@ public protocol LinearOp: Sendable {
     var outFeatures: Int { get }
     /// Computes `y[rows, N] = op(x[rows, K])`. `y` is fully overwritten.
     func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>)
+    /// Whether the operator reads the range of its whole input (a dynamic per-tensor activation range): then a
+    /// caller that produced `x` can measure it in the producing pass and pass it to `forward(_:rows:inputRange:into:)`,
+    /// sparing the operator its own pass over `x`. Default false.
+    var usesInputRange: Bool { get }
+    /// `forward` with `inputRange` = `ValueRange.measure(x, count: rows · K)` already measured by the caller (or nil:
+    /// the operator measures what it needs). The result is bit-identical to `forward(_:rows:into:)`. The default
+    /// ignores the range.
+    func forward(_ x: UnsafePointer<Float>, rows: Int, inputRange: ValueRange?, into y: UnsafeMutablePointer<Float>)
     /// Bytes the operator's parameters take when serialized (weights, bias, scales, zero points).
     var parameterBytes: Int { get }
 }
 
 extension LinearOp {
+    public var usesInputRange: Bool { false }
+
+    public func forward(_ x: UnsafePointer<Float>, rows: Int, inputRange: ValueRange?, into y: UnsafeMutablePointer<Float>) {
+        forward(x, rows: rows, into: y)
+    }
+
     /// Convenience: applies the operator to a `[rows, K]` tensor and returns `[rows, N]`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         precondition(x.shape.last == inFeatures, "LinearOp: input width \(x.shape.last ?? -1) != \(inFeatures)")

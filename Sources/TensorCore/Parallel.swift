@@ -53,9 +53,11 @@ public enum Parallel {
         }
     }
 
-    /// Like `forChunks`, also passing the worker index `0..<threads` so each worker can own scratch memory.
-    public static func forWorkerChunks(_ count: Int, _ body: (_ worker: Int, _ range: Range<Int>) -> Void) {
-        let workers = min(_threads, max(1, count))
+    /// Like `forChunks`, also passing the worker index `0..<threads` so each worker can own scratch memory (or a
+    /// slot for a partial result).
+    public static func forWorkerChunks(_ count: Int, minChunk: Int = 1,
+                                       _ body: (_ worker: Int, _ range: Range<Int>) -> Void) {
+        let workers = min(_threads, max(1, count / max(1, minChunk)))
         if workers <= 1 { body(0, 0..<count); return }
         let per = (count + workers - 1) / workers
         withoutActuallyEscaping(body) { body in

@@ -5,8 +5,10 @@
 // qb_qgemm_force_kernel for tests, which then switches every kernel of the row at once. Packed GEMMs run the
 // family that made the pack.
 //
-// Families: "amx" (AMX-TILE + AMX-INT8 GEMMs, with the OS permission for tile data granted; AVX2 for the rest),
-//           "avx512vnni" (AVX512F/BW/VL/DQ + VNNI, plus AVX2/FMA/F16C for the non-GEMM kernels),
+// Families: "amx" (AMX-TILE + AMX-INT8 GEMMs, with the OS permission for tile data granted; the rest as
+//           "avx512vnni", whose ISA every AMX CPU has),
+//           "avx512vnni" (AVX512F/BW/VL/DQ + VNNI; activation quantize, min/max, GELU and softmax on AVX-512 —
+//           bit-identical with the AVX2 versions —, the other non-GEMM kernels on AVX2/FMA/F16C),
 //           "avx2" (AVX2 + FMA + F16C), "ref" (portable C, the scalar references), and
 //           "amx_emu" and "avx512vnni_emu" (the AMX / VNNI GEMM source on portable emulated intrinsics, the rest
 //           ref): never chosen by default, only forced (tests, or QBENCH_KERNEL=amx_emu to run a whole model
@@ -88,13 +90,13 @@ static const qb_family qb_families[] = {
      "avx2", qb_gelu_erf_f32_avx2, qb_softmax_masked_f32_avx2, qb_add_layernorm_f32_avx2, QB_DET_AVX2},
     {"avx512vnni", qb_qgemm_u8s8_packed_avx512vnni, qb_qgemm_s8s8_packed_avx512vnni,
      qb_qgemm_u8s8_packed_f32_avx512vnni, qb_qgemm_s8s8_packed_f32_avx512vnni,
-     qb_quantize_u8_avx2, qb_quantize_s8_avx2, qb_minmax_f32_avx2, qb_requant_f32_avx2, qb_f32_to_f16_avx2,
+     qb_quantize_u8_avx512, qb_quantize_s8_avx512, qb_minmax_f32_avx512, qb_requant_f32_avx2, qb_f32_to_f16_avx2,
      qb_f16_to_f32_avx2,
-     "avx2", qb_gelu_erf_f32_avx2, qb_softmax_masked_f32_avx2, qb_add_layernorm_f32_avx2, QB_DET_AVX512},
+     "avx512", qb_gelu_erf_f32_avx512, qb_softmax_masked_f32_avx512, qb_add_layernorm_f32_avx2, QB_DET_AVX512},
     {"amx", QB_AMX_U8S8, QB_AMX_S8S8, QB_AMX_U8S8_F32, QB_AMX_S8S8_F32,
-     qb_quantize_u8_avx2, qb_quantize_s8_avx2, qb_minmax_f32_avx2, qb_requant_f32_avx2, qb_f32_to_f16_avx2,
+     qb_quantize_u8_avx512, qb_quantize_s8_avx512, qb_minmax_f32_avx512, qb_requant_f32_avx2, qb_f32_to_f16_avx2,
      qb_f16_to_f32_avx2,
-     "avx2", qb_gelu_erf_f32_avx2, qb_softmax_masked_f32_avx2, qb_add_layernorm_f32_avx2, QB_DET_AVX512},
+     "avx512", qb_gelu_erf_f32_avx512, qb_softmax_masked_f32_avx512, qb_add_layernorm_f32_avx2, QB_DET_AVX512},
     {"amx_emu", qb_qgemm_u8s8_packed_amx_emu, qb_qgemm_s8s8_packed_amx_emu, qb_qgemm_u8s8_packed_f32_amx_emu,
      qb_qgemm_s8s8_packed_f32_amx_emu, qb_quantize_u8_ref, qb_quantize_s8_ref,
      qb_minmax_f32_ref, qb_requant_f32_ref, qb_f32_to_f16_ref, qb_f16_to_f32_ref,
@@ -111,9 +113,11 @@ static int qb_family_supported(int i, const qb_cpu_features *f) {
     if (i == QB_FAMILY_REF) return 1;
     int avx2 = f->avx2 && f->fma && f->f16c;
     if (i == QB_FAMILY_AVX2) return avx2;
-    if (i == QB_FAMILY_AVX512VNNI) return avx2 && f->avx512f && f->avx512bw && f->avx512vl && f->avx512dq && f->avx512_vnni;
-    // The OS permission is asked for only here, and only on a CPU with AMX (qb_cpu_amx_permission).
-    if (i == QB_FAMILY_AMX) return QB_HAVE_AMX && avx2 && f->amx_tile && f->amx_int8 && qb_cpu_amx_permission() == 1;
+    const int avx512 = avx2 && f->avx512f && f->avx512bw && f->avx512vl && f->avx512dq;
+    if (i == QB_FAMILY_AVX512VNNI) return avx512 && f->avx512_vnni;
+    // The OS permission is asked for only here, and only on a CPU with AMX (qb_cpu_amx_permission). The family's
+    // other kernels are the AVX-512 ones (every AMX CPU has AVX-512).
+    if (i == QB_FAMILY_AMX) return QB_HAVE_AMX && avx512 && f->amx_tile && f->amx_int8 && qb_cpu_amx_permission() == 1;
     if (i == QB_FAMILY_AMX_EMU || i == QB_FAMILY_AVX512VNNI_EMU) return 1;
     return 0;
 }

@@ -64,9 +64,10 @@ struct qb_packed_s8 {
 qb_packed_s8 *qb_pack_s8_family(const int8_t *B, int N, int K, int ldb, int family);
 
 /// Partial int32 sums for a fused epilogue whose K is split into blocks: `rows` rows × the whole 16-column panels
-/// covering [n0, n1), 64-byte aligned; *ldp is the row stride, *pbase the first column. Aborts when it cannot be
-/// allocated (a few hundred KB at most). Free with free().
-int32_t *qb_partial_sums_alloc(int rows, int n0, int n1, int *ldp, int *pbase);
+/// covering [n0, n1), 64-byte aligned; *ldp is the row stride, *pbase the first column. The calling thread's own
+/// buffer (reused by its next call, freed when the thread exits; never free it). Aborts when it cannot be
+/// allocated (a few hundred KB at most).
+int32_t *qb_partial_sums_scratch(int rows, int n0, int n1, int *ldp, int *pbase);
 
 /// Lanes [lo − nb, hi − nb) of a 16-column vector starting at column nb (nb ≤ lo < hi ≤ nb + 16), as a bit mask.
 static inline uint16_t qb_lane_mask16(int nb, int lo, int hi) {
@@ -129,6 +130,9 @@ void qb_qgemm_packed_f32_composed(int M, const uint8_t *A, int lda, int a_signed
 void qb_quantize_u8_avx2(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, uint8_t *q);
 void qb_quantize_s8_avx2(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, int8_t *q);
 void qb_minmax_f32_avx2(const float *x, size_t n, float *min_out, float *max_out);
+void qb_quantize_u8_avx512(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, uint8_t *q);
+void qb_quantize_s8_avx512(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, int8_t *q);
+void qb_minmax_f32_avx512(const float *x, size_t n, float *min_out, float *max_out);
 void qb_requant_f32_avx2(int M, int N, const int32_t *C, int ldc,
                          const float *a_scale, const int32_t *a_zp, int a_per_row,
                          const float *w_scale, const int32_t *w_row_sum, int w_per_channel,

@@ -10,6 +10,7 @@
 // Rows n ≥ N and columns k ≥ K are zero, so padded products contribute nothing. Row sums Σ_k B[n, k] are
 // computed once here (int32; |sum| ≤ 128·K).
 #include "qb_kernels_internal.h"
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,11 +87,36 @@ const char *qb_packed_kernel_name(const qb_packed_s8 *p) {
     }
 }
 
-int32_t *qb_partial_sums_alloc(int rows, int n0, int n1, int *ldp, int *pbase) {
+// One buffer per thread, kept for the thread's life and grown when a call needs more (freed at thread exit): a
+// fused GEMM runs on one thread at a time, and a few hundred KB allocated and freed per call cost page faults.
+static pthread_key_t qb_partial_key;
+static pthread_once_t qb_partial_once = PTHREAD_ONCE_INIT;
+typedef struct { void *p; size_t bytes; } qb_partial_buffer;
+
+static void qb_partial_free(void *b) {
+    free(((qb_partial_buffer *)b)->p);
+    free(b);
+}
+
+static void qb_partial_key_init(void) {
+    if (pthread_key_create(&qb_partial_key, qb_partial_free) != 0) abort();
+}
+
+int32_t *qb_partial_sums_scratch(int rows, int n0, int n1, int *ldp, int *pbase) {
     const int p0 = n0 / QB_Q4_PANEL, p1 = (n1 + QB_Q4_PANEL - 1) / QB_Q4_PANEL;
     *ldp = QB_Q4_PANEL * (p1 - p0);
     *pbase = QB_Q4_PANEL * p0;
-    int32_t *part = NULL;
-    if (posix_memalign((void **)&part, 64, (size_t)rows * (size_t)*ldp * sizeof(int32_t)) != 0) abort();
-    return part;
+    const size_t bytes = (size_t)rows * (size_t)*ldp * sizeof(int32_t);
+    pthread_once(&qb_partial_once, qb_partial_key_init);
+    qb_partial_buffer *b = pthread_getspecific(qb_partial_key);
+    if (!b) {
+        if (!(b = calloc(1, sizeof *b)) || pthread_setspecific(qb_partial_key, b) != 0) abort();
+    }
+    if (b->bytes < bytes) {
+        free(b->p);
+        b->p = NULL;
+        if (posix_memalign(&b->p, 64, bytes) != 0) abort();
+        b->bytes = bytes;
+    }
+    return (int32_t *)b->p;
 }

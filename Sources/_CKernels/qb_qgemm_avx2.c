@@ -303,13 +303,9 @@ static void qb_qgemm_packed_f32_avx2(int M, const uint8_t *A, int lda, int a_sig
                                      int n1, const qb_requant_args *rq, float *out, int ldo) {
     if (qb_fused_trivial(M, B, &n0, &n1, rq, out, ldo)) return;
     qb_avx2_sink sink = {.rq = rq, .row_sums = B->row_sums, .out = out, .ldo = ldo};
-    int32_t *part = NULL;
-    if (B->kgroups > QB_KCQ) { // K split into blocks: partial sums of one M block, whole panels n0..n1
-        part = qb_partial_sums_alloc(QB_MC, n0, n1, &sink.ldp, &sink.pbase);
-        sink.part = part;
-    }
+    if (B->kgroups > QB_KCQ) // K split into blocks: partial sums of one M block, whole panels n0..n1
+        sink.part = qb_partial_sums_scratch(QB_MC, n0, n1, &sink.ldp, &sink.pbase);
     qb_qgemm_packed_avx2(M, A, lda, a_signed, B, n0, n1, &sink);
-    free(part);
 }
 
 void qb_qgemm_u8s8_packed_f32_avx2(int M, const uint8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,

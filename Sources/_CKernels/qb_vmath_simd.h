@@ -1,7 +1,8 @@
 // Private to _CKernels: exp, erf and tanh as fixed sequences of FP32 operations, once as scalar C and once as AVX2
 // on 8 lanes, operation for operation (the same constants, the same FMAs, the same order), so a lane of the
 // vector version and the scalar version give the same bits for every input. qb_vmath.c's fast AVX2 kernels and
-// qb_vmath_det.c's deterministic kernels use them.
+// qb_vmath_det.c's deterministic kernels use them; exp and erf also exist on 16 AVX-512 lanes, the same sequence
+// again, for qb_vmath_avx512.c.
 //
 //   exp(x), for x ≤ 88.37 (larger inputs give +inf; the encoder only evaluates x ≤ 0): clamp x to ±88.3762626647949,
 //       n = floor(x·log2(e) + ½) (one FMA), r = x − n·0.693359375 − n·(−2.12194440e-4) (two FMAs, Cody–Waite),
@@ -132,6 +133,45 @@ QB_VMATH_AVX2 static inline __m256 qb_tanh256(__m256 x) {
     __m256 e = qb_exp256(_mm256_mul_ps(_mm256_set1_ps(-2.0f), ax));
     __m256 y = _mm256_div_ps(_mm256_sub_ps(one, e), _mm256_add_ps(one, e));
     return _mm256_or_ps(y, sign);
+}
+/// The same two functions on 16 lanes (AVX-512F): every lane is the 8-lane version's lane, operation for operation.
+#define QB_VMATH_AVX512 __attribute__((target("avx2,fma,avx512f")))
+
+QB_VMATH_AVX512 static inline __m512 qb_exp512(__m512 x) {
+    const __m512 hi = _mm512_set1_ps(QB_EXP_HI), lo = _mm512_set1_ps(QB_EXP_LO);
+    x = _mm512_min_ps(_mm512_max_ps(x, lo), hi);
+    __m512 fx = _mm512_fmadd_ps(x, _mm512_set1_ps(QB_LOG2E), _mm512_set1_ps(0.5f));
+    fx = _mm512_roundscale_ps(fx, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); // floor
+    x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(QB_LN2_HI), x);
+    x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(QB_LN2_LO), x);
+    __m512 y = _mm512_set1_ps(QB_EXP_P0);
+    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(QB_EXP_P1));
+    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(QB_EXP_P2));
+    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(QB_EXP_P3));
+    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(QB_EXP_P4));
+    y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(QB_EXP_P5));
+    __m512 x2 = _mm512_mul_ps(x, x);
+    y = _mm512_fmadd_ps(y, x2, _mm512_add_ps(x, _mm512_set1_ps(1.0f)));
+    __m512i k = _mm512_add_epi32(_mm512_cvttps_epi32(fx), _mm512_set1_epi32(127));
+    return _mm512_mul_ps(y, _mm512_castsi512_ps(_mm512_slli_epi32(k, 23)));
+}
+
+QB_VMATH_AVX512 static inline __m512 qb_erf512(__m512 x) {
+    const __m512i sign_mask = _mm512_set1_epi32((int)0x80000000u);
+    const __m512i xi = _mm512_castps_si512(x);
+    const __m512i sign = _mm512_and_si512(xi, sign_mask);
+    const __m512 ax = _mm512_castsi512_ps(_mm512_andnot_si512(sign_mask, xi));
+    __m512 t = _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_fmadd_ps(_mm512_set1_ps(QB_ERF_P), ax, _mm512_set1_ps(1.0f)));
+    __m512 r = _mm512_set1_ps(QB_ERF_A5);
+    r = _mm512_fmadd_ps(r, t, _mm512_set1_ps(QB_ERF_A4));
+    r = _mm512_fmadd_ps(r, t, _mm512_set1_ps(QB_ERF_A3));
+    r = _mm512_fmadd_ps(r, t, _mm512_set1_ps(QB_ERF_A2));
+    r = _mm512_fmadd_ps(r, t, _mm512_set1_ps(QB_ERF_A1));
+    r = _mm512_mul_ps(r, t);
+    const __m512 nax = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(ax), sign_mask));
+    __m512 e = qb_exp512(_mm512_mul_ps(nax, ax)); // exp(−x²)
+    __m512 y = _mm512_fnmadd_ps(r, e, _mm512_set1_ps(1.0f));
+    return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(y), sign));
 }
 #endif
 #endif

@@ -24,8 +24,15 @@ enum KernelFamily: String, CaseIterable {
     case amxEmulated = "amx_emu"
     case avx512vnniEmulated = "avx512vnni_emu"
 
-    /// Suffix of the vector-math kernels the family runs (qb_vmath_kernel_name).
-    var vmathSuffix: String { self == .ref || self == .amxEmulated || self == .avx512vnniEmulated ? "ref" : "avx2" }
+    /// Suffix of the vector-math kernels the family runs (qb_vmath_kernel_name): "avx512" (GELU and softmax on
+    /// AVX-512, bit-identical with the AVX2 kernels) for avx512vnni and amx.
+    var vmathSuffix: String {
+        switch self {
+        case .ref, .amxEmulated, .avx512vnniEmulated: return "ref"
+        case .avx2: return "avx2"
+        case .avx512vnni, .amx: return "avx512"
+        }
+    }
 }
 
 /// The family the dispatcher picked before any test forced another one.

@@ -6,8 +6,9 @@ import XCTest
 /// and the dispatched entry points, which follow the one kernel-family table of qb_dispatch.c.
 final class VectorMathParityTests: XCTestCase {
     /// With each family forced (`qb_qgemm_force_kernel`), the un-suffixed GELU, masked softmax and LayerNorm run
-    /// that family's kernels: bit-identical to calling `_ref` (family "ref") or `_avx2` ("avx2", "avx512vnni")
-    /// directly. Forcing the reference thus reaches the vector math as it reaches the GEMMs.
+    /// that family's kernels: bit-identical to calling `_ref` (family "ref"), `_avx2` ("avx2") or `_avx512` (GELU
+    /// and softmax of "avx512vnni" and "amx", whose LayerNorm is `_avx2`) directly. Forcing the reference thus
+    /// reaches the vector math as it reaches the GEMMs.
     func testForcedFamilySelectsItsVectorMathKernels() throws {
         var r = XorShift32(seed: 7)
         let width = 131, rows = 3   // not a multiple of 8: vector body and scalar tail
@@ -22,13 +23,20 @@ final class VectorMathParityTests: XCTestCase {
             XCTAssertEqual(String(cString: qb_vmath_kernel_name()), suffix, "\(family)")
             var got = x, want = x
             qb_gelu_erf_f32(&got, got.count)
-            if suffix == "ref" { qb_gelu_erf_f32_ref(&want, want.count) } else { qb_gelu_erf_f32_avx2(&want, want.count) }
+            switch suffix {
+            case "ref": qb_gelu_erf_f32_ref(&want, want.count)
+            case "avx512": qb_gelu_erf_f32_avx512(&want, want.count)
+            default: qb_gelu_erf_f32_avx2(&want, want.count)
+            }
             XCTAssertEqual(bits(got), bits(want), "GELU under \(family)")
 
             got = Array(x.prefix(width)); want = got
             qb_softmax_masked_f32(&got, width, 0.125, keep)
-            if suffix == "ref" { qb_softmax_masked_f32_ref(&want, width, 0.125, keep) }
-            else { qb_softmax_masked_f32_avx2(&want, width, 0.125, keep) }
+            switch suffix {
+            case "ref": qb_softmax_masked_f32_ref(&want, width, 0.125, keep)
+            case "avx512": qb_softmax_masked_f32_avx512(&want, width, 0.125, keep)
+            default: qb_softmax_masked_f32_avx2(&want, width, 0.125, keep)
+            }
             XCTAssertEqual(bits(got), bits(want), "masked softmax under \(family)")
 
             got = x; want = x
@@ -62,6 +70,42 @@ final class VectorMathParityTests: XCTestCase {
             worst = max(worst, err)
         }
         XCTAssertLessThanOrEqual(worst, 1e-6, "worst GELU error vs erff reference")
+    }
+
+    /// The AVX-512 GELU and masked softmax give the AVX2 kernels' bits (what lets the avx512vnni and amx families
+    /// write the avx2 family's logits in fast numerics): every length 0…80 (16-lane body, an 8-lane chunk, the libm
+    /// tail), longer rows, awkward values, masks with gaps and a single kept position.
+    func testGeluAndSoftmaxAVX512BitIdenticalToAVX2() throws {
+        var f = qb_cpu_features()
+        qb_cpu_detect(&f)
+        guard f.avx2 != 0, f.fma != 0, f.avx512f != 0 else { throw XCTSkip("CPU has no AVX-512F") }
+        var r = XorShift32(seed: 31)
+        let specials: [Float] = [0, -0.0, 1e-30, -1e-30, 5, -5, 9.5, -9.5, 12, -12, 88, -88, 100, -100, 1e6, -1e6,
+                                 .infinity, -.infinity, .leastNonzeroMagnitude, -.greatestFiniteMagnitude]
+        for n in Array(0...80) + [127, 128, 129, 768, 3072, 4099] {
+            var x: [Float] = (0..<n).map { _ in r.float(-8, 8) }
+            for (i, s) in specials.enumerated() where 3 * i < n { x[3 * i] = s }
+            var a = x, b = x
+            qb_gelu_erf_f32_avx2(&a, n)
+            qb_gelu_erf_f32_avx512(&b, n)
+            XCTAssertEqual(bits(a), bits(b), "GELU n=\(n)")
+            guard n > 0 else { continue }
+            let scores: [Float] = (0..<n).map { _ in r.float(-40, 40) }
+            for pattern in 0..<3 {
+                var keep: [Float] = (0..<n).map { j in
+                    pattern == 0 ? 1 : pattern == 1 ? (j % 3 == 1 ? 0 : 1) : (j == n - 1 ? 1 : 0)
+                }
+                keep[n - 1] = 1
+                // 1/√32 (MiniLM's heads): not a power of two, so a fused x·scale − m rounds differently from a
+                // separate multiply and subtract (the scalar tails must compile to the same operations).
+                for scale in [Float(0.125), 1 / Float(32).squareRoot(), 0.1] {
+                    var p = scores, q = scores
+                    qb_softmax_masked_f32_avx2(&p, n, scale, keep)
+                    qb_softmax_masked_f32_avx512(&q, n, scale, keep)
+                    XCTAssertEqual(bits(p), bits(q), "softmax n=\(n) mask \(pattern) scale \(scale)")
+                }
+            }
+        }
     }
 
     func testMaskedSoftmaxAVX2MatchesReference() throws {

@@ -137,6 +137,16 @@ final class SchemeParityTests: XCTestCase {
         XCTAssertEqual(y.shape, [rows, n])
         // Splitting rows over workers must not change a single bit.
         XCTAssertEqual(runOp(op, r.input, threads: 3).data, y.data, "\(label): result depends on the thread count")
+        // A dynamic per-tensor integer layer takes its input's range from the caller (the engine measures it in the
+        // pass that produced the input): the same bits as measuring it itself.
+        let dynamicPerTensor = scheme.activation?.range == .dynamicPerTensor
+        XCTAssertEqual(op.usesInputRange, scheme.implementation == .integerGEMM && dynamicPerTensor, label)
+        let range = r.input.data.withUnsafeBufferPointer { ValueRange.measure($0.baseAddress!, count: $0.count) }
+        var hinted = [Float](repeating: .nan, count: rows * n)
+        r.input.data.withUnsafeBufferPointer { xp in
+            hinted.withUnsafeMutableBufferPointer { op.forward(xp.baseAddress!, rows: rows, inputRange: range, into: $0.baseAddress!) }
+        }
+        XCTAssertEqual(hinted.map(\.bitPattern), y.data.map(\.bitPattern), "\(label): result with a measured input range")
 
         // 1. operator vs the simulation of the same scheme
         let sim = try SchemeSimulation(scheme: scheme, layer: r.layer, calibration: calibration).run(r.input)

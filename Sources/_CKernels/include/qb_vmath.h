@@ -5,6 +5,7 @@
 // PyTorch's ATen Vectorized<float> on AVX2 (erf: Abramowitz–Stegun 7.1.26, |error| ≤ 1.5e-7; exp: Cephes-style
 // range reduction + degree-5 polynomial, ≤ 2 ulp), so they agree with PyTorch's CPU kernels at least as well
 // as libm does. Parity tests bound the difference to the reference; they are not bit-exact (float math paths).
+// The AVX-512 versions of GELU and softmax repeat the AVX2 versions' operations on 16 lanes (same bits).
 #ifndef QB_VMATH_H
 #define QB_VMATH_H
 #include <stddef.h>
@@ -16,12 +17,16 @@ extern "C" {
 /// In place: x = x · ½ · (1 + erf(x / √2)).
 void qb_gelu_erf_f32_ref(float *x, size_t n);
 void qb_gelu_erf_f32_avx2(float *x, size_t n);
+/// AVX-512F: bit-identical with `_avx2` for every input (qb_vmath_avx512.c).
+void qb_gelu_erf_f32_avx512(float *x, size_t n);
 void qb_gelu_erf_f32(float *x, size_t n);
 
 /// In place over one row of n attention scores: p_j = exp(scale·x_j − m) / Σ over kept j; p_j = 0 where
 /// keep[j] == 0 (m = max over kept j of scale·x_j). At least one position must be kept.
 void qb_softmax_masked_f32_ref(float *x, size_t n, float scale, const float *keep);
 void qb_softmax_masked_f32_avx2(float *x, size_t n, float scale, const float *keep);
+/// AVX-512F: bit-identical with `_avx2` for every input without NaN (the same sums in the same order).
+void qb_softmax_masked_f32_avx512(float *x, size_t n, float scale, const float *keep);
 void qb_softmax_masked_f32(float *x, size_t n, float scale, const float *keep);
 
 /// In place over x [rows, width] (row stride width): x = LayerNorm(x + residual) with `residual` [rows, width] or
@@ -72,7 +77,8 @@ void qb_add_layernorm_f32_det_avx2(float *x, const float *residual, size_t rows,
 void qb_add_layernorm_f32_det(float *x, const float *residual, size_t rows, size_t width, const float *gamma,
                               const float *beta, float eps);
 
-/// Suffix of the vector-math kernels the active kernel family runs: "avx2" (families "avx2" and "avx512vnni") or
+/// Suffix of the fast vector-math kernels the active kernel family runs: "avx512" (families "avx512vnni" and "amx":
+/// GELU and softmax on AVX-512, bit-identical with the AVX2 kernels, LayerNorm on AVX2), "avx2" (family "avx2") or
 /// "ref". The un-suffixed functions above go through the one dispatch table of qb_dispatch.c, so
 /// qb_qgemm_force_kernel("ref") makes them run their `_ref` versions, like every other kernel.
 const char *qb_vmath_kernel_name(void);
