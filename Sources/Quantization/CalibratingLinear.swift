@@ -3,15 +3,23 @@ import TensorCore
 
 /// Calibrated activation ranges of one layer: what a calibration pass hands to `quantize`.
 public struct Calibration: Codable, Hashable, Sendable {
-    /// Parameters for the layer input (one entry).
+    /// Parameters for the layer input (one entry, or one per group for per-embedding-group schemes).
     public var input: QuantParams
     /// Parameters for the layer output, when the scheme re-quantizes outputs.
     public var output: QuantParams?
+    /// The per-embedding-group layout of the input (column order and group count), for PEG schemes.
+    public var inputGroups: EmbeddingGroups?
+
+    enum CodingKeys: String, CodingKey {
+        case input, output
+        case inputGroups = "input_groups"
+    }
 
     /// Calibrated input (and optional output) parameters.
-    public init(input: QuantParams, output: QuantParams? = nil) {
+    public init(input: QuantParams, output: QuantParams? = nil, inputGroups: EmbeddingGroups? = nil) {
         self.input = input
         self.output = output
+        self.inputGroups = inputGroups
     }
 }
 
@@ -64,7 +72,8 @@ public final class CalibratingLinear: LinearOp, @unchecked Sendable {
     public var calibration: Calibration {
         lock.lock()
         defer { lock.unlock() }
-        return Calibration(input: inputObserver.parameters(), output: outputObserver?.parameters())
+        return Calibration(input: inputObserver.parameters(), output: outputObserver?.parameters(),
+                           inputGroups: (inputObserver as? EmbeddingGroupObserver)?.layout)
     }
 
     /// The quantized operator for the base layer with the recorded ranges.

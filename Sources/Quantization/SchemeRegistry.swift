@@ -16,6 +16,9 @@ public enum SchemeRegistry {
         .q8bertStatic,
         .weightOnlyInt8,
         .int4PerGroup,
+        .torchaoInt8Dynamic,
+        .peg6,
+        .peg6Permuted,
     ]
 
     /// Names that were published once and must never be registered again (none yet).

@@ -96,6 +96,7 @@ final class SchemeValidationTests: XCTestCase {
             for name in SchemeRegistry.names { XCTAssertTrue(text.contains(name), text) }
         }
         XCTAssertEqual(SchemeRegistry.names, ["fp32", "pytorch-dynamic", "pytorch-dynamic-8bit", "pytorch-dynamic-per-channel",
-                                              "fp16", "bf16", "q8bert-dynamic", "q8bert-static", "weight-only-int8", "int4-per-group"])
+                                              "fp16", "bf16", "q8bert-dynamic", "q8bert-static", "weight-only-int8", "int4-per-group",
+                                              "torchao-int8-dynamic", "peg6", "peg6-permuted"])
     }
 }
