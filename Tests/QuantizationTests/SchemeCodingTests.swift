@@ -74,7 +74,8 @@ final class SchemeCodingTests: XCTestCase {
         let c = Calibration(input: QuantParams(scales: [0.5, 0.25], zeroPoints: [3, 4], qmin: 0, qmax: 255),
                             inputGroups: EmbeddingGroups(order: [1, 0, 3, 2], groups: 2))
         XCTAssertEqual(try JSONDecoder().decode(Calibration.self, from: JSONEncoder().encode(c)), c)
-        XCTAssertTrue(try encode(c).contains("\"input_groups\":{"), try encode(c))
+        let calibrationText = try encode(c)
+        XCTAssertTrue(calibrationText.contains("\"input_groups\":{"), calibrationText)
     }
 
     func testCalibrationRoundTrips() throws {
