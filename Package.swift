@@ -38,7 +38,8 @@ let package = Package(
         .target(name: "Tokenization"),
         .target(name: "BERT", dependencies: ["TensorCore", "Checkpoints", "_Support"]),
         .target(name: "Quantization", dependencies: ["TensorCore", "_CKernels"]),
-        .target(name: "Datasets"),
+        // MRPC/MSRP data, F1/accuracy and their error bars (paired bootstrap on TensorCore's SeededRandom, McNemar).
+        .target(name: "Datasets", dependencies: ["TensorCore"]),
         // Layer-wise error statistics and the HDF5 writer; data only (no BERT, no Quantization).
         .target(name: "LayerStats", dependencies: ["TensorCore", "CHDF5", "_Support"]),
         // What a run folder holds, as data: manifest (with the experiment config as recorded), results, predictions,
@@ -101,7 +102,7 @@ let package = Package(
         ]),
         .testTarget(name: "QBenchCLITests", dependencies: [
             "_TestSupport", "Checkpoints", "TensorCore", "LayerStats", "Benchmark", "Experiments", "Datasets", "RunRecords",
-            .product(name: "Yams", package: "Yams"),
+            "_Support", .product(name: "Yams", package: "Yams"),
         ]),
         .testTarget(name: "NotebookExportTests", dependencies: ["NotebookExport"]),
         .testTarget(name: "ClusterTests", dependencies: [

@@ -134,25 +134,6 @@ public struct BertModel: Sendable {
         return out
     }
 
-    /// Position id of every `[batch, seq]` entry (`EncoderLayout.Positions`).
-    func positionIds(_ input: BertBatch) -> [Int] {
-        let B = input.batch, S = input.seq
-        switch layout.positions {
-        case .absolute:
-            return (0..<(B * S)).map { $0 % S }
-        case .offsetFromPadding(let pad):
-            var out = [Int](repeating: pad, count: B * S)
-            for b in 0..<B {
-                var count = 0
-                for s in 0..<S where Int(input.inputIds[b * S + s]) != pad {
-                    count += 1
-                    out[b * S + s] = pad + count
-                }
-            }
-            return out
-        }
-    }
-
     private func forwardBody(_ input: BertBatch, hiddenStates: Bool, tap: (any ActivationTap)?) throws -> BertOutput {
         let c = config, L = layout
         let B = input.batch, S = input.seq, H = c.hiddenSize, E = L.embeddingWidth, rows = B * S
@@ -164,7 +145,7 @@ public struct BertModel: Sendable {
         var states: [Tensor] = []
 
         // Embeddings: word + token type + position (those the family has).  e: [rows, E]
-        let positions = positionIds(input)
+        let positions = L.positions.ids(input.inputIds, batch: B, seq: S)
         var e = [Float](repeating: 0, count: rows * E)
         let word = embeddingTables["embeddings.word_embeddings"]!.data
         let pos = embeddingTables["embeddings.position_embeddings"]?.data

@@ -4,7 +4,8 @@
 /// Embeddings word + position (no token types) `[vocab_size | max_position_embeddings, dim]`, LayerNorm (ε fixed at
 /// 1e-12); `n_layers` blocks `transformer.layer.N` (`attention.{q,k,v,out}_lin`, `sa_layer_norm`, `ffn.lin1`
 /// `[hidden_dim, dim]`, `ffn.lin2`, `output_layer_norm`) with `activation`; head on position 0: `pre_classifier`
-/// `[dim, dim]` → ReLU → `classifier` `[num_labels, dim]`. Position ids are plain `0..<seq`.
+/// `[dim, dim]` → ReLU → `classifier` `[num_labels, dim]`. Position ids are plain `0..<seq`. In training mode
+/// (`EncoderLayout.Dropout`) there is no dropout after `out_lin`, and `seq_classif_dropout` is the head's.
 ///
 /// The configuration uses DistilBERT's own key names (`dim`, `n_layers`, `n_heads`, `hidden_dim`, `activation`,
 /// `dropout`, `attention_dropout`, `seq_classif_dropout`), mapped onto `BertConfiguration`'s fields;
@@ -78,7 +79,7 @@ public enum DistilBert: EncoderFamily {
                                        attentionNorm: "\(p).sa_layer_norm", intermediate: "\(p).ffn.lin1",
                                        output: "\(p).ffn.lin2", outputNorm: "\(p).output_layer_norm")
         }
-        return EncoderLayout(
+        var layout = EncoderLayout(
             tables: [EncoderLayout.Table(name: "embeddings.word_embeddings", rows: c.vocabSize, rowsKey: "vocab_size"),
                      EncoderLayout.Table(name: "embeddings.position_embeddings", rows: c.maxPositionEmbeddings,
                                          rowsKey: "max_position_embeddings")],
@@ -88,5 +89,7 @@ public enum DistilBert: EncoderFamily {
             activation: EncoderLayout.Activation(hiddenAct: c.hiddenAct) ?? .geluErf, positions: .absolute,
             tokenTypes: .none, hidden: c.hiddenSize, intermediate: c.intermediateSize, labels: c.numLabels,
             key: configKey)
+        layout.dropout.afterAttentionOutput = false   // TransformerBlock: sa_layer_norm(attention + x), no dropout
+        return layout
     }
 }

@@ -22,7 +22,10 @@ public enum Electra: EncoderFamily {
 
     public static func layout(_ c: BertConfiguration) -> EncoderLayout {
         // ElectraModel builds `embeddings_project` only when embedding_size != hidden_size.
-        Bert.bertLike(c, tokenTypes: .fromBatch, projection: c.embeddingWidth == c.hiddenSize ? nil : "embeddings_project",
-                      headDense: "classifier.dense", headActivation: .geluErf, headOutput: "classifier.out_proj")
+        var layout = Bert.bertLike(c, tokenTypes: .fromBatch,
+                                   projection: c.embeddingWidth == c.hiddenSize ? nil : "embeddings_project",
+                                   headDense: "classifier.dense", headActivation: .geluErf, headOutput: "classifier.out_proj")
+        layout.dropout.beforeHeadDense = true   // ElectraClassificationHead: dropout → dense → gelu → dropout → out_proj
+        return layout
     }
 }

@@ -19,6 +19,36 @@ public struct EncoderLayout: Sendable, Equatable {
         /// RoBERTa's `create_position_ids_from_input_ids`: `p = paddingIdx + cumsum(id ≠ paddingIdx)` for real
         /// tokens and `paddingIdx` for padding tokens.
         case offsetFromPadding(paddingIdx: Int)
+
+        /// The position id of every `[batch, seq]` entry of `inputIds` (row-major).
+        public func ids(_ inputIds: [Int32], batch B: Int, seq S: Int) -> [Int] {
+            switch self {
+            case .absolute:
+                return (0..<(B * S)).map { $0 % S }
+            case .offsetFromPadding(let pad):
+                var out = [Int](repeating: pad, count: B * S)
+                for b in 0..<B {
+                    var count = 0
+                    for s in 0..<S where Int(inputIds[b * S + s]) != pad {
+                        count += 1
+                        out[b * S + s] = pad + count
+                    }
+                }
+                return out
+            }
+        }
+    }
+
+    /// Where the Hugging Face module applies dropout in training mode, beyond the sites every family has (after
+    /// the embedding LayerNorm, on the attention probabilities, after the FFN output, after the head's activation).
+    /// The engine runs in eval mode and ignores it; the trainer (`Training.TrainableBert`) reads it.
+    public struct Dropout: Sendable, Equatable {
+        /// After the attention output projection, before its residual LayerNorm (BERT's `BertSelfOutput`;
+        /// DistilBERT's `TransformerBlock` has none).
+        public var afterAttentionOutput = true
+        /// On the first position's vector before `headDense` (RoBERTa's and ELECTRA's `…ClassificationHead`,
+        /// DeBERTa's `ContextPooler`).
+        public var beforeHeadDense = false
     }
 
     /// Where token type ids come from.
@@ -143,6 +173,8 @@ public struct EncoderLayout: Sendable, Equatable {
     /// Padding query rows attend to every key with equal weight (DeBERTa's 2-D mask masks their whole row, and
     /// softmax of equal `finfo.min` scores is uniform); elsewhere they attend like real rows.
     public var padQueriesAttendUniformly: Bool
+    /// Training-mode dropout sites (`Dropout`); the rates come from the configuration.
+    public var dropout = Dropout()
 
     /// A layout from its execution order; `linears` and `norms` (each name once) are derived with the shapes a
     /// block of width `hidden` and feed-forward size `intermediate` has. `key` maps BERT's config key names

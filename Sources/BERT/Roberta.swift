@@ -33,7 +33,9 @@ public enum Roberta: EncoderFamily {
     }
 
     public static func layout(_ c: BertConfiguration) -> EncoderLayout {
-        Bert.bertLike(c, positions: positions(c), tokenTypes: .zeros, projection: nil, headDense: "classifier.dense",
-                      headActivation: .tanh, headOutput: "classifier.out_proj")
+        var layout = Bert.bertLike(c, positions: positions(c), tokenTypes: .zeros, projection: nil,
+                                   headDense: "classifier.dense", headActivation: .tanh, headOutput: "classifier.out_proj")
+        layout.dropout.beforeHeadDense = true   // RobertaClassificationHead: dropout → dense → tanh → dropout → out_proj
+        return layout
     }
 }

@@ -190,6 +190,10 @@ public struct Experiment: Sendable {
             guard !s.layerSchemes.isEmpty else {
                 throw fail("\(key).scheme", "scheme \(s.name) quantizes nothing; expected a quantized scheme for QAT")
             }
+            guard s.smoothQuant == nil else {
+                throw fail("\(key).scheme", "scheme \(s.name) applies SmoothQuant, which QAT does not train yet; "
+                           + "expected a scheme without smooth_quant")
+            }
             guard spec.lr > 0, spec.lr.isFinite else { throw fail("\(key).lr", "\(spec.lr); expected a positive number") }
             let dataPath = spec.data.map(absolute) ?? config.calibration.data.map(absolute) ?? dataPath
             try checkData(dataPath, split: spec.split, key: "\(key).data", fail: fail)

@@ -30,6 +30,7 @@ extension ExperimentConfig {
                     ("activation_bits", .distinctList(.integer(2...8)), false),
                     ("weight_granularity", .distinctList(.choice(SweepAxes.WeightGranularity.allCases.map(\.rawValue))), false),
                     ("requantize_output", .distinctList(.boolean), false),
+                    ("smooth_quant_alpha", .distinctList(.string), false),
                     ("activation_granularity", .distinctList(.matching(
                         expected: SweepAxes.ActivationGranularity.expected,
                         accepts: { SweepAxes.ActivationGranularity(level: $0) != nil })), false),
@@ -76,6 +77,7 @@ extension ExperimentConfig {
                 ("pattern", .string, true), ("scheme", .nullable(layerScheme), false),
             ]), nonEmpty: false), false),
             ("quantize_embeddings", .boolean, false),
+            ("smooth_quant", .nullable(.mapping(name: "smooth_quant", fields: [("alpha", .number, false)])), false),
         ])
     }
 
@@ -84,6 +86,7 @@ extension ExperimentConfig {
         .mapping(name: "a layer scheme", fields: [
             ("weight", quantScheme, true),
             ("activation", .nullable(quantScheme), false),
+            ("output", .nullable(quantScheme), false),
             ("options", .mapping(name: "options", fields: [
                 ("bias", .choice(["fp32", "int32"]), false), ("requantize_output", .boolean, false),
             ]), false),

@@ -15,13 +15,21 @@ public enum ModelQuantization {
         return try apply(scheme, to: model, calibrations: ranges)
     }
 
-    /// `apply` with already-recorded static ranges (by layer name).
+    /// `apply` with already-recorded static ranges and SmoothQuant factors (by layer name). A SmoothQuant scheme
+    /// first smooths the FP32 model (`SmoothQuantMigration`), then quantizes the smoothed layers (inside their
+    /// `ChannelScaledLinear` where `1/s` is not folded into a LayerNorm).
     public static func apply(_ scheme: ModelScheme, to model: BertModel,
                              calibrations: [String: Calibration]) throws -> BertModel {
         try scheme.validate()
-        var out = try quantizeEmbeddings(scheme, model)
+        let smoothed = scheme.smoothQuant == nil ? model
+            : try SmoothQuantMigration.apply(scheme, calibrations: calibrations, to: model)
+        var out = try quantizeEmbeddings(scheme, smoothed)
         out = try out.replacingLinears { name, op in
             guard let ls = scheme.layerScheme(for: name) else { return op }
+            if let scaled = op as? ChannelScaledLinear, let dense = scaled.inner as? DenseLinear {
+                return ChannelScaledLinear(multipliers: scaled.multipliers,
+                                           inner: try quantize(dense, name: name, scheme: ls, calibration: calibrations[name]))
+            }
             guard let dense = op as? DenseLinear else {
                 throw ExperimentError.invalid("layer \(name) is already quantized; start from an FP32 model")
             }
@@ -30,29 +38,43 @@ public enum ModelQuantization {
         return out
     }
 
-    /// Runs `batches` through the FP32 model with `CalibratingLinear` wrappers on every layer whose scheme has
-    /// static ranges, and returns the recorded ranges by layer name (Q8BERT's EMA, min-max or percentile).
+    /// Runs `batches` through the FP32 model and returns what the scheme calibrates, by layer name: with
+    /// SmoothQuant, the factors (`Calibration.smoothing`, from per-channel activation maxima of the FP32 model);
+    /// then the static ranges of every layer whose scheme has them (Q8BERT's EMA, min-max or percentile), recorded
+    /// by `CalibratingLinear` wrappers on the smoothed model.
     public static func calibrate(_ scheme: ModelScheme, model: BertModel, batches: [BertBatch]) throws -> [String: Calibration] {
         guard !batches.isEmpty else {
-            throw ExperimentError.invalid("scheme \(scheme.name) uses static activation ranges: give calibration data "
+            let why = scheme.layerSchemes.contains(where: \.requiresCalibration) ? "uses static activation ranges"
+                : "applies SmoothQuant (per-channel activation maxima)"
+            throw ExperimentError.invalid("scheme \(scheme.name) \(why): give calibration data "
                                           + "(e.g. --calibration-data data/glue/MRPC --calibration-split train)")
-        }
-        var calibrators: [String: CalibratingLinear] = [:]
-        let probe = try model.replacingLinears { name, op in
-            guard let ls = scheme.layerScheme(for: name), ls.requiresCalibration, let dense = op as? DenseLinear else {
-                return op
-            }
-            let c = try CalibratingLinear(dense, name: name, scheme: ls)
-            calibrators[name] = c
-            return c
         }
         // One thread: OpenBLAS's sgemm can round differently with 1 and 2 threads, and static ranges must not
         // depend on the machine's thread setting (a calibrated file reproduces bit for bit anywhere).
         let threads = Parallel.threads
         Parallel.setThreads(1)
         defer { Parallel.setThreads(threads) }
-        for batch in batches { _ = try probe.forward(batch) }
-        return calibrators.mapValues(\.calibration)
+        let smoothing = try SmoothQuantMigration.factors(scheme, model: model, batches: batches)
+        let smoothed = smoothing.isEmpty ? model : try SmoothQuantMigration.apply(scheme, factors: smoothing, to: model)
+        var calibrators: [String: CalibratingLinear] = [:]
+        let probe = try smoothed.replacingLinears { name, op in
+            guard let ls = scheme.layerScheme(for: name), ls.requiresCalibration else { return op }
+            if let scaled = op as? ChannelScaledLinear, let dense = scaled.inner as? DenseLinear {
+                let c = try CalibratingLinear(dense, name: name, scheme: ls)
+                calibrators[name] = c
+                return ChannelScaledLinear(multipliers: scaled.multipliers, inner: c)
+            }
+            guard let dense = op as? DenseLinear else { return op }
+            let c = try CalibratingLinear(dense, name: name, scheme: ls)
+            calibrators[name] = c
+            return c
+        }
+        if !calibrators.isEmpty {
+            for batch in batches { _ = try probe.forward(batch) }
+        }
+        var out = calibrators.mapValues(\.calibration)
+        for (name, s) in smoothing { out[name, default: Calibration(input: nil)].smoothing = s }
+        return out
     }
 
     /// The embedding tables after the scheme's embedding quantization (unchanged when it has none).

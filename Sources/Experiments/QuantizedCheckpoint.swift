@@ -34,6 +34,10 @@ public enum QuantizedCheckpoint {
     /// - Throws: `ExperimentError.badPath` when `out` exists or cannot be created.
     public static func write(model: BertModel, scheme: ModelScheme, calibrations: [String: Calibration],
                              source: URL, to out: URL) throws {
+        if scheme.smoothQuant != nil {
+            throw ExperimentError.invalid("scheme \(scheme.name) applies SmoothQuant, which a quantized folder cannot store "
+                                          + "yet (folded LayerNorms and per-channel input factors); evaluate it from the FP32 folder")
+        }
         let fm = FileManager.default
         if fm.fileExists(atPath: out.path) {
             throw ExperimentError.badPath(path: out.path, reason: "already exists; choose a new output folder")
@@ -135,6 +139,9 @@ public enum QuantizedCheckpoint {
                       + "and reads ('\(formatVersion)')")
         }
         let scheme = try meta("quantbench.scheme", ModelScheme.self)
+        if scheme.smoothQuant != nil {
+            throw bad("metadata quantbench.scheme", "scheme \(scheme.name) applies SmoothQuant, which quantized folders do not store")
+        }
         do { try scheme.validate() } catch { throw bad("metadata quantbench.scheme", "\(error)") }
         let layers = try meta("quantbench.layers", [String: String].self)
         for (name, kind) in layers.sorted(by: { $0.key < $1.key }) {

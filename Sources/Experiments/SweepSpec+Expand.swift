@@ -15,6 +15,7 @@ extension SweepSpec {
         axis(.activationBits, axes.activationBits?.map { "act-\($0)bit" })
         axis(.weightGranularity, axes.weightGranularity?.map { "w-\($0.rawValue.replacingOccurrences(of: "_", with: "-"))" })
         axis(.requantizeOutput, axes.requantizeOutput?.map { $0 ? "requant-on" : "requant-off" })
+        axis(.smoothQuantAlpha, axes.smoothQuantAlpha?.map(\.token))
         axis(.activationGranularity, axes.activationGranularity?.map(SweepSpec.token))
         guard combos.first?.isEmpty == false else {
             throw ExperimentError.invalid("sweep.axes lists no factor; give at least one of "
@@ -31,6 +32,13 @@ extension SweepSpec {
             scheme.overrides = try scheme.overrides.map { o in
                 LayerOverride(pattern: o.pattern, scheme: try o.scheme.map { try apply(combo, to: $0, base: base.name) })
             }
+            if let token = combo.first(where: { $0.0 == .smoothQuantAlpha })?.1,
+               let level = axes.smoothQuantAlpha?.first(where: { $0.token == token }) {
+                switch level {
+                case .off: scheme.smoothQuant = nil
+                case let .alpha(a): scheme.smoothQuant = SmoothQuantSpec(alpha: a)
+                }
+            }
             try scheme.validate()
             return SweepVariant(scheme: scheme, levels: levels)
         }
@@ -45,8 +53,15 @@ extension SweepSpec {
             ("activation_bits", axes.activationBits?.map { "\($0)" }),
             ("weight_granularity", axes.weightGranularity?.map(\.rawValue)),
             ("requantize_output", axes.requantizeOutput?.map { "\($0)" }),
+            ("smooth_quant_alpha", axes.smoothQuantAlpha?.map(\.token)),
             ("activation_granularity", axes.activationGranularity?.map(\.description)),
         ]
+        for (i, level) in (axes.smoothQuantAlpha ?? []).enumerated() {
+            if case let .alpha(a) = level, !(a.isFinite && (0...1).contains(a)) {
+                throw ExperimentError.config(file: "", keyPath: "sweep.axes.smooth_quant_alpha[\(i)]", line: nil,
+                                             message: "expected off or a number α in [0, 1], found \(a)")
+            }
+        }
         var cells = 1
         for (key, levels) in counts {
             guard let levels else { continue }
@@ -71,19 +86,24 @@ extension SweepSpec {
                                           + "activation quantization, so the base must quantize activations")
         }
         var out = layer
-        let symmetric = axes.activationSymmetry.map { _ in
-            combo.first { $0.0 == .activationSymmetry }!.1 == "act-symmetric"
-        } ?? act.symmetric
-        let bits = axes.activationBits.map { _ in
-            Int(combo.first { $0.0 == .activationBits }!.1.dropFirst(4).dropLast(3))!
-        } ?? SweepSpec.effectiveBits(act)
-        var activation = try SweepSpec.activation(symmetric: symmetric, bits: bits, range: act.range)
-        activation.granularity = act.granularity
-        if let token = combo.first(where: { $0.0 == .activationGranularity })?.1,
-           let level = axes.activationGranularity?.first(where: { SweepSpec.token($0) == token }) {
-            activation = SweepSpec.applying(level, to: activation)
+        if axes.activationSymmetry != nil || axes.activationBits != nil || axes.activationGranularity != nil {
+            var activation = act
+            if axes.activationSymmetry != nil || axes.activationBits != nil {
+                let symmetric = axes.activationSymmetry.map { _ in
+                    combo.first { $0.0 == .activationSymmetry }!.1 == "act-symmetric"
+                } ?? act.symmetric
+                let bits = axes.activationBits.map { _ in
+                    Int(combo.first { $0.0 == .activationBits }!.1.dropFirst(4).dropLast(3))!
+                } ?? SweepSpec.effectiveBits(act)
+                activation = try SweepSpec.activation(symmetric: symmetric, bits: bits, range: act.range)
+                activation.granularity = act.granularity
+            }
+            if let token = combo.first(where: { $0.0 == .activationGranularity })?.1,
+               let level = axes.activationGranularity?.first(where: { SweepSpec.token($0) == token }) {
+                activation = SweepSpec.applying(level, to: activation)
+            }
+            out.activation = activation
         }
-        out.activation = activation
         if let level = combo.first(where: { $0.0 == .weightGranularity })?.1 {
             out.weight = out.weight.withGranularity(level == "w-per-channel" ? .perChannel(axis: 0) : .perTensor)
         }

@@ -1,6 +1,7 @@
 /// Figure (a): F1 against model size, one labelled point per scheme, FP32 as a black star with a dashed
-/// reference line at its F1. Labels are placed greedily around their points without touching other labels or
-/// markers; when some cannot be placed, every point is numbered instead and the legend gives the numbers.
+/// reference line at its F1, and a vertical error bar (with caps) through each point that has an interval
+/// (`results.json` `f1_ci95`). Labels are placed greedily around their points without touching other labels,
+/// markers or error bars; when some cannot be placed, every point is numbered instead and the legend gives the numbers.
 public struct F1SizePlot: Sendable {
     /// One scheme's point.
     public struct Point: Sendable {
@@ -9,12 +10,16 @@ public struct F1SizePlot: Sendable {
         public var f1: Double
         public var style: SeriesStyle
         public var isReference: Bool
-        public init(scheme: String, megabytes: Double, f1: Double, style: SeriesStyle, isReference: Bool) {
+        /// The F1 interval drawn as an error bar; nil draws none (runs recorded before error bars).
+        public var errorBar: ClosedRange<Double>?
+        public init(scheme: String, megabytes: Double, f1: Double, style: SeriesStyle, isReference: Bool,
+                    errorBar: ClosedRange<Double>? = nil) {
             self.scheme = scheme
             self.megabytes = megabytes
             self.f1 = f1
             self.style = style
             self.isReference = isReference
+            self.errorBar = errorBar
         }
     }
 
@@ -42,7 +47,9 @@ public struct F1SizePlot: Sendable {
         let labelSize = 11.0
         let (xlo, xhi) = AxisScale.paddedRange(points.map(\.megabytes), padding: 0.1,
                                                minimumHalfSpan: max(1, (points.first?.megabytes ?? 1) * 0.1))
-        var (ylo, yhi) = AxisScale.paddedRange(points.map(\.f1), padding: 0.12, minimumHalfSpan: 0.006)
+        let bars = points.compactMap(\.errorBar)
+        var (ylo, yhi) = AxisScale.paddedRange(points.map(\.f1) + bars.map(\.lowerBound) + bars.map(\.upperBound),
+                                               padding: 0.12, minimumHalfSpan: 0.006)
         yhi += (yhi - ylo) * 0.06   // room for labels above the top point
         let probe = AxisScale(lo: ylo, hi: yhi, pixelLo: 1, pixelHi: 0)
         let left = ChartFrame.yAxisWidth(probe)
@@ -55,6 +62,13 @@ public struct F1SizePlot: Sendable {
         // Label placement.
         let reference = points.first { $0.isReference }
         var obstacles: [Box] = points.map { Box(x: xs.map($0.megabytes) - 5, y: ys.map($0.f1) - 5, w: 10, h: 10) }
+        // Error bars after the markers, so that `obstacles[i]` stays point i's marker (a label may touch its own).
+        let barHalfWidth = 3.0
+        for p in points {
+            guard let bar = p.errorBar else { continue }
+            let top = ys.map(bar.upperBound), bottom = ys.map(bar.lowerBound)
+            obstacles.append(Box(x: xs.map(p.megabytes) - barHalfWidth, y: top, w: 2 * barHalfWidth, h: bottom - top))
+        }
         let referenceText = reference.map { "FP32 F1 " + SVGCanvas.num($0.f1, digits: 4) }
         // The reference line's label: at the left or right end, above or below the line, wherever no marker is.
         var referenceBox: Box?
@@ -135,6 +149,13 @@ public struct F1SizePlot: Sendable {
             } else {
                 c.text(texts[i], px + 8, py + 4, size: labelSize, color: "#222222")
             }
+        }
+        for p in points {
+            guard let bar = p.errorBar else { continue }
+            let x = xs.map(p.megabytes), top = ys.map(bar.upperBound), bottom = ys.map(bar.lowerBound)
+            c.line(x, top, x, bottom, stroke: p.style.color, width: 1.2)
+            c.line(x - barHalfWidth, top, x + barHalfWidth, top, stroke: p.style.color, width: 1.2)
+            c.line(x - barHalfWidth, bottom, x + barHalfWidth, bottom, stroke: p.style.color, width: 1.2)
         }
         for p in points where !p.isReference { p.style.drawMarker(on: &c, xs.map(p.megabytes), ys.map(p.f1), size: 9) }
         for p in points where p.isReference { p.style.drawMarker(on: &c, xs.map(p.megabytes), ys.map(p.f1), size: 10) }

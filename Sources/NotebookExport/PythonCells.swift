@@ -31,6 +31,10 @@ enum PythonCells {
                     "model_mb": s["model_bytes"] / 1e6,
                     "delta_f1": s.get("delta_f1"),
                     "flips_vs_fp32": s["flips_vs_fp32"],
+                    # 95% paired-bootstrap intervals [lo, hi] and McNemar p vs FP32 (absent in older runs)
+                    "f1_ci95": s.get("f1_ci95"),
+                    "delta_f1_ci95": s.get("delta_f1_ci95"),
+                    "mcnemar_p": s.get("mcnemar_p"),
                 }
                 for s in results["schemes"]
             ]
@@ -95,12 +99,16 @@ enum PythonCells {
         """
 
     static let redrawF1VersusSize = """
-        # Figure (a) again, with matplotlib: F1 against model size, one point per scheme.
+        # Figure (a) again, with matplotlib: F1 against model size, one point per scheme (error bar: 95% interval).
         import matplotlib.pyplot as plt
 
         fig, ax = plt.subplots(figsize=(8, 5))
         for name, row in table.dropna(subset=["f1"]).iterrows():
-            ax.scatter(row["model_mb"], row["f1"], marker="*" if row["kind"] == "baseline" else "o", s=80)
+            points = ax.scatter(row["model_mb"], row["f1"], marker="*" if row["kind"] == "baseline" else "o", s=80)
+            ci = row["f1_ci95"]
+            if isinstance(ci, list):
+                ax.errorbar(row["model_mb"], row["f1"], yerr=[[row["f1"] - ci[0]], [ci[1] - row["f1"]]], fmt="none",
+                            capsize=3, ecolor=points.get_facecolor()[0])
             ax.annotate(name, (row["model_mb"], row["f1"]), textcoords="offset points", xytext=(6, 4), fontsize=8)
         ax.set_xlabel("model size (MB)")
         ax.set_ylabel("F1")

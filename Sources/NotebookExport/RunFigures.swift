@@ -43,13 +43,18 @@ public struct RunFigures {
             guard let m = s.metrics else { return nil }
             let reference = s.kind == "baseline"
             return F1SizePlot.Point(scheme: s.scheme, megabytes: s.modelMB, f1: m.f1,
-                                    style: reference ? .reference : style(s.scheme), isReference: reference)
+                                    style: reference ? .reference : style(s.scheme), isReference: reference,
+                                    errorBar: s.f1CI95.map { $0.lower...$0.upper })
         }
         guard !points.isEmpty else {
             return .absent(title: title, reason: "the data set has no labels, so results.json has no F1")
         }
+        let bars = results.bootstrap.flatMap { b in
+            points.contains { $0.errorBar != nil }
+                ? "; bars: \(SVGCanvas.num(b.confidence * 100, digits: 0))% bootstrap interval (B = \(b.replicates))" : nil
+        } ?? ""
         let plot = F1SizePlot(points: points, title: title,
-                              subtitle: "\(results.experiment) · \(dataDescription) · one point per scheme; dashed line: FP32 F1",
+                              subtitle: "\(results.experiment) · \(dataDescription) · one point per scheme; dashed line: FP32 F1" + bars,
                               yLabel: "F1 (\(manifest.config.data.split) set)")
         return .figure(.init(key: "a-f1-vs-size", title: title, svg: plot.svg()))
     }

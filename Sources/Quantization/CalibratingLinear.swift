@@ -1,24 +1,31 @@
 import Foundation
 import TensorCore
 
-/// Calibrated activation ranges of one layer: what a calibration pass hands to `quantize`.
+/// What a calibration pass recorded for one layer: static activation ranges, and the SmoothQuant factors its
+/// input channels are divided by; what `quantize` and the experiment layer's `SmoothQuantMigration` take.
 public struct Calibration: Codable, Hashable, Sendable {
-    /// Parameters for the layer input (one entry, or one per group for per-embedding-group schemes).
-    public var input: QuantParams
-    /// Parameters for the layer output, when the scheme re-quantizes outputs.
+    /// Parameters for the layer input (one entry, or one per group for per-embedding-group schemes); nil when the
+    /// layer's activation range is dynamic.
+    public var input: QuantParams?
+    /// Parameters for the layer output, when the scheme re-quantizes outputs with a static range.
     public var output: QuantParams?
+    /// SmoothQuant factors `s [K]` (`SmoothQuantSpec.scales`): the layer runs `(x · diag(s)⁻¹) · (W · diag(s))ᵀ`;
+    /// nil when the layer is not smoothed.
+    public var smoothing: [Float]?
     /// The per-embedding-group layout of the input (column order and group count), for PEG schemes.
     public var inputGroups: EmbeddingGroups?
 
     enum CodingKeys: String, CodingKey {
-        case input, output
+        case input, output, smoothing
         case inputGroups = "input_groups"
     }
 
-    /// Calibrated input (and optional output) parameters.
-    public init(input: QuantParams, output: QuantParams? = nil, inputGroups: EmbeddingGroups? = nil) {
+    /// Calibrated input (and optional output) parameters, optional SmoothQuant factors and PEG layout.
+    public init(input: QuantParams?, output: QuantParams? = nil, smoothing: [Float]? = nil,
+                inputGroups: EmbeddingGroups? = nil) {
         self.input = input
         self.output = output
+        self.smoothing = smoothing
         self.inputGroups = inputGroups
     }
 }
@@ -51,7 +58,7 @@ public final class CalibratingLinear: LinearOp, @unchecked Sendable {
         self.name = name
         self.scheme = scheme
         inputObserver = makeActivationObserver(for: activation)
-        outputObserver = scheme.options.requantizeOutput ? makeActivationObserver(for: activation) : nil
+        outputObserver = scheme.outputScheme.map { makeActivationObserver(for: $0) }
     }
 
     public var inFeatures: Int { base.inFeatures }

@@ -8,7 +8,7 @@ import TensorCore
 ///     y = x̂ · Ŵᵀ + b̂                                    cblas_sgemm (DenseLinear)
 ///
 /// `b̂` is the FP32 bias, or for an int32 bias `clamp(nearbyint(b · s_w⁻¹ s_a⁻¹)) · s_w s_a` per call.
-/// Output re-quantization, if requested, fake-quantizes `y` with the activation scheme.
+/// Output re-quantization, if requested, fake-quantizes `y` with the output scheme (`LayerScheme.outputScheme`).
 public struct FakeQuantLinear: LinearOp {
     /// The scheme this layer simulates.
     public let scheme: LayerScheme
@@ -63,8 +63,8 @@ public struct FakeQuantLinear: LinearOp {
             dequantized.forward(x, rows: rows, into: y)
         }
         if let bias { addBias(bias, activation: a, rows: rows, into: y) }
-        if let outputRange, let activation = scheme.activation {
-            fakeQuantizeRows(y, rows: rows, cols: n, scheme: activation, range: outputRange)
+        if let outputRange, let output = scheme.outputScheme {
+            fakeQuantizeRows(y, rows: rows, cols: n, scheme: output, range: outputRange)
         }
     }
 

@@ -1,28 +1,35 @@
 /// The quantization of one linear layer: its weight, its input activations (nil = weight-only) and options.
 ///
-/// JSON: `{"weight": {…}, "activation": {…}, "options": {"bias": "fp32", "requantize_output": false}}`;
-/// `activation` and `options` may be omitted (weight-only, FP32 bias, no output re-quantization).
+/// JSON: `{"weight": {…}, "activation": {…}, "output": {…}, "options": {"bias": "fp32", "requantize_output": false}}`;
+/// `activation`, `output` and `options` may be omitted (weight-only, outputs re-quantized with the activation
+/// scheme, FP32 bias, no output re-quantization).
 public struct LayerScheme: Codable, Hashable, Sendable {
     /// How the weight `[out, in]` is quantized.
     public var weight: QuantScheme
     /// How the layer input `[rows, in]` is quantized; nil keeps activations in FP32 (weight-only).
     public var activation: QuantScheme?
+    /// How the output `[rows, out]` is re-quantized when `options.requantizeOutput` (nil = with `activation`), e.g.
+    /// 16-bit outputs of an 8-bit layer (the mixed-precision presets). Encoded only when set.
+    public var output: QuantScheme?
     /// Bias handling and output re-quantization.
     public var options: LayerOptions
 
     /// A layer scheme; omit `activation` for weight-only quantization.
-    public init(weight: QuantScheme, activation: QuantScheme? = nil, options: LayerOptions = LayerOptions()) {
+    public init(weight: QuantScheme, activation: QuantScheme? = nil, output: QuantScheme? = nil,
+                options: LayerOptions = LayerOptions()) {
         self.weight = weight
         self.activation = activation
+        self.output = output
         self.options = options
     }
 
-    enum CodingKeys: String, CodingKey { case weight, activation, options }
+    enum CodingKeys: String, CodingKey { case weight, activation, output, options }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         weight = try c.decode(QuantScheme.self, forKey: .weight)
         activation = try c.decodeIfPresent(QuantScheme.self, forKey: .activation)
+        output = try c.decodeIfPresent(QuantScheme.self, forKey: .output)
         options = try c.decodeIfPresent(LayerOptions.self, forKey: .options) ?? LayerOptions()
     }
 
@@ -40,18 +47,25 @@ public struct LayerScheme: Codable, Hashable, Sendable {
     }
 
     /// The implementation `LinearQuantizer` picks: integer GEMM when weights are symmetric per-tensor or
-    /// per-channel (zero point 0, codes fit int8 for any 2…8 bits) and activations are integer; binary16 for
-    /// float16 weights; fake quantization otherwise (per-group or affine weights, or FP32 activations).
+    /// per-channel (zero point 0, codes fit int8 for any 2…8 bits) and activations are integer of at most 8 bits;
+    /// binary16 for float16 weights; fake quantization otherwise (per-group or affine weights, FP32 activations,
+    /// or 9…16-bit activations, which the 8-bit kernels cannot take). Output re-quantization is FP32 arithmetic in
+    /// every implementation, so a 16-bit `output` does not change the choice.
     public var implementation: Implementation {
         if weight.format == .float16 { return .float16 }
         if weight.format == .bfloat16 { return .bfloat16 }
-        guard let activation, activation.format == .integer else { return .fakeQuant }
+        guard let activation, activation.format == .integer, activation.bits <= 8 else { return .fakeQuant }
         switch weight.granularity {
         case .perTensor, .perChannel: break
         case .perGroup: return .fakeQuant
         case .perEmbeddingGroup: return .fakeQuant // refused by validate()
         }
         return weight.symmetric && weight.signed ? .integerGEMM : .fakeQuant
+    }
+
+    /// The scheme outputs are re-quantized with: `output ?? activation` when `options.requantizeOutput`, else nil.
+    public var outputScheme: QuantScheme? {
+        options.requantizeOutput ? (output ?? activation) : nil
     }
 
     /// True when activation (and output) ranges come from a calibration pass.
@@ -65,6 +79,21 @@ public struct LayerScheme: Codable, Hashable, Sendable {
         do { try weight.validate() } catch let e as QuantizationError { throw e.prefixed("weight") }
         if let activation {
             do { try activation.validate() } catch let e as QuantizationError { throw e.prefixed("activation") }
+        }
+        if weight.format == .integer, weight.bits > 8 {
+            throw QuantizationError.invalidScheme(field: "weight.bits", reason: "integer weights are 2…8 bits (9…16 bits are for activations and outputs), got \(weight.bits)")
+        }
+        if let output {
+            do { try output.validate() } catch let e as QuantizationError { throw e.prefixed("output") }
+            guard options.requantizeOutput, let activation else {
+                throw QuantizationError.invalidScheme(field: "output", reason: "an output scheme needs an activation scheme and options.requantize_output: true")
+            }
+            guard output.format == .integer, output.granularity == .perTensor else {
+                throw QuantizationError.invalidScheme(field: "output", reason: "outputs are re-quantized to integers per tensor")
+            }
+            guard output.range.isDynamic == activation.range.isDynamic else {
+                throw QuantizationError.invalidScheme(field: "output.range", reason: "must be dynamic when the activation range is dynamic and static when it is static")
+            }
         }
         if weight.format == .integer, weight.range != .staticMinMax {
             throw QuantizationError.invalidScheme(field: "weight.range", reason: "weights use their own min/max: static_min_max")

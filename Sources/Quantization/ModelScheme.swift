@@ -7,8 +7,11 @@
 /// (nil = FP32). Embeddings are not linear layers: `quantizeEmbeddings` asks the experiment layer to round-trip
 /// the embedding tables through `embeddingScheme` (Q8BERT quantizes word, position and token-type tables).
 ///
+/// `smoothQuant` (when set) migrates activation outliers into the weights before any layer is quantized
+/// (`SmoothQuantSpec`; the experiment layer applies it from a calibration pass).
+///
 /// JSON keys: `name`, `summary`, `default`, `include`, `exclude`, `overrides` (`[{pattern, scheme}]`),
-/// `quantize_embeddings`.
+/// `quantize_embeddings`, `smooth_quant` (`{alpha}`, omitted when nil).
 public struct ModelScheme: Codable, Hashable, Sendable {
     /// Registry name. Published names are never reused for a different scheme (STYLE.md §4).
     public var name: String
@@ -24,10 +27,13 @@ public struct ModelScheme: Codable, Hashable, Sendable {
     public var overrides: [LayerOverride]
     /// Whether embedding tables are quantized with `embeddingScheme`.
     public var quantizeEmbeddings: Bool
+    /// SmoothQuant migration applied to the FP32 model before the layers are quantized; nil = none.
+    public var smoothQuant: SmoothQuantSpec?
 
     /// A model scheme; by default every linear layer gets `defaultScheme`.
     public init(name: String, summary: String = "", defaultScheme: LayerScheme?, include: [String] = [],
-                exclude: [String] = [], overrides: [LayerOverride] = [], quantizeEmbeddings: Bool = false) {
+                exclude: [String] = [], overrides: [LayerOverride] = [], quantizeEmbeddings: Bool = false,
+                smoothQuant: SmoothQuantSpec? = nil) {
         self.name = name
         self.summary = summary
         self.defaultScheme = defaultScheme
@@ -35,6 +41,7 @@ public struct ModelScheme: Codable, Hashable, Sendable {
         self.exclude = exclude
         self.overrides = overrides
         self.quantizeEmbeddings = quantizeEmbeddings
+        self.smoothQuant = smoothQuant
     }
 
     enum CodingKeys: String, CodingKey {
@@ -42,6 +49,7 @@ public struct ModelScheme: Codable, Hashable, Sendable {
         case defaultScheme = "default"
         case include, exclude, overrides
         case quantizeEmbeddings = "quantize_embeddings"
+        case smoothQuant = "smooth_quant"
     }
 
     public init(from decoder: Decoder) throws {
@@ -53,6 +61,7 @@ public struct ModelScheme: Codable, Hashable, Sendable {
         exclude = try c.decodeIfPresent([String].self, forKey: .exclude) ?? []
         overrides = try c.decodeIfPresent([LayerOverride].self, forKey: .overrides) ?? []
         quantizeEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .quantizeEmbeddings) ?? false
+        smoothQuant = try c.decodeIfPresent(SmoothQuantSpec.self, forKey: .smoothQuant)
     }
 
     /// The scheme for the linear layer `name`, or nil to keep it FP32 (rules in the type comment).
@@ -77,12 +86,18 @@ public struct ModelScheme: Codable, Hashable, Sendable {
         return out
     }
 
-    /// True when some layer needs a calibration pass (static activation ranges).
-    public var requiresCalibration: Bool { layerSchemes.contains { $0.requiresCalibration } }
+    /// True when the scheme needs a calibration pass: some layer has static activation ranges, or SmoothQuant
+    /// needs its per-channel activation maxima.
+    public var requiresCalibration: Bool { smoothQuant != nil || layerSchemes.contains { $0.requiresCalibration } }
 
     /// Validates every layer scheme and pattern; errors name the path (`default.weight.bits`, `overrides[1].pattern`).
     public func validate() throws {
         guard !name.isEmpty else { throw QuantizationError.invalidScheme(field: "name", reason: "must not be empty") }
+        try smoothQuant?.validate()
+        if smoothQuant != nil, !layerSchemes.contains(where: { $0.activation != nil }) {
+            throw QuantizationError.invalidScheme(field: "smooth_quant", reason: "SmoothQuant eases activation quantization; "
+                                                  + "the scheme quantizes no activations (add an activation scheme)")
+        }
         if let d = defaultScheme {
             do { try d.validate() } catch let e as QuantizationError { throw e.prefixed("default") }
         }

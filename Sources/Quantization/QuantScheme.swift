@@ -90,7 +90,8 @@ public struct QuantScheme: Hashable, Sendable {
 
     /// Integer or binary16.
     public var format: Format
-    /// Integer width, 2…8 (16 for `.float16` and `.bfloat16`).
+    /// Integer width, 2…16 (16 for `.float16` and `.bfloat16`). Weights are 2…8 bits (`LayerScheme.validate`);
+    /// 9…16-bit activations and outputs run as fake quantization (`LayerScheme.implementation`).
     public var bits: Int
     /// Signed (`int8`-like) or unsigned (`uint8`-like) integers.
     public var signed: Bool
@@ -190,8 +191,8 @@ public struct QuantScheme: Hashable, Sendable {
             }
             return
         }
-        guard (2...8).contains(bits) else {
-            throw QuantizationError.invalidScheme(field: "bits", reason: "must be 2…8, got \(bits)")
+        guard (2...16).contains(bits) else {
+            throw QuantizationError.invalidScheme(field: "bits", reason: "must be 2…16, got \(bits)")
         }
         guard qmin < qmax else {
             throw QuantizationError.invalidScheme(field: "qmin", reason: "qmin (\(qmin)) must be less than qmax (\(qmax))")

@@ -14,7 +14,8 @@ import _CKernels
 /// Without an int32 bias the last two steps are one call, `qb_qgemm_{u8s8,s8s8}_packed_f32`, which applies the
 /// dequantization to the accumulators as the GEMM stores them (bit-exact with the two-step form).
 ///
-/// then, if `options.requantizeOutput`, `y` is fake-quantized with the activation scheme (Q8BERT).
+/// then, if `options.requantizeOutput`, `y` is fake-quantized with the output scheme (`LayerScheme.outputScheme`:
+/// the activation scheme unless the layer names another; Q8BERT).
 /// Activations are unsigned (`u8s8`) for unsigned schemes and signed (`s8s8`) otherwise. Rows are split over
 /// `Parallel.threads` workers. Per-tensor dynamic ranges cover the whole input, padding rows included — as
 /// PyTorch's `FindMinMax` over `input.numel()`.
@@ -77,8 +78,8 @@ public final class QuantizedLinear: LinearOp, @unchecked Sendable {
         guard rows > 0 else { return }
         let a = activationRange.resolve(x, rows: rows, cols: inFeatures, scheme: activation)
         integerLinear(x, rows: rows, activation: a, into: y)
-        if let outputRange {
-            fakeQuantizeRows(y, rows: rows, cols: outFeatures, scheme: activation, range: outputRange)
+        if let outputRange, let output = scheme.outputScheme {
+            fakeQuantizeRows(y, rows: rows, cols: outFeatures, scheme: output, range: outputRange)
         }
     }
 

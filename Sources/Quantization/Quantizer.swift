@@ -43,11 +43,11 @@ public struct LinearQuantizer: Quantizer {
         var outputRange: ActivationRange? = nil
         if let activation = scheme.activation {
             activationRange = try ActivationRange.make(activation, calibrated: calibration, layer: name)
-            if scheme.options.requantizeOutput {
-                if !activation.range.isDynamic, calibration != nil, calibration?.output == nil {
+            if let output = scheme.outputScheme {
+                if !output.range.isDynamic, calibration != nil, calibration?.output == nil {
                     throw QuantizationError.missingCalibration(layer: name + " (output range)")
                 }
-                outputRange = try ActivationRange.make(activation, calibrated: calibration, output: true, layer: name)
+                outputRange = try ActivationRange.make(output, calibrated: calibration, output: true, layer: name)
             }
         }
         if case let .grouped(layout, params) = activationRange, weights.int8Values != nil {

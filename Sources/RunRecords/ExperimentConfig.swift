@@ -51,7 +51,8 @@ public struct ExperimentConfig: Codable, Equatable, Sendable {
     public var numerics: NumericsMode?
     /// Evaluation passes per scheme and thread count (median seconds reported).
     public var repeats: Int
-    /// Recorded in the manifest; every current step is deterministic (calibration takes the first examples).
+    /// Recorded in the manifest; seeds the bootstrap of the rows' confidence intervals (`results.json`
+    /// `bootstrap.seed`); every other step is deterministic (calibration takes the first examples).
     public var seed: UInt64
     /// Calibration data for static schemes.
     public var calibration: CalibrationSpec

@@ -1,8 +1,10 @@
+import Datasets
 import Foundation
 
 /// `results.md` and `results.csv` of a run: the tutorial's table for every scheme (F1, accuracy, model MB,
-/// seconds per thread count, speed-up and ΔF1 vs FP32, prediction flips vs FP32), the factorial ablation's
-/// main effects, and the published reference rows beside ours.
+/// seconds per thread count, speed-up and ΔF1 vs FP32, prediction flips vs FP32; with 95% bootstrap intervals and
+/// McNemar p-values when the run recorded them), the factorial ablation's main effects, and the published
+/// reference rows beside ours.
 public enum ResultsReport {
     /// Renders `results.md` again from a run folder's `results.json` and `manifest.json`.
     public static func markdown(runFolder: URL) throws -> String {
@@ -46,6 +48,7 @@ public enum ResultsReport {
     public static func resultSections(_ r: SweepResults, manifest m: RunManifest) -> String {
         let c = m.config
         var out = "## Results\n\n" + table(r, manifest: m) + "\n"
+        out += intervalNote(r)
         out += timingNote(r, manifest: m) + "\n"
         out += threadNote(r) + "\n"
         let qat = qatSection(r)
@@ -69,17 +72,30 @@ public enum ResultsReport {
         for t in r.threads { head += " speed-up, \(plural(t)) |"; rule += "---|" }
         head += " ΔF1 vs FP32 | flips vs FP32 |"
         rule += "---|---|"
+        let tested = r.schemes.contains { $0.mcnemarP != nil }
+        if tested { head += " McNemar p vs FP32 |"; rule += "---|" }
         var out = head + "\n" + rule + "\n"
         for s in r.schemes {
-            var line = "| \(s.scheme) | \(fmt(s.metrics?.f1)) | \(fmt(s.metrics?.accuracy)) | " + String(format: "%.1f", s.modelMB) + " |"
+            var line = "| \(s.scheme) | \(fmt(s.metrics?.f1, s.f1CI95)) | \(fmt(s.metrics?.accuracy, s.accuracyCI95)) | "
+                + String(format: "%.1f", s.modelMB) + " |"
             for t in s.timings { line += String(format: " %.2f |", t.median) }
             for t in s.timings {
                 line += t.speedup.map { timedLikeBaseline(s.scheme, manifest: m) ? String(format: " %.2f× |", $0) : " — |" } ?? " — |"
             }
-            line += s.kind == "baseline" ? " — | — |" : " \(signed(s.deltaF1)) | \(s.flipsVsFP32) |"
+            line += s.kind == "baseline" ? " — | — |" : " \(signed(s.deltaF1, s.deltaF1CI95)) | \(s.flipsVsFP32) |"
+            if tested { line += s.kind == "baseline" ? " — |" : " \(pValue(s.mcnemarP)) |" }
             out += line + "\n"
         }
         return out
+    }
+
+    /// What the brackets and p-values of the tables are (empty for a run without them).
+    static func intervalNote(_ r: SweepResults) -> String {
+        guard let b = r.bootstrap else { return "" }
+        let level = String(format: "%g%%", b.confidence * 100)
+        return "Brackets: \(level) \(b.method) intervals of \(b.replicates) bootstrap resamples of the \(r.examples) examples "
+            + "(seed \(b.seed); the same resamples for every row, so a ΔF1 interval reflects only the examples where the two rows "
+            + "disagree). McNemar p: exact two-sided test of equal accuracy on the examples where the row and FP32 disagree.\n\n"
     }
 
     /// How each `+qat` row was trained, next to its post-training counterpart.
@@ -162,11 +178,14 @@ public enum ResultsReport {
                 + factors.map { "`\($0.rawValue)`" }.joined(separator: " × ") + ". Everything else (bias, embeddings, "
                 + "weight code range, range source) stays as in the base.\n\n"
         }
-        out += "| variant | " + factors.map(\.rawValue).joined(separator: " | ") + " | F1 | accuracy | ΔF1 vs FP32 | flips vs FP32 |\n"
-        out += "|---|" + factors.map { _ in "---|" }.joined() + "---|---|---|---|\n"
+        let tested = rows.contains { $0.mcnemarP != nil }
+        out += "| variant | " + factors.map(\.rawValue).joined(separator: " | ") + " | F1 | accuracy | ΔF1 vs FP32 | flips vs FP32 |"
+            + (tested ? " McNemar p vs FP32 |" : "") + "\n"
+        out += "|---|" + factors.map { _ in "---|" }.joined() + "---|---|---|---|" + (tested ? "---|" : "") + "\n"
         for s in rows {
             out += "| \(s.scheme) | " + factors.map { s.levels?[$0.rawValue] ?? "" }.joined(separator: " | ")
-                + " | \(fmt(s.metrics?.f1)) | \(fmt(s.metrics?.accuracy)) | \(signed(s.deltaF1)) | \(s.flipsVsFP32) |\n"
+                + " | \(fmt(s.metrics?.f1, s.f1CI95)) | \(fmt(s.metrics?.accuracy, s.accuracyCI95)) | "
+                + "\(signed(s.deltaF1, s.deltaF1CI95)) | \(s.flipsVsFP32) |" + (tested ? " \(pValue(s.mcnemarP)) |" : "") + "\n"
         }
         out += oneFactorSteps(r, manifest: m)
         let eff = effects(r)
@@ -195,23 +214,27 @@ public enum ResultsReport {
     }
 
     /// The variant equal to the base scheme, and for each factor the variant that differs from it in that
-    /// factor only: what changing one thing at a time from the base does.
+    /// factor only: what changing one thing at a time from the base does. With the run's error bars, ΔF1 vs base
+    /// has its paired-bootstrap interval and the McNemar p-value of the variant against the base cell.
     static func oneFactorSteps(_ r: SweepResults, manifest m: RunManifest) -> String {
-        guard let entry = m.config.sweep?.base, let base = try? entry.resolve() else { return "" }
-        guard let baseVariant = m.variants.first(where: {
-            $0.scheme.defaultScheme == base.defaultScheme && $0.scheme.overrides == base.overrides
-        }), let baseRow = r.schemes.first(where: { $0.scheme == baseVariant.scheme.name }) else { return "" }
-        var out = "\nOne factor at a time from the base cell `\(baseRow.scheme)` (= `\(base.name)`; F1 "
-            + fmt(baseRow.metrics?.f1) + ", \(baseRow.flipsVsFP32) flips):\n\n"
-        out += "| change | variant | F1 | ΔF1 vs base | flips vs FP32 | Δflips vs base |\n|---|---|---|---|---|---|\n"
+        guard let baseVariant = SweepVariant.baseCell(of: m.config.sweep, in: m.variants),
+              let baseRow = r.schemes.first(where: { $0.scheme == baseVariant.scheme.name }) else { return "" }
+        let baseName = (try? m.config.sweep?.base.resolve())?.name ?? baseVariant.scheme.name
+        var out = "\nOne factor at a time from the base cell `\(baseRow.scheme)` (= `\(baseName)`; F1 "
+            + fmt(baseRow.metrics?.f1, baseRow.f1CI95) + ", \(baseRow.flipsVsFP32) flips):\n\n"
+        let tested = r.schemes.contains { $0.vsSweepBase != nil }
+        out += "| change | variant | F1 | ΔF1 vs base | " + (tested ? "McNemar p vs base | " : "")
+            + "flips vs FP32 | Δflips vs base |\n|---|---|---|---|" + (tested ? "---|" : "") + "---|---|\n"
         for f in SweepFactor.allCases {
             guard let from = baseVariant.levels[f.rawValue] else { continue }
             for v in m.variants where v.levels[f.rawValue] != from
                 && v.levels.filter({ $0.key != f.rawValue }) == baseVariant.levels.filter({ $0.key != f.rawValue }) {
                 guard let row = r.schemes.first(where: { $0.scheme == v.scheme.name }) else { continue }
                 let d = row.metrics.flatMap { a in baseRow.metrics.map { a.f1 - $0.f1 } }
-                out += "| \(f.rawValue): \(from) → \(v.levels[f.rawValue] ?? "") | \(row.scheme) | \(fmt(row.metrics?.f1)) | "
-                    + "\(signed(d)) | \(row.flipsVsFP32) | \(String(format: "%+d", row.flipsVsFP32 - baseRow.flipsVsFP32)) |\n"
+                let vs = row.vsSweepBase?.scheme == baseRow.scheme ? row.vsSweepBase : nil
+                out += "| \(f.rawValue): \(from) → \(v.levels[f.rawValue] ?? "") | \(row.scheme) | \(fmt(row.metrics?.f1, row.f1CI95)) | "
+                    + "\(signed(d, vs?.deltaF1CI95)) | " + (tested ? "\(pValue(vs?.mcnemarP)) | " : "")
+                    + "\(row.flipsVsFP32) | \(String(format: "%+d", row.flipsVsFP32 - baseRow.flipsVsFP32)) |\n"
             }
         }
         return out
@@ -238,12 +261,15 @@ public enum ResultsReport {
         return out
     }
 
-    /// `results.csv`: one row per scheme; seconds and speed-up per thread count; factor levels of sweep variants.
+    /// `results.csv`: one row per scheme; seconds and speed-up per thread count; the 95% intervals (`_lo`, `_hi`)
+    /// and McNemar p vs FP32 (empty when not recorded); factor levels of sweep variants.
     public static func csv(_ r: SweepResults) -> String {
         let factors = SweepFactor.allCases.filter { f in r.schemes.contains { $0.levels?[f.rawValue] != nil } }
         var head = ["scheme", "kind", "f1", "accuracy", "tp", "fp", "fn", "tn", "model_mb"]
         head += r.threads.map { "seconds_t\($0)" } + r.threads.map { "speedup_t\($0)" }
-        head += ["delta_f1", "flips_vs_fp32", "consistent_across_threads"] + factors.map(\.rawValue)
+        head += ["delta_f1", "flips_vs_fp32", "consistent_across_threads"]
+        head += ["f1_ci95_lo", "f1_ci95_hi", "accuracy_ci95_lo", "accuracy_ci95_hi", "delta_f1_ci95_lo", "delta_f1_ci95_hi",
+                 "mcnemar_p"] + factors.map(\.rawValue)
         var out = head.joined(separator: ",") + "\n"
         for s in r.schemes {
             var f: [String] = [quote(s.scheme), s.kind]
@@ -256,6 +282,8 @@ public enum ResultsReport {
             f.append(String(format: "%.3f", s.modelMB))
             f += s.timings.map { String(format: "%.4f", $0.median) } + s.timings.map { $0.speedup.map { String(format: "%.4f", $0) } ?? "" }
             f += [s.deltaF1.map { String($0) } ?? "", String(s.flipsVsFP32), String(s.consistentAcrossThreads)]
+            for ci in [s.f1CI95, s.accuracyCI95, s.deltaF1CI95] { f += [ci.map { String($0.lower) } ?? "", ci.map { String($0.upper) } ?? ""] }
+            f.append(s.mcnemarP.map { String($0) } ?? "")
             f += factors.map { s.levels?[$0.rawValue] ?? "" }
             out += f.joined(separator: ",") + "\n"
         }
@@ -269,4 +297,23 @@ public enum ResultsReport {
     static func fmt(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "—" }
 
     static func signed(_ x: Double?) -> String { x.map { String(format: "%+.4f", $0) } ?? "—" }
+
+    /// `0.8512 [0.822, 0.879]`; the value alone without an interval.
+    static func fmt(_ x: Double?, _ ci: ConfidenceInterval?) -> String {
+        guard let x, let ci else { return fmt(x) }
+        return String(format: "%.4f [%.3f, %.3f]", x, ci.lower, ci.upper)
+    }
+
+    /// `-0.0040 [-0.012, +0.004]`; the value alone without an interval.
+    static func signed(_ x: Double?, _ ci: ConfidenceInterval?) -> String {
+        guard let x, let ci else { return signed(x) }
+        return String(format: "%+.4f [%+.3f, %+.3f]", x, ci.lower, ci.upper)
+    }
+
+    /// `0.039`, `1`, `3.1e-05`; `—` when absent.
+    static func pValue(_ p: Double?) -> String {
+        guard let p else { return "—" }
+        if p == 1 { return "1" }
+        return p >= 0.001 ? String(format: "%.3f", p) : String(format: "%.1e", p)
+    }
 }

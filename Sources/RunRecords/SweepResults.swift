@@ -21,12 +21,15 @@ public struct SweepResults: Codable, Sendable {
     public var repeats: Int
     /// One row per scheme, FP32 first.
     public var schemes: [SchemeResult]
+    /// How the rows' confidence intervals were drawn (`f1_ci95`, …); nil for unlabelled data and for runs recorded
+    /// before error bars were.
+    public var bootstrap: BootstrapSettings?
     /// True when every scheme gave identical predictions and metrics at every thread count and repeat.
     public var consistentAcrossThreads: Bool { schemes.allSatisfy(\.consistentAcrossThreads) }
 
 
     public init(schemaVersion: Int = 1, run: String, experiment: String, examples: Int, labelled: Bool,
-                threads: [Int], repeats: Int, schemes: [SchemeResult]) {
+                threads: [Int], repeats: Int, schemes: [SchemeResult], bootstrap: BootstrapSettings? = nil) {
         self.schemaVersion = schemaVersion
         self.run = run
         self.experiment = experiment
@@ -35,9 +38,10 @@ public struct SweepResults: Codable, Sendable {
         self.threads = threads
         self.repeats = repeats
         self.schemes = schemes
+        self.bootstrap = bootstrap
     }
     enum CodingKeys: String, CodingKey {
-        case schemaVersion = "schema_version", run, experiment, examples, labelled, threads, repeats, schemes
+        case schemaVersion = "schema_version", run, experiment, examples, labelled, threads, repeats, schemes, bootstrap
     }
 
     /// Reads `results.json` of a run folder.
@@ -52,6 +56,9 @@ public struct SweepResults: Codable, Sendable {
             throw RunRecordError.decoding(error, file: url.path)
         }
         try PathComponent.check(results.run, file: url.path, keyPath: "run")
+        if let problem = results.bootstrap?.problem {
+            throw RunRecordError.malformed(file: url.path, keyPath: "bootstrap", message: problem)
+        }
         var files: [String: String] = [:]
         for (i, s) in results.schemes.enumerated() {
             try PathComponent.check(s.scheme, file: url.path, keyPath: "schemes[\(i)].scheme")
@@ -91,6 +98,18 @@ public struct SchemeResult: Codable, Sendable, Equatable {
     public var consistentAcrossThreads: Bool
     /// How a `qat` row was trained (nil for post-training rows).
     public var training: QATTrainingReport? = nil
+    /// 95% paired-bootstrap interval of F1 (`SweepResults.bootstrap`); nil for unlabelled data and for runs
+    /// recorded before error bars were.
+    public var f1CI95: ConfidenceInterval? = nil
+    /// 95% paired-bootstrap interval of accuracy.
+    public var accuracyCI95: ConfidenceInterval? = nil
+    /// 95% paired-bootstrap interval of `deltaF1` (this row's F1 minus FP32's in each replicate; [0, 0] for FP32).
+    public var deltaF1CI95: ConfidenceInterval? = nil
+    /// Exact McNemar p-value of this row's disagreements with FP32 (`McNemarTest`; 1 for FP32 itself).
+    public var mcnemarP: Double? = nil
+    /// A sweep variant against the sweep's base cell (the variant equal to the base scheme), the comparison of
+    /// the factorial ablation's one-factor table; nil for other rows and for the base cell itself.
+    public var vsSweepBase: PairedComparison? = nil
 
     /// Seconds of one full evaluation pass at one thread count.
     public struct Timing: Codable, Sendable, Equatable {
@@ -132,6 +151,27 @@ public struct SchemeResult: Codable, Sendable, Equatable {
     public var modelMB: Double { Double(modelBytes) / 1e6 }
 
 
+    /// This row against another row of the same run, on the same examples and bootstrap replicates.
+    public struct PairedComparison: Codable, Sendable, Equatable {
+        /// The other row's scheme.
+        public var scheme: String
+        /// This row's F1 minus the other's.
+        public var deltaF1: Double
+        public var deltaF1CI95: ConfidenceInterval
+        /// Exact McNemar p-value of the two rows' disagreements.
+        public var mcnemarP: Double
+
+        public init(scheme: String, deltaF1: Double, deltaF1CI95: ConfidenceInterval, mcnemarP: Double) {
+            self.scheme = scheme
+            self.deltaF1 = deltaF1
+            self.deltaF1CI95 = deltaF1CI95
+            self.mcnemarP = mcnemarP
+        }
+        enum CodingKeys: String, CodingKey {
+            case scheme, deltaF1 = "delta_f1", deltaF1CI95 = "delta_f1_ci95", mcnemarP = "mcnemar_p"
+        }
+    }
+
     public init(scheme: String, kind: String, levels: [String: String]? = nil, metrics: ClassificationMetrics? = nil,
                 modelBytes: Int, timings: [Timing], deltaF1: Double? = nil, flipsVsFP32: Int,
                 threadFlips: [ThreadFlips], consistentAcrossThreads: Bool, training: QATTrainingReport? = nil) {
@@ -151,6 +191,8 @@ public struct SchemeResult: Codable, Sendable, Equatable {
         case scheme, kind, levels, metrics, timings
         case modelBytes = "model_bytes", deltaF1 = "delta_f1", flipsVsFP32 = "flips_vs_fp32"
         case threadFlips = "thread_flips", consistentAcrossThreads = "consistent_across_threads", training
+        case f1CI95 = "f1_ci95", accuracyCI95 = "accuracy_ci95", deltaF1CI95 = "delta_f1_ci95", mcnemarP = "mcnemar_p"
+        case vsSweepBase = "vs_sweep_base"
     }
 }
 

@@ -11,11 +11,12 @@ import Quantization
 ///         activation_bits: [7, 8]
 ///         weight_granularity: [per_tensor, per_channel]
 ///         requantize_output: [true, false]
+///         smooth_quant_alpha: [off, 0.5, 0.8]
 ///         activation_granularity: [per_tensor, per_token, peg6, peg6_permuted]
 ///
 /// Generated names are `<name>.<level>.<level>…` with one token per listed axis, in the fixed axis order
 /// above (not the file's order) and the levels in the file's order, e.g.
-/// `ablation.act-symmetric.act-8bit.w-per-channel.requant-on`. They are stable: the same file always yields the
+/// `ablation.act-symmetric.act-8bit.w-per-channel.requant-on.sq-a0.5`. They are stable: the same file always yields the
 /// same names in the same order. Axes not listed keep the base scheme's setting.
 public struct SweepSpec: Codable, Equatable, Sendable {
     /// Prefix of generated names.
@@ -52,23 +53,58 @@ public struct SweepAxes: Codable, Equatable, Sendable {
     public var weightGranularity: [WeightGranularity]?
     /// Re-quantize each FC output with the activation scheme (Q8BERT) or not (PyTorch).
     public var requantizeOutput: [Bool]?
+    /// SmoothQuant before quantizing (`SmoothQuantSpec`): `off`, or on with strength α in [0, 1]; replaces the
+    /// base's own setting.
+    public var smoothQuantAlpha: [SmoothQuantLevel]?
     /// Which activations share a scale: the whole input, each token, or each embedding group.
     public var activationGranularity: [ActivationGranularity]?
 
     public init(activationSymmetry: [ActivationSymmetry]? = nil, activationBits: [Int]? = nil,
                 weightGranularity: [WeightGranularity]? = nil, requantizeOutput: [Bool]? = nil,
-                activationGranularity: [ActivationGranularity]? = nil) {
+                smoothQuantAlpha: [SmoothQuantLevel]? = nil, activationGranularity: [ActivationGranularity]? = nil) {
         self.activationSymmetry = activationSymmetry
         self.activationBits = activationBits
         self.weightGranularity = weightGranularity
         self.requantizeOutput = requantizeOutput
+        self.smoothQuantAlpha = smoothQuantAlpha
         self.activationGranularity = activationGranularity
     }
 
     enum CodingKeys: String, CodingKey {
         case activationSymmetry = "activation_symmetry", activationBits = "activation_bits"
         case weightGranularity = "weight_granularity", requantizeOutput = "requantize_output"
+        case smoothQuantAlpha = "smooth_quant_alpha"
         case activationGranularity = "activation_granularity"
+    }
+
+    /// A level of `smooth_quant_alpha`: written `off` or as the number α.
+    public enum SmoothQuantLevel: Codable, Equatable, Sendable {
+        case off
+        case alpha(Double)
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let a = try? c.decode(Double.self) { self = .alpha(a); return }
+            if let s = try? c.decode(String.self), s == "off" { self = .off; return }
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "expected off or a number α in [0, 1]"))
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch self {
+            case .off: try c.encode("off")
+            case let .alpha(a): try c.encode(a)
+            }
+        }
+
+        /// The name token: `sq-off`, `sq-a0.5`.
+        public var token: String {
+            switch self {
+            case .off: return "sq-off"
+            case let .alpha(a): return "sq-a\(a)"
+            }
+        }
     }
 
     /// A level of the activation-granularity factor, written `per_tensor`, `per_token`, `peg<K>` or
@@ -139,6 +175,7 @@ public enum SweepFactor: String, Codable, CaseIterable, Sendable {
     case activationBits = "activation_bits"
     case weightGranularity = "weight_granularity"
     case requantizeOutput = "requantize_output"
+    case smoothQuantAlpha = "smooth_quant_alpha"
     case activationGranularity = "activation_granularity"
 }
 
@@ -147,12 +184,23 @@ public struct SweepVariant: Codable, Equatable, Sendable {
     /// The generated scheme (its `name` is the variant name).
     public var scheme: ModelScheme
     /// Level of each listed factor, as the token used in the name (`act-symmetric`, `act-7bit`, `w-per-tensor`,
-    /// `requant-on`, `act-per-token`, `act-peg6-permuted`), keyed by `SweepFactor.rawValue`.
+    /// `requant-on`, `sq-a0.5`, `act-per-token`, `act-peg6-permuted`), keyed by `SweepFactor.rawValue`.
     public var levels: [String: String]
 
     public init(scheme: ModelScheme, levels: [String: String]) {
         self.scheme = scheme
         self.levels = levels
+    }
+
+    /// The base cell of a sweep: the variant whose layer schemes and SmoothQuant setting equal `sweep.base`'s (the one the factorial
+    /// ablation's one-factor table steps away from); nil without a sweep, when the base does not resolve, or when
+    /// no variant equals it (an axis that omits the base's own level).
+    public static func baseCell(of sweep: SweepSpec?, in variants: [SweepVariant]) -> SweepVariant? {
+        guard let base = try? sweep?.base.resolve() else { return nil }
+        return variants.first {
+            $0.scheme.defaultScheme == base.defaultScheme && $0.scheme.overrides == base.overrides
+                && $0.scheme.smoothQuant == base.smoothQuant
+        }
     }
 }
 

@@ -31,6 +31,10 @@ public enum QuantizationAwareTraining {
         guard !scheme.layerSchemes.isEmpty else {
             throw ExperimentError.invalid("scheme \(scheme.name) quantizes nothing; QAT needs a quantized scheme")
         }
+        guard scheme.smoothQuant == nil else {
+            throw ExperimentError.invalid("scheme \(scheme.name) applies SmoothQuant, which QAT does not train yet; "
+                                          + "use its base scheme for QAT")
+        }
         let folder = try ModelFolder(path: modelFolder, allowNonFinite: allowNonFinite)
         try folder.checkBinaryClassifier()
         guard folder.storedScheme == nil else {
@@ -38,7 +42,8 @@ public enum QuantizationAwareTraining {
         }
         let base = try ClassifierFolder.loadBase(folder: folder.url, seed: seed, allowNonFinite: allowNonFinite)
         let trainable = try TrainableBert<Float>(config: base.config, tensors: base.tensors, hiddenDropout: base.hiddenDropout,
-                                                 attentionDropout: base.attentionDropout, name: modelFolder)
+                                                 attentionDropout: base.attentionDropout,
+                                                 classifierDropout: base.classifierDropout, name: modelFolder)
         try trainable.attachQuantization(scheme)
         return Setup(folder: folder, base: base, trainable: trainable, scheme: scheme, allowNonFinite: allowNonFinite)
     }

@@ -1,3 +1,4 @@
+import Datasets
 import Experiments
 import Foundation
 import RunRecords
@@ -92,7 +93,7 @@ public enum Reproduction {
         let thisMachine = RunEnvironment.capture(numerics: numerics)
         let differences = machineDifferences(recorded: manifest.environment, now: thisMachine)
         let outcome = try SweepRunner.run(experiment, runID: manifest.run, repeatsOverride: repeats ?? manifest.repeats,
-                                          progress: progress)
+                                          bootstrap: recorded.bootstrap, progress: progress)
         var checks: [Check] = []
         var timings: [TimingPair] = []
         var logits: [LogitComparison] = []
@@ -123,6 +124,18 @@ public enum Reproduction {
             check(name, "flips_vs_fp32", "\(old.flipsVsFP32)", "\(new.flipsVsFP32)")
             check(name, "model_bytes", "\(old.modelBytes)", "\(new.modelBytes)")
             check(name, "consistent_across_threads", "\(old.consistentAcrossThreads)", "\(new.consistentAcrossThreads)")
+            if recorded.bootstrap != nil {   // runs recorded before error bars have none to compare
+                check(name, "f1_ci95", exact(old.f1CI95), exact(new.f1CI95))
+                check(name, "accuracy_ci95", exact(old.accuracyCI95), exact(new.accuracyCI95))
+                check(name, "delta_f1_ci95", exact(old.deltaF1CI95), exact(new.deltaF1CI95))
+                check(name, "mcnemar_p", exact(old.mcnemarP), exact(new.mcnemarP))
+                if old.vsSweepBase != nil || new.vsSweepBase != nil {
+                    let (a, b) = (old.vsSweepBase, new.vsSweepBase)
+                    if a?.scheme != b?.scheme { check(name, "vs_sweep_base.scheme", a?.scheme ?? "none", b?.scheme ?? "none") }
+                    check(name, "vs_sweep_base.delta_f1_ci95", exact(a?.deltaF1CI95), exact(b?.deltaF1CI95))
+                    check(name, "vs_sweep_base.mcnemar_p", exact(a?.mcnemarP), exact(b?.mcnemarP))
+                }
+            }
             if let t = old.training {
                 check(name, "qat final_loss", exact(t.finalLoss), exact(new.training?.finalLoss))
             }
@@ -277,6 +290,9 @@ public enum Reproduction {
 
     /// Shortest round-trip text: equal strings ⇔ bit-identical doubles.
     static func exact(_ x: Double?) -> String { x.map { "\($0)" } ?? "none" }
+
+    /// `[lower, upper]` in shortest round-trip text.
+    static func exact(_ x: ConfidenceInterval?) -> String { x.map { "[\(exact($0.lower)), \(exact($0.upper))]" } ?? "none" }
 
     static func confusion(_ r: SchemeResult) -> String {
         guard let m = r.metrics else { return "none" }

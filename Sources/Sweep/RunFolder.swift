@@ -46,12 +46,19 @@ public enum RunFolder {
             }
             return final
         } catch {
-            if createdOutput, (try? fm.contentsOfDirectory(atPath: output.path))?.isEmpty == true {
-                try? fm.removeItem(at: output)
-            }
-            if case let SupportError.writeFailed(path, reason) = error { throw ExperimentError.badPath(path: path, reason: reason) }
-            throw error
+            throw failed(error, output: output, createdOutput: createdOutput)
         }
+    }
+
+    /// After a failed run: removes `output` when the run created it (`createdOutput`) and it is still empty, and
+    /// returns the error to throw (an `AtomicFolder` write failure as `ExperimentError.badPath`).
+    static func failed(_ error: Error, output: URL, createdOutput: Bool) -> Error {
+        let fm = FileManager.default
+        if createdOutput, (try? fm.contentsOfDirectory(atPath: output.path))?.isEmpty == true {
+            try? fm.removeItem(at: output)
+        }
+        if case let SupportError.writeFailed(path, reason) = error { return ExperimentError.badPath(path: path, reason: reason) }
+        return error
     }
 
     /// Writes every file of the run into `folder` (which exists).

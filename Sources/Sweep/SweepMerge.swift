@@ -74,14 +74,16 @@ public enum SweepMerge {
             if let t = row.training { training[name] = t }
             predictions[name] = Dictionary(uniqueKeysWithValues: zip(threads, passes))
         }
-        var rows = SweepRunner.tabulate(models, m, experiment: experiment, training: training)
+        let tabulated = SweepRunner.tabulate(models, m, experiment: experiment, training: training)
+        var rows = tabulated.rows
         // No speed-up between different CPU models (results.md says which rows were left out).
         let rowCPU = Dictionary(zip(plan.cells, records).flatMap { c, r in c.rows.map { ($0, r.cell.cpu) } }) { a, _ in a }
         for i in rows.indices where rowCPU[rows[i].scheme] != first.cell.cpu {
             for t in rows[i].timings.indices { rows[i].timings[t].speedup = nil }
         }
         let results = SweepResults(run: plan.run, experiment: experiment.config.name, examples: first.examples,
-                                   labelled: first.labelled, threads: threads, repeats: first.repeats, schemes: rows)
+                                   labelled: first.labelled, threads: threads, repeats: first.repeats, schemes: rows,
+                                   bootstrap: tabulated.bootstrap)
         let statisticsCell = plan.cells.first { $0.kind == "statistics" }
         let iso = ISO8601DateFormatter()
         iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

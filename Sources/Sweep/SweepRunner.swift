@@ -53,8 +53,11 @@ public enum SweepRunner {
     ///   - repeatsOverride: fewer timing repeats (reproduce's `--repeats`); metrics do not depend on it.
     ///   - qatDirectory: where the QAT models are written (`<dir>/<row name>/`, kept); nil = a temporary folder,
     ///     removed after the run.
+    ///   - bootstrap: how the rows' confidence intervals are drawn (reproduce passes the recorded settings); nil =
+    ///     B = `BootstrapSettings.defaultReplicates` seeded with the experiment's `seed`.
     public static func run(_ experiment: Experiment, runID: String, statisticsURL: URL? = nil, command: [String] = [],
-                           repeatsOverride: Int? = nil, qatDirectory: URL? = nil, progress: Progress? = nil) throws -> Outcome {
+                           repeatsOverride: Int? = nil, qatDirectory: URL? = nil, bootstrap: BootstrapSettings? = nil,
+                           progress: Progress? = nil) throws -> Outcome {
         let started = Date()
         // Every phase (calibration, QAT rows, evaluation, statistics) runs in the experiment's numerics.
         let savedNumerics = Numerics.mode
@@ -67,8 +70,8 @@ public enum SweepRunner {
         let threads = experiment.config.threads
         let repeats = max(1, repeatsOverride ?? experiment.config.repeats)
         let measured = try evaluate(models, inputs: inputs, threads: threads, repeats: repeats, progress: progress)
-        let rows = tabulate(models.map { ($0.scheme, $0.model.parameterBytes) }, measured, experiment: experiment,
-                            training: training)
+        let (rows, intervals) = tabulate(models.map { ($0.scheme, $0.model.parameterBytes) }, measured, experiment: experiment,
+                                         training: training, bootstrap: bootstrap)
 
         var statisticsFile: URL?
         if let request = experiment.config.statistics, let statisticsURL {
@@ -82,7 +85,8 @@ public enum SweepRunner {
         }
 
         let results = SweepResults(run: runID, experiment: experiment.config.name, examples: inputs.dataset.count,
-                                   labelled: inputs.dataset.isLabelled, threads: threads, repeats: repeats, schemes: rows)
+                                   labelled: inputs.dataset.isLabelled, threads: threads, repeats: repeats, schemes: rows,
+                                   bootstrap: intervals)
         var predictions: [String: [Int: PredictionSet]] = [:]
         for (mi, m) in models.enumerated() {
             predictions[m.scheme.name] = Dictionary(uniqueKeysWithValues: threads.enumerated().map { ($1, measured.passes[mi][$0]) })
@@ -232,13 +236,17 @@ public enum SweepRunner {
         return m
     }
 
-    /// Phase 4: one results row per model (FP32 is model 0): each model's scheme as it ran and its parameter bytes.
-    /// A merged multi-machine run (`SweepMerge`) tabulates its cells' measurements with the same function.
+    /// Phase 4: one results row per model (FP32 is model 0): each model's scheme as it ran and its parameter bytes,
+    /// with the confidence intervals and McNemar p-values of `SweepIntervals` drawn with `bootstrap` (nil = B =
+    /// `BootstrapSettings.defaultReplicates` seeded with the experiment's `seed`); returns the settings used, nil for
+    /// unlabelled data. A merged multi-machine run (`SweepMerge`) tabulates its cells' measurements with the same
+    /// function.
     static func tabulate(_ models: [(scheme: ModelScheme, parameterBytes: Int)], _ m: Measurements, experiment: Experiment,
-                         training: [String: QATTrainingReport]) -> [SchemeResult] {
+                         training: [String: QATTrainingReport],
+                         bootstrap: BootstrapSettings? = nil) -> (rows: [SchemeResult], bootstrap: BootstrapSettings?) {
         let threads = experiment.config.threads
         let fp32 = 0
-        return models.enumerated().map { mi, model in
+        var rows: [SchemeResult] = models.enumerated().map { mi, model in
             let variant = experiment.variants.first { $0.scheme.name == model.scheme.name }
             let trained = training[model.scheme.name]
             let timings = threads.indices.map { ti -> SchemeResult.Timing in
@@ -256,22 +264,18 @@ public enum SweepRunner {
                 },
                 consistentAcrossThreads: m.flips[mi].allSatisfy { $0 == 0 }, training: trained)
         }
+        let used = SweepIntervals.attach(to: &rows, predictions: m.passes.map { $0[0] },
+                                         baseCell: SweepVariant.baseCell(of: experiment.config.sweep, in: experiment.variants)?.scheme.name,
+                                         settings: bootstrap ?? BootstrapSettings(seed: experiment.config.seed))
+        return (rows, used)
     }
 
     /// sha256 of every regular file in the model folder and of every data file the run reads.
     public static func hashInputs(_ experiment: Experiment) throws -> [RunManifest.FileHash] {
-        var out: [RunManifest.FileHash] = []
-        func add(_ role: String, _ path: String, name: String? = nil) throws {
+        var out = try RunManifest.FileHash.modelFolder(experiment.modelPath)
+        func add(_ role: String, _ path: String) throws {
             guard !out.contains(where: { $0.path == path }) else { return }
-            let (h, size) = try SHA256.hexOfFile(path)
-            out.append(.init(role: role, name: name ?? (path as NSString).lastPathComponent, path: path, sha256: h, bytes: size))
-        }
-        let fm = FileManager.default
-        for n in try fm.contentsOfDirectory(atPath: experiment.modelPath).sorted() where !n.hasPrefix(".") {
-            let p = (experiment.modelPath as NSString).appendingPathComponent(n)
-            var isDir: ObjCBool = false
-            guard fm.fileExists(atPath: p, isDirectory: &isDir), !isDir.boolValue else { continue }
-            try add("model", p, name: n)
+            out.append(try .of(role: role, path: path))
         }
         let config = experiment.config
         try add("data", Experiment.dataFile(experiment.dataPath, split: config.data.split))

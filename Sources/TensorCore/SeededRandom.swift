@@ -14,6 +14,20 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 
+    /// Uniform in `0..<n` (`n > 0`), unbiased: Lemire's multiply-shift with rejection ("Fast Random Integer
+    /// Generation in an Interval", 2019) on `next()` alone, so the sequence is the same on every platform and
+    /// Swift version (the standard library's `random(in:using:)` does not promise its algorithm).
+    public mutating func index(below n: Int) -> Int {
+        precondition(n > 0, "SeededRandom.index(below:): n must be positive, got \(n)")
+        let s = UInt64(n)
+        var m = next().multipliedFullWidth(by: s)
+        if m.low < s {
+            let threshold = (0 &- s) % s   // 2^64 mod s: the low words that would bias the result
+            while m.low < threshold { m = next().multipliedFullWidth(by: s) }
+        }
+        return Int(m.high)
+    }
+
     /// Uniform in (0, 1].
     public mutating func unit() -> Double { (Double(next() >> 11) + 1) / 9_007_199_254_740_992.0 }
 

@@ -45,7 +45,7 @@ public final class FakeQuantization {
         self.scheme = scheme
         if let a = scheme.activation, !a.range.isDynamic {
             inputRange = ObservedRange(observer: makeActivationObserver(for: a))
-            if scheme.options.requantizeOutput { outputRange = ObservedRange(observer: makeActivationObserver(for: a)) }
+            if let o = scheme.outputScheme { outputRange = ObservedRange(observer: makeActivationObserver(for: o)) }
         }
     }
 
@@ -140,8 +140,8 @@ public final class FakeQuantization {
 
     /// Re-quantizes the layer output `[rows, out]` in place when the scheme asks for it.
     public func quantizeOutput<T: TrainingScalar>(_ y: inout [T], rows: Int, observe: Bool) {
-        guard let a = scheme.activation, scheme.options.requantizeOutput else { return }
-        Self.fakeQuantize(&y, rows: rows, scheme: a, range: &outputRange, observe: observe)
+        guard let o = scheme.outputScheme else { return }
+        Self.fakeQuantize(&y, rows: rows, scheme: o, range: &outputRange, observe: observe)
     }
 
     /// `x̂ = (clamp(nearbyint(x·s⁻¹) + z, qmin, qmax) − z)·s` with parameters from the observer (static; fed `x`

@@ -21,16 +21,21 @@ extension TrainableBert {
     /// Back-propagates `dLogits` `[batch, numLabels]` through the whole classifier, accumulating parameter gradients.
     @_specialize(where T == Float)
     public func backward(_ pass: ForwardPass<T>, dLogits: [T]) {
-        let c = config
+        let c = config, L = layout
         let B = pass.batch, S = pass.seq, H = c.hiddenSize, rows = B * S
-        var dPooled = classifier.backward(pass.classifier, dy: dLogits)!
+        // Head: logits = headOutput(dropout(act(headDense(dropout?(x[:, 0]))))).
+        var dPooled = headOutput.backward(pass.headOutput, dy: dLogits)!
         if let m = pass.pooledDropout { dPooled.withUnsafeMutableBufferPointer { m.apply($0.baseAddress!) } }
-        pass.pooled.withUnsafeBufferPointer { y in
-            dPooled.withUnsafeMutableBufferPointer { d in
-                ActivationGrad.tanhBackward(dy: d.baseAddress!, y: y.baseAddress!, count: d.count, dx: d.baseAddress!)
+        pass.headPreActivation.withUnsafeBufferPointer { x in
+            pass.pooled.withUnsafeBufferPointer { y in
+                dPooled.withUnsafeMutableBufferPointer { d in
+                    ActivationGrad.backward(L.headActivation, dy: d.baseAddress!, x: x.baseAddress!, y: y.baseAddress!,
+                                            count: d.count, dx: d.baseAddress!)
+                }
             }
         }
-        let dCls = pooler.backward(pass.pooler, dy: dPooled)!
+        var dCls = headDense.backward(pass.headDense, dy: dPooled)!
+        if let m = pass.headInputDropout { dCls.withUnsafeMutableBufferPointer { m.apply($0.baseAddress!) } }
         var dx = [T](repeating: 0, count: rows * H)
         for b in 0..<B {
             for i in 0..<H { dx[b * S * H + i] = dCls[b * H + i] }
@@ -46,7 +51,9 @@ extension TrainableBert {
             var dAct = layer.output.backward(cache.output, dy: dOut)!
             cache.preActivation.withUnsafeBufferPointer { x in
                 dAct.withUnsafeMutableBufferPointer { d in
-                    ActivationGrad.geluBackward(dy: d.baseAddress!, x: x.baseAddress!, count: d.count, dx: d.baseAddress!)
+                    // The block activations (GELU, ReLU) need only their input.
+                    ActivationGrad.backward(L.activation, dy: d.baseAddress!, x: x.baseAddress!, y: x.baseAddress!,
+                                            count: d.count, dx: d.baseAddress!)
                 }
             }
             add(&dh1, layer.intermediate.backward(cache.intermediate, dy: dAct)!)
@@ -80,19 +87,22 @@ extension TrainableBert {
 
         if let m = pass.embeddingDropout { dx.withUnsafeMutableBufferPointer { m.apply($0.baseAddress!) } }
         let dEmb = embeddingNorm.backward(pass.embeddingNorm, dy: dx, rows: rows)
+        let word = tables[0], position = tables[1], tokenType = pass.tokenTypeIds == nil ? nil : tables[2]
         let touched = dEmb.withUnsafeBufferPointer { d in
-            wordEmbeddings.grad.withUnsafeMutableBufferPointer { w in
-                positionEmbeddings.grad.withUnsafeMutableBufferPointer { p in
-                    tokenTypeEmbeddings.grad.withUnsafeMutableBufferPointer { t in
+            word.grad.withUnsafeMutableBufferPointer { w in
+                position.grad.withUnsafeMutableBufferPointer { p in
+                    func run(_ t: UnsafeMutablePointer<T>?) -> (word: [Int], position: [Int], tokenType: [Int]?) {
                         EmbeddingGrad.backward(dOut: d.baseAddress!, ids: pass.inputIds, types: pass.tokenTypeIds,
-                                               batch: B, seq: S, hidden: H, dWord: w.baseAddress!,
-                                               dPosition: p.baseAddress!, dTokenType: t.baseAddress!)
+                                               positions: pass.positionIds, batch: B, seq: S, hidden: H,
+                                               dWord: w.baseAddress!, dPosition: p.baseAddress!, dTokenType: t)
                     }
+                    if let tokenType { return tokenType.grad.withUnsafeMutableBufferPointer { run($0.baseAddress!) } }
+                    return run(nil)
                 }
             }
         }
-        wordEmbeddings.markTouched(touched.word)
-        positionEmbeddings.markTouched(touched.position)
-        tokenTypeEmbeddings.markTouched(touched.tokenType)
+        word.markTouched(touched.word)
+        position.markTouched(touched.position)
+        if let tokenType, let rows = touched.tokenType { tokenType.markTouched(rows) }
     }
 }

@@ -17,14 +17,21 @@ public struct ForwardPass<T: TrainingScalar> {
     public let seq: Int
     let mode: ForwardMode
     let inputIds: [Int32]
-    let tokenTypeIds: [Int32]
+    /// The token types the model consumed (nil for a family without a table).
+    let tokenTypeIds: [Int32]?
+    /// Position id of every entry (`EncoderLayout.Positions.ids`).
+    let positionIds: [Int]
     let embeddingNorm: LayerNormUnit<T>.Cache
     let embeddingDropout: DropoutMask?
     let layers: [LayerCache]
-    let pooler: LinearUnit<T>.Cache
+    /// Dropout on the first position's vector before `headDense` (RoBERTa), if any.
+    let headInputDropout: DropoutMask?
+    let headDense: LinearUnit<T>.Cache
+    /// `headDense` output before and after the head activation.
+    let headPreActivation: [T]
     let pooled: [T]
     let pooledDropout: DropoutMask?
-    let classifier: LinearUnit<T>.Cache
+    let headOutput: LinearUnit<T>.Cache
 
     struct LayerCache {
         var query, key, value: LinearUnit<T>.Cache
@@ -48,15 +55,24 @@ extension TrainableBert {
     ///   `max_position_embeddings`.
     @_specialize(where T == Float)
     public func forward(_ input: BertBatch, mode: ForwardMode) throws -> ForwardPass<T> {
-        let c = config
+        let c = config, L = layout
         let B = input.batch, S = input.seq, H = c.hiddenSize, rows = B * S
-        guard S <= c.maxPositionEmbeddings else {
-            throw TrainingError.badModel(path: "batch", reason: "sequence length \(S) exceeds max_position_embeddings \(c.maxPositionEmbeddings)")
+        guard S <= c.maxSequenceLength else {
+            throw TrainingError.badModel(path: "batch", reason: "sequence length \(S) exceeds the model's limit "
+                                         + "\(c.maxSequenceLength) (max_position_embeddings \(c.maxPositionEmbeddings))")
         }
+        // Token types as the family consumes them (`EncoderLayout.TokenTypes`), and its position ids.
+        let types: [Int32]?
+        switch L.tokenTypes {
+        case .fromBatch: types = input.tokenTypeIds
+        case .zeros: types = [Int32](repeating: 0, count: rows)
+        case .none: types = nil
+        }
+        let positions = L.positions.ids(input.inputIds, batch: B, seq: S)
         for r in 0..<rows {
             guard input.inputIds[r] >= 0 && Int(input.inputIds[r]) < c.vocabSize,
-                  input.tokenTypeIds[r] >= 0 && Int(input.tokenTypeIds[r]) < c.typeVocabSize else {
-                throw TrainingError.badModel(path: "batch", reason: "token id \(input.inputIds[r]) / type \(input.tokenTypeIds[r]) outside the vocabulary")
+                  types.map({ $0[r] >= 0 && Int($0[r]) < c.typeVocabSize }) ?? true else {
+                throw TrainingError.badModel(path: "batch", reason: "token id \(input.inputIds[r]) / type \(types?[r] ?? 0) outside the vocabulary")
             }
         }
         let train: UInt64?
@@ -74,17 +90,18 @@ extension TrainableBert {
         var emb = [T](repeating: 0, count: rows * H)
         // Under QAT with quantized embeddings, lookups read the fake-quantized tables (gradients pass straight
         // through to the FP32 tables).
-        let tables = [wordEmbeddings, positionEmbeddings, tokenTypeEmbeddings].map { p in
+        let values = tables.map { p in
             embeddingQuantization.map { fakeQuantizedTable(p, scheme: $0) } ?? p.value
         }
-        tables[0].withUnsafeBufferPointer { w in
-            tables[1].withUnsafeBufferPointer { p in
-                tables[2].withUnsafeBufferPointer { t in
-                    emb.withUnsafeMutableBufferPointer { e in
-                        EmbeddingGrad.forward(ids: input.inputIds, types: input.tokenTypeIds, batch: B, seq: S, hidden: H,
-                                              word: w.baseAddress!, position: p.baseAddress!, tokenType: t.baseAddress!,
+        values[0].withUnsafeBufferPointer { w in
+            values[1].withUnsafeBufferPointer { p in
+                emb.withUnsafeMutableBufferPointer { e in
+                    func run(_ t: UnsafePointer<T>?) {
+                        EmbeddingGrad.forward(ids: input.inputIds, types: types, positions: positions, batch: B, seq: S,
+                                              hidden: H, word: w.baseAddress!, position: p.baseAddress!, tokenType: t,
                                               out: e.baseAddress!)
                     }
+                    if types != nil { values[2].withUnsafeBufferPointer { run($0.baseAddress!) } } else { run(nil) }
                 }
             }
         }
@@ -126,13 +143,13 @@ extension TrainableBert {
                 }
             }}}}}}
             var (a, ac) = layer.attentionOutput.forward(ctx, rows: rows, observe: observe)
-            let aDrop = dropout(&a, p: hiddenDropout)
+            let aDrop = dropout(&a, p: L.dropout.afterAttentionOutput ? hiddenDropout : 0)
             add(&a, x)
             let (h1, n1) = layer.attentionNorm.forward(a, rows: rows)
             let (pre, ic) = layer.intermediate.forward(h1, rows: rows, observe: observe)
             var act = [T](repeating: 0, count: pre.count)
             pre.withUnsafeBufferPointer { p in
-                act.withUnsafeMutableBufferPointer { ActivationGrad.geluForward(p.baseAddress!, count: p.count, y: $0.baseAddress!) }
+                act.withUnsafeMutableBufferPointer { ActivationGrad.apply(L.activation, p.baseAddress!, count: p.count, y: $0.baseAddress!) }
             }
             var (o, oc) = layer.output.forward(act, rows: rows, observe: observe)
             let oDrop = dropout(&o, p: hiddenDropout)
@@ -144,21 +161,26 @@ extension TrainableBert {
                                 preActivation: pre, output: oc, outputDropout: oDrop, outputNorm: n2))
         }
 
+        // Head on the first position: headOutput(dropout(act(headDense(dropout?(x[:, 0]))))).
         var cls = [T](repeating: 0, count: B * H)
         for b in 0..<B {
             for i in 0..<H { cls[b * H + i] = x[b * S * H + i] }
         }
-        let (pp, pc) = pooler.forward(cls, rows: B, observe: observe)
+        let headP = classifierDropout ?? hiddenDropout
+        // Only a family with this site counts it, so BERT's dropout masks are unchanged by it.
+        let inDrop = L.dropout.beforeHeadDense ? dropout(&cls, p: headP) : nil
+        let (pre, dc) = headDense.forward(cls, rows: B, observe: observe)
         var pooled = [T](repeating: 0, count: B * H)
-        pp.withUnsafeBufferPointer { p in
-            pooled.withUnsafeMutableBufferPointer { ActivationGrad.tanhForward(p.baseAddress!, count: p.count, y: $0.baseAddress!) }
+        pre.withUnsafeBufferPointer { p in
+            pooled.withUnsafeMutableBufferPointer { ActivationGrad.apply(L.headActivation, p.baseAddress!, count: p.count, y: $0.baseAddress!) }
         }
         var pooledIn = pooled
-        let pDrop = dropout(&pooledIn, p: hiddenDropout)
-        let (logits, cc) = classifier.forward(pooledIn, rows: B, observe: observe)
+        let pDrop = dropout(&pooledIn, p: headP)
+        let (logits, oc) = headOutput.forward(pooledIn, rows: B, observe: observe)
         return ForwardPass(logits: logits, batch: B, seq: S, mode: mode, inputIds: input.inputIds,
-                           tokenTypeIds: input.tokenTypeIds, embeddingNorm: embNorm, embeddingDropout: embDrop,
-                           layers: caches, pooler: pc, pooled: pooled, pooledDropout: pDrop, classifier: cc)
+                           tokenTypeIds: types, positionIds: positions, embeddingNorm: embNorm, embeddingDropout: embDrop,
+                           layers: caches, headInputDropout: inDrop, headDense: dc, headPreActivation: pre,
+                           pooled: pooled, pooledDropout: pDrop, headOutput: oc)
     }
 }
 

@@ -2,31 +2,44 @@ import BERT
 import Quantization
 import TensorCore
 
-/// `BertForSequenceClassification` with a backward pass: the model `qbench finetune` trains.
+/// An encoder sequence classifier with a backward pass: the model `qbench finetune` and `qbench qat` train.
 ///
-/// Same architecture and numerics as `BertModel` (HF `modeling_bert.py`), plus training-mode dropout (HF's
-/// `hidden_dropout_prob` after the embeddings, the attention output and the FFN output and on the pooled vector;
-/// `attention_probs_dropout_prob` on the attention probabilities). Parameters are `Parameter`s in HF
-/// `state_dict` order, named without the `bert.` prefix. Generic over the scalar so gradient checks can run in
-/// float64; training uses `Float`.
+/// The families whose `EncoderLayout` it runs: BERT, RoBERTa, XLM-R and DistilBERT (`modelTypes`), with the
+/// engine's architecture and numerics (`BertModel`, HF `modeling_bert.py`, `modeling_roberta.py`,
+/// `modeling_distilbert.py`) — the family's tables, position ids and token types, the blocks by the layout's names,
+/// and its head `headOutput(dropout(act(headDense(dropout?(x[:, 0])))))` — plus training-mode dropout at the
+/// layout's sites (`EncoderLayout.Dropout`): `hiddenDropout` after the embeddings, the attention output (where the
+/// family has it) and the FFN output; `attentionDropout` on the attention probabilities; `classifierDropout` in the
+/// head. One backward pass serves every family: blocks are the same, tables and heads are data. Parameters are
+/// `Parameter`s in HF `state_dict` order, named without the base prefix (`bert.`, `roberta.`, `distilbert.`).
+/// Generic over the scalar so gradient checks can run in float64; training uses `Float`.
 ///
 /// Usage: `let pass = try model.forward(batch, mode: .train(seed: s))`, then
 /// `model.backward(pass, labels: y)` accumulates `∂loss/∂θ` into every `Parameter.grad` and returns the loss.
 public final class TrainableBert<T: TrainingScalar> {
+    /// The `model_type`s training supports; the others (ELECTRA, ALBERT, DeBERTa-v2) are refused
+    /// (`TrainingError.familyNotTrainable`): their embedding projection, shared layers or relative attention have
+    /// no backward pass yet.
+    public static var modelTypes: [String] { ["bert", "distilbert", "roberta", "xlm-roberta"] }
+
     /// The HF configuration (sizes, eps, labels).
     public let config: BertConfiguration
-    /// Dropout after embeddings, attention output, FFN output and on the pooled vector (HF `hidden_dropout_prob`).
+    /// The family's tensors and execution order (`config.layout`).
+    public let layout: EncoderLayout
+    /// Dropout after embeddings, attention output (where the family has it) and FFN output (HF
+    /// `hidden_dropout_prob`, DistilBERT `dropout`).
     public var hiddenDropout: Double
-    /// Dropout on attention probabilities (HF `attention_probs_dropout_prob`).
+    /// Dropout on attention probabilities (HF `attention_probs_dropout_prob`, DistilBERT `attention_dropout`).
     public var attentionDropout: Double
+    /// Dropout in the head (HF `classifier_dropout`, DistilBERT `seq_classif_dropout`); nil = `hiddenDropout`.
+    public var classifierDropout: Double?
 
-    let wordEmbeddings: Parameter<T>
-    let positionEmbeddings: Parameter<T>
-    let tokenTypeEmbeddings: Parameter<T>
+    /// The embedding tables in `layout.tables` order: word, position, then token type where the family has one.
+    let tables: [Parameter<T>]
     let embeddingNorm: LayerNormUnit<T>
     let layers: [EncoderLayer]
-    let pooler: LinearUnit<T>
-    let classifier: LinearUnit<T>
+    let headDense: LinearUnit<T>
+    let headOutput: LinearUnit<T>
 
     /// Every parameter in HF `state_dict` order.
     public let parameters: [Parameter<T>]
@@ -41,16 +54,36 @@ public final class TrainableBert<T: TrainingScalar> {
         var linears: [LinearUnit<T>] { [query, key, value, attentionOutput, intermediate, output] }
     }
 
-    /// Builds the model from FP32 tensors keyed by canonical HF name (`BertWeightNames.sanitize` form).
-    /// - Throws: `TrainingError.badModel` for a missing tensor, a wrong shape or an activation other than "gelu".
-    public init(config: BertConfiguration, tensors: [String: Tensor], hiddenDropout: Double = 0.1,
-                attentionDropout: Double = 0.1, name: String = "model") throws {
-        guard config.hiddenAct == "gelu" else {
-            throw TrainingError.badModel(path: name, reason: "training supports hidden_act \"gelu\" (exact), found \"\(config.hiddenAct)\"")
+    /// Why `layout` cannot be trained, or nil: a family outside `modelTypes`, or an activation without a backward
+    /// pass (`ActivationGrad.supports`).
+    public static func unsupported(_ config: BertConfiguration) -> String? {
+        guard modelTypes.contains(config.modelType) else {
+            return "training is not supported for model_type \(config.modelType) yet"
         }
+        let l = config.layout
+        guard ActivationGrad.supports(l.activation), ActivationGrad.supports(l.headActivation) else {
+            return "training supports \(config.modelType == "distilbert" ? "activation" : "hidden_act") \"gelu\" "
+                + "(exact) or \"relu\", found \"\(config.hiddenAct)\""
+        }
+        return nil
+    }
+
+    /// Builds the model from FP32 tensors keyed by canonical HF name (the family's `sanitize` form: no base
+    /// prefix). `classifierDropout` nil uses `hiddenDropout` in the head.
+    /// - Throws: `TrainingError.familyNotTrainable` for a family outside `modelTypes`; `TrainingError.badModel` for a
+    ///   missing tensor, a wrong shape or an activation without a backward pass.
+    public init(config: BertConfiguration, tensors: [String: Tensor], hiddenDropout: Double = 0.1,
+                attentionDropout: Double = 0.1, classifierDropout: Double? = nil, name: String = "model") throws {
+        if !Self.modelTypes.contains(config.modelType) {
+            throw TrainingError.familyNotTrainable(path: name, modelType: config.modelType)
+        }
+        if let reason = Self.unsupported(config) { throw TrainingError.badModel(path: name, reason: reason) }
+        let layout = config.layout
         self.config = config
+        self.layout = layout
         self.hiddenDropout = hiddenDropout
         self.attentionDropout = attentionDropout
+        self.classifierDropout = classifierDropout
         var all: [Parameter<T>] = []
         func param(_ n: String, _ shape: [Int], decays: Bool, sparse: Bool = false) throws -> Parameter<T> {
             guard let t = tensors[n] else { throw TrainingError.badModel(path: name, reason: "missing tensor \(n)") }
@@ -61,48 +94,40 @@ public final class TrainableBert<T: TrainingScalar> {
             all.append(p)
             return p
         }
-        let c = config, H = c.hiddenSize
-        let eps = T(c.layerNormEps)
+        let shapes = Dictionary(uniqueKeysWithValues: layout.linears.map { ($0.name, [$0.out, $0.in]) })
+        let widths = Dictionary(uniqueKeysWithValues: layout.norms.map { ($0.name, $0.width) })
+        let eps = T(config.layerNormEps)
         func linear(_ n: String) throws -> LinearUnit<T> {
-            let shape = BertWeightNames.linearShape(n, config: c)
+            let shape = shapes[n]!
             let w = try param("\(n).weight", shape, decays: true)
             let b = try param("\(n).bias", [shape[0]], decays: false)
             return LinearUnit(name: n, weight: w, bias: b)
         }
         func norm(_ n: String) throws -> LayerNormUnit<T> {
-            let g = try param("\(n).weight", [H], decays: false)
-            let b = try param("\(n).bias", [H], decays: false)
+            let g = try param("\(n).weight", [widths[n]!], decays: false)
+            let b = try param("\(n).bias", [widths[n]!], decays: false)
             return LayerNormUnit(name: n, gamma: g, beta: b, eps: eps)
         }
-        wordEmbeddings = try param("embeddings.word_embeddings.weight", [c.vocabSize, H], decays: true, sparse: true)
-        positionEmbeddings = try param("embeddings.position_embeddings.weight", [c.maxPositionEmbeddings, H],
-                                       decays: true, sparse: true)
-        tokenTypeEmbeddings = try param("embeddings.token_type_embeddings.weight", [c.typeVocabSize, H],
-                                        decays: true, sparse: true)
-        embeddingNorm = try norm("embeddings.LayerNorm")
-        var layers: [EncoderLayer] = []
-        for l in 0..<c.numHiddenLayers {
-            let p = "encoder.layer.\(l)"
-            layers.append(EncoderLayer(
-                query: try linear("\(p).attention.self.query"), key: try linear("\(p).attention.self.key"),
-                value: try linear("\(p).attention.self.value"), attentionOutput: try linear("\(p).attention.output.dense"),
-                attentionNorm: try norm("\(p).attention.output.LayerNorm"),
-                intermediate: try linear("\(p).intermediate.dense"), output: try linear("\(p).output.dense"),
-                outputNorm: try norm("\(p).output.LayerNorm")))
+        tables = try layout.tables.map { t in
+            try param("\(t.name).weight", [t.rows, t.width ?? layout.embeddingWidth], decays: true, sparse: true)
         }
-        self.layers = layers
-        pooler = try linear("pooler.dense")
-        classifier = try linear("classifier")
+        embeddingNorm = try norm(layout.embeddingNorm)
+        layers = try layout.blocks.map { b in
+            EncoderLayer(query: try linear(b.query), key: try linear(b.key), value: try linear(b.value),
+                         attentionOutput: try linear(b.attentionOutput), attentionNorm: try norm(b.attentionNorm),
+                         intermediate: try linear(b.intermediate), output: try linear(b.output),
+                         outputNorm: try norm(b.outputNorm))
+        }
+        headDense = try linear(layout.headDense)
+        headOutput = try linear(layout.headOutput)
         parameters = all
     }
 
     /// The trainable copy of an FP32 engine model (every linear layer must be a `DenseLinear`).
-    public convenience init(_ model: BertModel, hiddenDropout: Double = 0.1, attentionDropout: Double = 0.1) throws {
-        var tensors: [String: Tensor] = [
-            "embeddings.word_embeddings.weight": model.wordEmbeddings,
-            "embeddings.position_embeddings.weight": model.positionEmbeddings,
-            "embeddings.token_type_embeddings.weight": model.tokenTypeEmbeddings,
-        ]
+    public convenience init(_ model: BertModel, hiddenDropout: Double = 0.1, attentionDropout: Double = 0.1,
+                            classifierDropout: Double? = nil) throws {
+        var tensors: [String: Tensor] = [:]
+        for (n, t) in model.embeddingTables { tensors["\(n).weight"] = t }
         for (n, ln) in model.layerNorms {
             tensors["\(n).weight"] = Tensor(shape: [ln.gamma.count], data: ln.gamma)
             tensors["\(n).bias"] = Tensor(shape: [ln.beta.count], data: ln.beta)
@@ -115,7 +140,7 @@ public final class TrainableBert<T: TrainingScalar> {
             tensors["\(n).bias"] = Tensor(shape: [d.outFeatures], data: d.bias ?? [Float](repeating: 0, count: d.outFeatures))
         }
         try self.init(config: model.config, tensors: tensors, hiddenDropout: hiddenDropout,
-                      attentionDropout: attentionDropout, name: model.source)
+                      attentionDropout: attentionDropout, classifierDropout: classifierDropout, name: model.source)
     }
 
     /// The parameter called `name` (canonical HF name), if any.
@@ -124,7 +149,7 @@ public final class TrainableBert<T: TrainingScalar> {
     }
 
     /// Every linear layer by HF name, in execution order.
-    public var linearUnits: [LinearUnit<T>] { layers.flatMap(\.linears) + [pooler, classifier] }
+    public var linearUnits: [LinearUnit<T>] { layers.flatMap(\.linears) + [headDense, headOutput] }
 
     /// Current values as FP32 tensors keyed by canonical name.
     public func tensors() -> [String: Tensor] {
@@ -137,17 +162,15 @@ public final class TrainableBert<T: TrainingScalar> {
     public func engineModel(source: String = "training") -> BertModel {
         let t = tensors()
         var norms: [String: LayerNormParams] = [:]
-        for n in BertWeightNames.layerNorms(layers: config.numHiddenLayers) {
+        for n in layout.normNames {
             norms[n] = LayerNormParams(gamma: t["\(n).weight"]!.data, beta: t["\(n).bias"]!.data)
         }
         var linears: [String: any LinearOp] = [:]
-        for n in BertWeightNames.linearLayers(layers: config.numHiddenLayers) {
+        for n in layout.linearNames {
             linears[n] = DenseLinear(weight: t["\(n).weight"]!, bias: t["\(n).bias"]!.data)
         }
-        return BertModel(config: config, source: source, wordEmbeddings: t["embeddings.word_embeddings.weight"]!,
-                         positionEmbeddings: t["embeddings.position_embeddings.weight"]!,
-                         tokenTypeEmbeddings: t["embeddings.token_type_embeddings.weight"]!,
-                         layerNorms: norms, linears: linears)
+        let tables = Dictionary(uniqueKeysWithValues: layout.tableNames.map { ($0, t["\($0).weight"]!) })
+        return BertModel(config: config, source: source, embeddingTables: tables, layerNorms: norms, linears: linears)
     }
 
     /// Sets every gradient to zero.
@@ -171,7 +194,7 @@ public final class TrainableBert<T: TrainingScalar> {
             units.append((unit, try ls.map { try FakeQuantization(name: unit.name, scheme: $0) }))
         }
         if let es = scheme.embeddingScheme {
-            for p in [wordEmbeddings, positionEmbeddings, tokenTypeEmbeddings] { try check(p, es) }
+            for p in tables { try check(p, es) }
         }
         for (unit, fq) in units { unit.fakeQuantization = fq }
         embeddingQuantization = scheme.embeddingScheme

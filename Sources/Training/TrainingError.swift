@@ -22,7 +22,7 @@ public enum TrainingError: Error, CustomStringConvertible {
         case let .diverged(step, reason): return "training diverged at step \(step): \(reason)"
         case let .familyNotTrainable(path, modelType):
             return "\(path): key \"model_type\": training is not supported for model_type \(modelType) yet "
-                + "(only bert; eval, quantize, stats, sweep and bench run every family)"
+                + "(only bert, distilbert, roberta and xlm-roberta; eval, quantize, stats, sweep and bench run every family)"
         }
     }
 }

@@ -7,10 +7,11 @@ import Tokenization
 import Training
 import _Support
 
-/// `qbench finetune`: fine-tune a BERT base on a pair-classification task and write a Hugging Face folder.
+/// `qbench finetune`: fine-tune a BERT, RoBERTa, XLM-R or DistilBERT base on a pair-classification task and write
+/// a Hugging Face folder.
 struct Finetune: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Fine-tune a BERT model on MRPC-format data; writes a transformers-compatible classifier folder.",
+        abstract: "Fine-tune a BERT, RoBERTa, XLM-R or DistilBERT model on MRPC-format data; writes a transformers-compatible classifier folder.",
         discussion: """
             A base without a classifier head (or pooler) gets a fresh seeded one (HF init). After each epoch the model \
             is scored on --eval-split and the best epoch is kept. The output folder appears only when training has \
@@ -45,7 +46,8 @@ struct Finetune: ParsableCommand {
         let padId = Int32(base.config.padTokenId)
         let dev = try training.evaluationSet(tokenizer: tokenizer, padId: padId)
         let trainable = try TrainableBert<Float>(config: base.config, tensors: base.tensors, hiddenDropout: base.hiddenDropout,
-                                                 attentionDropout: base.attentionDropout, name: model)
+                                                 attentionDropout: base.attentionDropout,
+                                                 classifierDropout: base.classifierDropout, name: model)
         let options = training.options(defaultEpochs: 3, defaultLR: 5e-5)
         print("fine-tuning \(model) on \(examples.count) pairs of \(train.path): \(options.epochs) epoch(s), lr \(options.learningRate), "
               + "batch \(options.batchSize), seed \(options.seed), \(training.threads) thread(s)")

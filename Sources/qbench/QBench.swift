@@ -11,7 +11,7 @@ struct QBench: ParsableCommand {
         abstract: "QuantBench: quantization research workbench for BERT encoders.",
         version: QuantBenchVersion.current,
         subcommands: [Eval.self, Quantize.self, Bench.self, Stats.self, Sweep.self, Slurm.self, K8s.self, Reproduce.self, Report.self, Export.self,
-                      ModelCommand.self, Finetune.self, Qat.self, Schemes.self, Doctor.self]
+                      ModelCommand.self, Finetune.self, Qat.self, Recommend.self, Schemes.self, Doctor.self]
     )
 
     static func main() {

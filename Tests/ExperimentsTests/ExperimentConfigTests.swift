@@ -57,6 +57,36 @@ final class ExperimentConfigTests: XCTestCase {
         XCTAssertEqual(e.config.batching.batchSize, 8)
     }
 
+    /// The outlier-aware keys: `smooth_quant` in an inline scheme, `output` in a layer scheme, and the
+    /// `smooth_quant_alpha` axis with `off` and numbers.
+    func testSmoothQuantAndOutputSchemeKeysLoad() throws {
+        let url = dir.appendingPathComponent("ok.yaml")
+        try yaml("""
+        schemes:
+          - name: my-sq
+            smooth_quant: {alpha: 0.75}
+            default:
+              weight: {bits: 8, signed: true, symmetric: true, narrow_range: true, scale_rule: max_abs}
+              activation: {bits: 8, signed: true, symmetric: true, narrow_range: true, scale_rule: max_abs, range: dynamic_per_tensor}
+              output: {bits: 16, signed: true, symmetric: true, narrow_range: true, scale_rule: max_abs, range: dynamic_per_tensor}
+              options: {requantize_output: true}
+        sweep:
+          base: q8bert-dynamic
+          axes:
+            smooth_quant_alpha: [off, 0.5]
+        calibration: {data: \(Fixtures.mrpc.path), split: train, examples: 8}
+        """).write(to: url, atomically: true, encoding: .utf8)
+        let e = try Experiment.load(file: url.path)
+        let mine = try XCTUnwrap(e.schemes.first { $0.name == "my-sq" })
+        XCTAssertEqual(mine.smoothQuant?.alpha, 0.75)
+        XCTAssertEqual(mine.defaultScheme?.outputScheme?.qmax, 32767)
+        XCTAssertEqual(e.schemes.filter { $0.name.hasPrefix("ablation.") }.map(\.smoothQuant), [nil, SmoothQuantSpec(alpha: 0.5)])
+        let m = try failure(yaml("sweep: {base: q8bert-dynamic, axes: {smooth_quant_alpha: [off, maybe]}}"))
+        XCTAssertTrue(m.contains("smooth_quant_alpha"), m)
+        let k = try failure(yaml("schemes: [{name: x, smooth_quant: {alpha: 0.5, beta: 1}, default: {weight: {bits: 8, signed: true, symmetric: true}}}]"))
+        XCTAssertTrue(k.contains("unknown key 'beta'"), k)
+    }
+
     func testUnknownTopLevelKey() throws {
         let m = try failure(yaml("repeat: 3"))
         XCTAssertTrue(m.contains("key repeat:"), m)

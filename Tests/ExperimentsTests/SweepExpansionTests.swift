@@ -35,6 +35,28 @@ final class SweepExpansionTests: XCTestCase {
                        "unlisted factors keep the base's activation")
     }
 
+    /// SmoothQuant's α as a factor: `off` removes the base's migration, a number sets it; layer schemes untouched
+    /// (a 16-bit mixed-precision base keeps its 16-bit layers).
+    func testSmoothQuantAlphaAxis() throws {
+        let spec = SweepSpec(name: "sq", base: .named("q8bert-static-mp16"),
+                             axes: SweepAxes(smoothQuantAlpha: [.off, .alpha(0.5), .alpha(0.8)]))
+        let v = try spec.expand(base: .q8bertStaticMP16)
+        XCTAssertEqual(v.map(\.scheme.name), ["sq.sq-off", "sq.sq-a0.5", "sq.sq-a0.8"])
+        XCTAssertEqual(v.map(\.scheme.smoothQuant), [nil, SmoothQuantSpec(alpha: 0.5), SmoothQuantSpec(alpha: 0.8)])
+        XCTAssertEqual(v[1].levels, ["smooth_quant_alpha": "sq-a0.5"])
+        for variant in v {
+            XCTAssertEqual(variant.scheme.defaultScheme, ModelScheme.q8bertStaticMP16.defaultScheme)
+            XCTAssertEqual(variant.scheme.overrides, ModelScheme.q8bertStaticMP16.overrides)
+        }
+        let off = try SweepSpec(base: .named("smoothquant-q8bert-dynamic"), axes: SweepAxes(smoothQuantAlpha: [.off]))
+            .expand(base: .smoothQuantQ8BERTDynamic)
+        XCTAssertNil(off[0].scheme.smoothQuant)
+        XCTAssertThrowsError(try SweepSpec(base: .named("q8bert-dynamic"), axes: SweepAxes(smoothQuantAlpha: [.alpha(1.5)]))
+            .expand(base: .q8bertDynamic)) { XCTAssertTrue("\($0)".contains("smooth_quant_alpha[0]"), "\($0)") }
+        XCTAssertThrowsError(try SweepSpec(base: .named("q8bert-dynamic"), axes: SweepAxes(smoothQuantAlpha: [.alpha(0.5), .alpha(0.5)]))
+            .expand(base: .q8bertDynamic)) { XCTAssertTrue("\($0)".contains("twice"), "\($0)") }
+    }
+
     /// The corners reproduce the presets they stand for.
     func testCellsMatchPresets() throws {
         let v = try SweepSpec(base: .named("q8bert-dynamic"), axes: axes).expand(base: .q8bertDynamic)

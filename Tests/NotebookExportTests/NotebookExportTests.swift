@@ -109,6 +109,24 @@ final class NotebookExportTests: XCTestCase {
         XCTAssertTrue(doc.texts.contains { $0.string.hasPrefix("18. ablation.variant-number-17") }, "numbered legend")
     }
 
+    /// A point with an interval gets a vertical bar and two caps in its colour; one without gets none, and the
+    /// y axis widens to hold the bars.
+    func testScatterDrawsErrorBarsWhenPresent() throws {
+        let points = [
+            F1SizePlot.Point(scheme: "fp32", megabytes: 90.9, f1: 0.88, style: .reference, isReference: true, errorBar: 0.85...0.91),
+            F1SizePlot.Point(scheme: "int8", megabytes: 23.5, f1: 0.87, style: .scheme(0), isReference: false, errorBar: 0.80...0.93),
+            F1SizePlot.Point(scheme: "old", megabytes: 45.0, f1: 0.86, style: .scheme(1), isReference: false),
+        ]
+        let svg = F1SizePlot(points: points, title: "F1 vs model size", subtitle: "s", yLabel: "F1").svg()
+        let doc = try XCTUnwrap(SVGXML.parse(svg))
+        assertInside(doc, "error bars")
+        func bars(_ color: String) -> Int { svg.components(separatedBy: "stroke=\"\(color)\" stroke-width=\"1.2\"").count - 1 }
+        XCTAssertEqual(bars("#000000"), 3)
+        XCTAssertEqual(bars(SeriesStyle.scheme(0).color), 3)
+        XCTAssertEqual(bars(SeriesStyle.scheme(1).color), 0)
+        XCTAssertTrue(doc.texts.contains { $0.string == "0.94" || $0.string == "0.95" }, "y ticks reach the top of the widest bar")
+    }
+
     func testRelativePaths() {
         let f = { (a: String, b: String) in RunExporter.relativePath(from: URL(fileURLWithPath: a), to: URL(fileURLWithPath: b)) }
         XCTAssertEqual(f("/w/p/notebooks-export", "/w/p/notebooks-export/run-1"), "run-1")

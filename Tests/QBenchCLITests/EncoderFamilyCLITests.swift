@@ -1,10 +1,11 @@
 import _TestSupport
+import Checkpoints
 import Foundation
 import XCTest
 
-/// `qbench` on the encoder-family fixtures whose tokenizer the current `vocab.txt` path reads (DistilBERT and
-/// ELECTRA, uncased WordPiece): eval and quantize logits against transformers end to end, and the one-line refusal
-/// of training for every family but bert.
+/// `qbench` on the encoder-family fixtures: eval and quantize logits against transformers end to end (DistilBERT and
+/// ELECTRA), `finetune` → `eval` → `qat` → `eval --scheme` on RoBERTa, XLM-R and DistilBERT, and the one-line
+/// refusal of training for ELECTRA, ALBERT and DeBERTa-v2.
 final class EncoderFamilyCLITests: XCTestCase {
     func fixture(_ family: String) -> String { Fixtures.fixtures.appendingPathComponent("encoders/\(family)").path }
 
@@ -56,7 +57,7 @@ final class EncoderFamilyCLITests: XCTestCase {
 
     func testTrainingRefusesOtherFamiliesInOneLine() throws {
         let mrpc = Fixtures.mrpc.path
-        for family in ["roberta", "xlm-roberta", "distilbert", "electra", "albert", "deberta-v2"] {
+        for family in ["electra", "albert", "deberta-v2"] {
             let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: fixture(family))
                 .appendingPathComponent("config.json"))) as! [String: Any]
             let type = config["model_type"] as! String
@@ -73,6 +74,48 @@ final class EncoderFamilyCLITests: XCTestCase {
                 XCTAssertTrue(r.stderr.contains("training is not supported for model_type \(type) yet"), r.stderr)
                 XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "\(command[0]) \(family) wrote output")
             }
+        }
+    }
+}
+
+extension EncoderFamilyCLITests {
+    /// `finetune` writes the family's transformers folder (prefix, head names, architecture), whose dev F1 as printed
+    /// is what `eval` measures on it; `qat` on that folder writes a quantized folder whose F1 as printed after its
+    /// epoch is what `eval --scheme` measures (the simulation is the integer model).
+    func testFinetuneAndQatTrainRobertaXlmRobertaAndDistilbert() throws {
+        let mrpc = Fixtures.mrpc.path, dev = Fixtures.mrpc.appendingPathComponent("dev.tsv").path
+        let architectures = ["roberta": "RobertaForSequenceClassification", "xlm-roberta": "XLMRobertaForSequenceClassification",
+                             "distilbert": "DistilBertForSequenceClassification"]
+        for (family, architecture) in architectures.sorted(by: { $0.key < $1.key }) {
+            let dir = try CLI.tempDir()
+            let ft = dir.appendingPathComponent("ft")
+            let r = try CLI.run(["finetune", "--model", fixture(family), "--data", mrpc, "--out", ft.path,
+                                 "--train-examples", "16", "--epochs", "1", "--batch-size", "8", "--threads", "1"])
+            XCTAssertEqual(r.status, 0, "\(family): \(r.stderr)")
+            XCTAssertFalse(r.stdout.contains("initialised fresh"), "\(family): the fixture has a classifier head")
+            let cfg = try JSONSerialization.jsonObject(with: Data(contentsOf: ft.appendingPathComponent("config.json"))) as! [String: Any]
+            XCTAssertEqual(cfg["architectures"] as? [String], [architecture])
+            XCTAssertEqual(cfg["model_type"] as? String, family)
+            let written = try SafeTensorsFile(url: ft.appendingPathComponent("model.safetensors"))
+            let original = try SafeTensorsFile(url: URL(fileURLWithPath: fixture(family)).appendingPathComponent("model.safetensors"))
+            XCTAssertEqual(Set(written.names), Set(original.names), "\(family): the checkpoint's own key names")
+            let record = try JSONSerialization.jsonObject(with: Data(contentsOf: ft.appendingPathComponent("finetune.json"))) as! [String: Any]
+            let f1 = ((record["epochs"] as! [[String: Any]])[0]["dev_f1"] as! NSNumber).doubleValue
+            let e = try CLI.run(["eval", "--model", ft.path, "--data", dev, "--threads", "1", "--json"])
+            XCTAssertEqual(e.status, 0, "\(family): \(e.stderr)")
+            let measured = try JSONSerialization.jsonObject(with: Data(e.stdout.utf8)) as! [String: Any]
+            XCTAssertEqual((measured["f1"] as! NSNumber).doubleValue, f1, accuracy: 1e-9, "\(family)")
+
+            let q = dir.appendingPathComponent("qat")
+            let t = try CLI.run(["qat", "--model", ft.path, "--scheme", "q8bert-static", "--out", q.path, "--train-examples", "16",
+                                 "--calibration-examples", "16", "--epochs", "1", "--batch-size", "8", "--threads", "1"])
+            XCTAssertEqual(t.status, 0, "\(family): \(t.stderr)")
+            XCTAssertTrue(t.stdout.contains("learned ranges for"), t.stdout)
+            let qe = try CLI.run(["eval", "--model", q.path, "--scheme", "q8bert-static", "--data", dev, "--threads", "1", "--json"])
+            XCTAssertEqual(qe.status, 0, "\(family): \(qe.stderr)")
+            let qf1 = ((try JSONSerialization.jsonObject(with: Data(qe.stdout.utf8)) as! [String: Any])["f1"] as! NSNumber).doubleValue
+            let epoch = t.stdout.split(separator: "\n").first { $0.hasPrefix("epoch 1/1:") } ?? ""
+            XCTAssertTrue(epoch.contains(String(format: "dev F1 %.4f", qf1)), "\(family): eval F1 \(qf1) vs \(t.stdout)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import _TestSupport
 import Foundation
+import RunRecords
 import XCTest
 #if canImport(FoundationXML)
 import FoundationXML
@@ -119,15 +120,18 @@ final class ExportCLITests: XCTestCase {
         XCTAssertTrue(code.contains("RUN = \"\(folder.lastPathComponent)\""), code)
         XCTAssertTrue(markdown.contains("## Run manifest") && markdown.contains("## Published reference rows"))
 
-        // F1 values of results.json in the table and in figure (a).
+        // F1 values of results.json (with their intervals) in the table and in figure (a), which draws error bars.
         let results = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("results.json"))) as! [String: Any]
         for s in results["schemes"] as! [[String: Any]] {
             let name = s["scheme"] as! String
             let f1 = (s["metrics"] as! [String: Any])["f1"] as! Double
             let f1Text = String(format: "%.4f", f1)
-            XCTAssertTrue(markdown.contains("| \(name) | \(f1Text) |"), "table row of \(name) with F1 \(f1Text)")
+            let ci = try XCTUnwrap(s["f1_ci95"] as? [Double], name)
+            let cell = String(format: "%.4f [%.3f, %.3f]", f1, ci[0], ci[1])
+            XCTAssertTrue(markdown.contains("| \(name) | \(cell) |"), "table row of \(name) with F1 \(cell)")
             XCTAssertTrue(svgs[0].contains("\(name)  (F1 \(f1Text),"), "figure (a) legend of \(name) with F1 \(f1Text)")
         }
+        XCTAssertTrue(svgs[0].contains("bootstrap interval (B = 1000)"), "figure (a) says what its bars are")
         // The table is results.md's.
         let resultsMD = try String(contentsOf: folder.appendingPathComponent("results.md"), encoding: .utf8)
         let table = resultsMD.components(separatedBy: "## Results\n\n")[1].components(separatedBy: "\n\n")[0]
@@ -219,6 +223,35 @@ final class ExportCLITests: XCTestCase {
         XCTAssertEqual(text.components(separatedBy: "\"image/svg+xml\"").count - 1, 1, "only figure (a)")
         XCTAssertTrue(text.contains("Per-layer output SQNR by depth**: absent, the manifest lists stats.h5 but the run folder has none"), text)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent(copy.lastPathComponent).path), "--no-bundle")
+    }
+
+    /// A run recorded before error bars (no `bootstrap`, `f1_ci95`, … in results.json) still exports: plain F1
+    /// cells, no McNemar column, no error bars.
+    func testRunWithoutIntervalsStillExports() throws {
+        let folder = try Self.sweep()
+        let copy = try CLI.tempDir().appendingPathComponent(folder.lastPathComponent)
+        try FileManager.default.copyItem(at: folder, to: copy)
+        var results = try SweepResults.read(runFolder: copy)
+        results.bootstrap = nil
+        for i in results.schemes.indices {
+            results.schemes[i].f1CI95 = nil
+            results.schemes[i].accuracyCI95 = nil
+            results.schemes[i].deltaF1CI95 = nil
+            results.schemes[i].mcnemarP = nil
+            results.schemes[i].vsSweepBase = nil
+        }
+        let data = try RunManifest.encoder.encode(results)
+        XCTAssertFalse(String(decoding: data, as: UTF8.self).contains("ci95"))
+        try data.write(to: copy.appendingPathComponent("results.json"))
+        let out = try CLI.tempDir()
+        let r = try export(copy, into: out, extra: ["--no-bundle"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let md = try String(contentsOf: out.appendingPathComponent("tiny.md"), encoding: .utf8)
+        let fp32 = results.schemes[0]
+        XCTAssertTrue(md.contains("| \(fp32.scheme) | " + String(format: "%.4f", fp32.metrics!.f1) + " | "), md)
+        XCTAssertFalse(md.contains("| McNemar p vs FP32 |") || md.contains("Brackets:"), md)
+        let svg = try String(contentsOf: out.appendingPathComponent("tiny-a-f1-vs-size.svg"), encoding: .utf8)
+        XCTAssertFalse(svg.contains("bootstrap"), svg)
     }
 
     func testBadInputFailsWithOneMessageAndWritesNothing() throws {

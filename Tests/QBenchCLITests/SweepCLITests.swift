@@ -1,5 +1,7 @@
 import _TestSupport
+import Datasets
 import Foundation
+import RunRecords
 import XCTest
 
 /// End to end on the real binary: `qbench sweep` on the tiny fixture writes every file; `qbench reproduce`
@@ -93,6 +95,7 @@ final class SweepCLITests: XCTestCase {
         }
         let csv = try String(contentsOf: run.folder.appendingPathComponent("results.csv"), encoding: .utf8)
         XCTAssertEqual(csv.split(separator: "\n").count, 1 + 9)
+        XCTAssertTrue(csv.hasPrefix("scheme,kind,f1,") && csv.contains(",f1_ci95_lo,f1_ci95_hi,accuracy_ci95_lo,"), csv)
         let cff = try String(contentsOf: run.folder.appendingPathComponent("CITATION.cff"), encoding: .utf8)
         XCTAssertTrue(cff.hasPrefix("cff-version: 1.2.0"))
         XCTAssertTrue(cff.contains("name: \"Ada Lovelace\""))
@@ -139,12 +142,67 @@ final class SweepCLITests: XCTestCase {
         XCTAssertEqual(evaluated.map(\.1), recorded.map(\.1), "the stored QAT folder reproduces the sweep's logits bit for bit")
     }
 
+    /// Every row's 95% intervals and McNemar p in results.json (with the bootstrap settings), the same bits as
+    /// `PairedBootstrap` / `McNemarTest` recomputed from the stored predictions, and in results.md.
+    func testSweepRecordsErrorBars() throws {
+        let run = try Self.sweep()
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: run.folder.appendingPathComponent("results.json"))) as! [String: Any]
+        let settings = try XCTUnwrap(json["bootstrap"] as? [String: Any])
+        XCTAssertEqual(settings["replicates"] as? Int, 1000)
+        XCTAssertEqual(settings["seed"] as? Int, 0, "the experiment's seed")
+        XCTAssertEqual(settings["method"] as? String, "percentile")
+        XCTAssertEqual(settings["confidence"] as? Double, 0.95)
+        for row in json["schemes"] as! [[String: Any]] {
+            for key in ["f1_ci95", "accuracy_ci95", "delta_f1_ci95"] {
+                XCTAssertEqual((row[key] as? [Double])?.count, 2, "\(row["scheme"]!) \(key)")
+            }
+            XCTAssertNotNil(row["mcnemar_p"] as? Double, "\(row["scheme"]!)")
+        }
+
+        let results = try SweepResults.read(runFolder: run.folder)
+        let bootstrap = try XCTUnwrap(results.bootstrap)
+        let sets = try results.schemes.map { try PredictionSet.read(runFolder: run.folder, scheme: $0.scheme, threads: 1) }
+        let labels = sets[0].labels.map { $0! }
+        let boot = PairedBootstrap(labels: labels, predictions: sets.map(\.predictions), settings: bootstrap)
+        let base = try XCTUnwrap(results.schemes.firstIndex { $0.scheme == "ablation.act-symmetric.requant-on" },
+                                 "q8bert-dynamic's cell")
+        for (i, row) in results.schemes.enumerated() {
+            let f1 = try XCTUnwrap(row.metrics?.f1)
+            XCTAssertEqual(row.f1CI95, boot.f1Interval(i), row.scheme)
+            XCTAssertTrue(row.f1CI95!.contains(f1), "\(row.scheme): F1 \(f1) in \(row.f1CI95!)")
+            XCTAssertEqual(row.accuracyCI95, boot.accuracyInterval(i), row.scheme)
+            XCTAssertEqual(row.deltaF1CI95, boot.deltaF1Interval(i, minus: 0), row.scheme)
+            XCTAssertEqual(row.mcnemarP, McNemarTest(labels: labels, reference: sets[0].predictions, candidate: sets[i].predictions).pValue)
+            if row.kind == "sweep", i != base {
+                let vs = try XCTUnwrap(row.vsSweepBase, row.scheme)
+                XCTAssertEqual(vs.scheme, results.schemes[base].scheme)
+                XCTAssertEqual(vs.deltaF1CI95, boot.deltaF1Interval(i, minus: base))
+                XCTAssertEqual(vs.mcnemarP, McNemarTest(labels: labels, reference: sets[base].predictions, candidate: sets[i].predictions).pValue)
+            } else {
+                XCTAssertNil(row.vsSweepBase, row.scheme)
+            }
+        }
+        XCTAssertEqual(results.schemes[0].deltaF1CI95, ConfidenceInterval(lower: 0, upper: 0))
+        XCTAssertEqual(results.schemes[0].mcnemarP, 1)
+
+        let md = try String(contentsOf: run.folder.appendingPathComponent("results.md"), encoding: .utf8)
+        let row = results.schemes.first { $0.scheme == "pytorch-dynamic" }!
+        for needle in ["| flips vs FP32 | McNemar p vs FP32 |", "Brackets: 95% percentile intervals of 1000 bootstrap resamples of the 24 examples",
+                       "| pytorch-dynamic | " + String(format: "%.4f [%.3f, %.3f] |", row.metrics!.f1, row.f1CI95!.lower, row.f1CI95!.upper),
+                       "| ΔF1 vs base | McNemar p vs base |"] {
+            XCTAssertTrue(md.contains(needle), "results.md lacks \(needle)")
+        }
+    }
+
     func testReproduceMatches() throws {
         let run = try Self.sweep()
         let r = try CLI.run(["reproduce", run.folder.path])
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
         XCTAssertTrue(r.stdout.contains("checks match"), r.stdout)
         XCTAssertFalse(r.stdout.contains("MISMATCH"), r.stdout)
+        for metric in ["f1_ci95", "accuracy_ci95", "delta_f1_ci95", "mcnemar_p", "vs_sweep_base"] {
+            XCTAssertTrue(r.stdout.contains(metric), "reproduce checks \(metric): \(r.stdout)")
+        }
         XCTAssertTrue(r.stdout.contains("predictions @2 threads"), r.stdout)
         XCTAssertTrue(r.stdout.contains("timings (median seconds; shown, not compared)"), r.stdout)
     }
@@ -164,6 +222,23 @@ final class SweepCLITests: XCTestCase {
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.stdout.contains("pytorch-dynamic") && r.stdout.contains("MISMATCH"), r.stdout)
         XCTAssertTrue(r.stdout.contains("1 differ (first at index 3)"), r.stdout)
+    }
+
+    /// An interval edited in results.json (everything else as written) is the one mismatch reproduce reports.
+    func testTamperedIntervalFailsReproduce() throws {
+        let run = try Self.sweep()
+        let copy = run.root.appendingPathComponent("tampered-ci-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: run.folder, to: copy)
+        var results = try SweepResults.read(runFolder: copy)
+        let i = try XCTUnwrap(results.schemes.firstIndex { $0.scheme == "pytorch-dynamic" })
+        let ci = try XCTUnwrap(results.schemes[i].f1CI95)
+        results.schemes[i].f1CI95 = ConfidenceInterval(lower: ci.lower - 0.001, upper: ci.upper)
+        try RunManifest.encoder.encode(results).write(to: copy.appendingPathComponent("results.json"))
+        let r = try CLI.run(["reproduce", copy.path])
+        XCTAssertNotEqual(r.status, 0)
+        let mismatches = r.stdout.split(separator: "\n").filter { $0.hasSuffix("MISMATCH") && !$0.hasPrefix("result:") }
+        XCTAssertEqual(mismatches.count, 1, r.stdout)
+        XCTAssertTrue(mismatches.first.map { $0.hasPrefix("pytorch-dynamic") && $0.contains("f1_ci95") } ?? false, r.stdout)
     }
 
     func testChangedDataIsRefused() throws {

@@ -69,7 +69,7 @@ final class ObserverTests: XCTestCase {
         let y = runOp(cal, r.input)
         XCTAssertEqual(y, r.layer(r.input))                  // runs in FP32
         let c = cal.calibration
-        XCTAssertEqual(c.input.scales[0] * 127, r.input.data.map(abs).max()!, accuracy: 1e-5)
+        XCTAssertEqual(c.input!.scales[0] * 127, r.input.data.map(abs).max()!, accuracy: 1e-5)
         XCTAssertEqual(try XCTUnwrap(c.output).scales[0] * 127, y.data.map(abs).max()!, accuracy: 1e-5)
         XCTAssertTrue(try cal.finalize() is QuantizedLinear)
         XCTAssertThrowsError(try CalibratingLinear(r.layer, name: "x", scheme: ModelScheme.fp16.defaultScheme!))

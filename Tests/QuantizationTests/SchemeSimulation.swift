@@ -79,7 +79,7 @@ struct SchemeSimulation {
             // Per-embedding-group: the calibrated column order and one (s, z) per group; one Int64 dot product per
             // group, dequantized per group, summed in group order in Float; aStep is the widest group step.
             let a = scheme.activation!
-            let layout = calibration!.inputGroups!, p = calibration!.input
+            let layout = calibration!.inputGroups!, p = calibration!.input!
             let qw = try WeightQuantizer.quantizeWeights(layer.weight, scheme: scheme.weight)
             let perChannel = qw.params.count > 1
             let w = k / layout.groups
@@ -160,7 +160,7 @@ struct SchemeSimulation {
         }
         let pre = y
         var oStep = [Float](repeating: 0, count: rows)
-        if scheme.options.requantizeOutput, let a = scheme.activation {
+        if let a = scheme.outputScheme {
             let op = SchemeSimulation.rowParams(y, rows: rows, cols: n, scheme: a, fixed: calibration?.output)
             for r in 0..<rows {
                 oStep[r] = op[r].scale

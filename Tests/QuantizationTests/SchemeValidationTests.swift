@@ -15,9 +15,13 @@ final class SchemeValidationTests: XCTestCase {
     }
 
     func testFieldErrors() {
-        var nine = QuantScheme.pytorchWeight
-        nine.bits = 9
-        assertInvalid(nine, field: "bits")
+        var seventeen = QuantScheme.pytorchWeight
+        seventeen.bits = 17
+        assertInvalid(seventeen, field: "bits")
+        var sixteen = QuantScheme.q8bertDynamicActivation16
+        XCTAssertNoThrow(try sixteen.validate(), "16-bit integer schemes are valid (activations and outputs)")
+        sixteen.qmax = 32768
+        assertInvalid(sixteen, field: "qmax")
         assertInvalid(.integer(bits: 1, signed: true, symmetric: true), field: "bits")
         assertInvalid(QuantScheme.pytorchWeight.withRange(qmin: 5, qmax: 5), field: "qmin")
         assertInvalid(QuantScheme.pytorchWeight.withRange(qmin: 10, qmax: -10), field: "qmin")
@@ -35,8 +39,13 @@ final class SchemeValidationTests: XCTestCase {
 
     func testLayerAndModelErrorsNameTheirPath() {
         var m = ModelScheme.pytorchDynamic
-        m.defaultScheme?.activation?.bits = 9
-        XCTAssertThrowsError(try m.validate()) { XCTAssertEqual("\($0)", "invalid quantization scheme: default.activation.bits: must be 2…8, got 9") }
+        m.defaultScheme?.activation?.bits = 17
+        XCTAssertThrowsError(try m.validate()) { XCTAssertEqual("\($0)", "invalid quantization scheme: default.activation.bits: must be 2…16, got 17") }
+        var w = ModelScheme.pytorchDynamic
+        w.defaultScheme?.weight = .integer(bits: 9, signed: true, symmetric: true)
+        XCTAssertThrowsError(try w.validate()) {
+            XCTAssertEqual("\($0)", "invalid quantization scheme: default.weight.bits: integer weights are 2…8 bits (9…16 bits are for activations and outputs), got 9")
+        }
 
         let intBiasWeightOnly = LayerScheme(weight: .pytorchWeight, options: LayerOptions(bias: .int32))
         XCTAssertThrowsError(try intBiasWeightOnly.validate()) {
@@ -124,6 +133,8 @@ final class SchemeValidationTests: XCTestCase {
         }
         XCTAssertEqual(SchemeRegistry.names, ["fp32", "pytorch-dynamic", "pytorch-dynamic-8bit", "pytorch-dynamic-per-channel",
                                               "fp16", "bf16", "q8bert-dynamic", "q8bert-static", "weight-only-int8", "int4-per-group",
+                                              "smoothquant-pytorch-dynamic", "smoothquant-q8bert-dynamic", "smoothquant-q8bert-static",
+                                              "pytorch-dynamic-mp16", "q8bert-dynamic-mp16", "q8bert-static-mp16",
                                               "torchao-int8-dynamic", "peg6", "peg6-permuted"])
     }
 }

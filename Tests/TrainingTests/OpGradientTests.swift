@@ -1,3 +1,4 @@
+import BERT
 import Foundation
 import TensorCore
 import Training
@@ -120,6 +121,26 @@ final class OpGradientTests: XCTestCase {
         report("tanh", GradientCheck.relativeError(dx, GradientCheck.numeric(x) { GradientCheck.dot(r, forward($0)) }))
     }
 
+    /// ReLU (DistilBERT's head and `activation: relu`) through the `ActivationGrad.apply` / `backward` dispatch,
+    /// away from the kink at 0; gradient exactly 0 for x < 0.
+    func testReLU() {
+        let x = GradientCheck.random(40, seed: 13).map { $0 + ($0 < 0 ? -0.01 : 0.01) }
+        let r = GradientCheck.random(40, seed: 14)
+        func forward(_ x: [Double]) -> [Double] {
+            var y = x
+            x.withUnsafeBufferPointer { xp in y.withUnsafeMutableBufferPointer { ActivationGrad.apply(.relu, xp.baseAddress!, count: x.count, y: $0.baseAddress!) } }
+            return y
+        }
+        let y = forward(x)
+        XCTAssertEqual(y, x.map { max(0, $0) })
+        var dx = r
+        x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { yp in dx.withUnsafeMutableBufferPointer {
+            ActivationGrad.backward(.relu, dy: $0.baseAddress!, x: xp.baseAddress!, y: yp.baseAddress!, count: x.count, dx: $0.baseAddress!)
+        } } }
+        report("relu", GradientCheck.relativeError(dx, GradientCheck.numeric(x, h: 1e-4) { GradientCheck.dot(r, forward($0)) }))
+        for i in x.indices where x[i] < 0 { XCTAssertEqual(dx[i], 0) }
+    }
+
     func attentionCheck(dropout: Double?) {
         let shape = AttentionShape(batch: 2, seq: 5, heads: 2, headDim: 3)
         let n = shape.batch * shape.seq * shape.hidden
@@ -221,30 +242,44 @@ final class OpGradientTests: XCTestCase {
     func testEmbeddingSparseRows() {
         let vocab = 7, positions = 6, types = 2, h = 3, batch = 2, seq = 4
         let ids: [Int32] = [1, 5, 5, 0, 3, 1, 0, 0], tts: [Int32] = [0, 0, 1, 1, 0, 1, 0, 0]
-        let w = GradientCheck.random(vocab * h, seed: 20), p = GradientCheck.random(positions * h, seed: 21)
-        let t = GradientCheck.random(types * h, seed: 22), r = GradientCheck.random(batch * seq * h, seed: 23)
-        func f(_ w: [Double], _ p: [Double], _ t: [Double]) -> Double {
-            var out = [Double](repeating: 0, count: batch * seq * h)
-            w.withUnsafeBufferPointer { wp in p.withUnsafeBufferPointer { pp in t.withUnsafeBufferPointer { tp in
-                out.withUnsafeMutableBufferPointer {
-                    EmbeddingGrad.forward(ids: ids, types: tts, batch: batch, seq: seq, hidden: h, word: wp.baseAddress!,
-                                          position: pp.baseAddress!, tokenType: tp.baseAddress!, out: $0.baseAddress!)
-                }
-            }}}
-            return GradientCheck.dot(r, out)
+        // BERT (absolute positions, token types) and RoBERTa-style positions counted from padding id 0 without a
+        // token type table (as DistilBERT has none): positions [1, 2, 3, 0, 1, 2, 0, 0].
+        for (rule, withTypes) in [(EncoderLayout.Positions.absolute, true), (.offsetFromPadding(paddingIdx: 0), false)] {
+            let pos = rule.ids(ids, batch: batch, seq: seq)
+            let ttsUsed: [Int32]? = withTypes ? tts : nil
+            let w = GradientCheck.random(vocab * h, seed: 20), p = GradientCheck.random(positions * h, seed: 21)
+            let t = GradientCheck.random(types * h, seed: 22), r = GradientCheck.random(batch * seq * h, seed: 23)
+            func f(_ w: [Double], _ p: [Double], _ t: [Double]) -> Double {
+                var out = [Double](repeating: 0, count: batch * seq * h)
+                w.withUnsafeBufferPointer { wp in p.withUnsafeBufferPointer { pp in t.withUnsafeBufferPointer { tp in
+                    out.withUnsafeMutableBufferPointer {
+                        EmbeddingGrad.forward(ids: ids, types: ttsUsed, positions: pos, batch: batch, seq: seq, hidden: h,
+                                              word: wp.baseAddress!, position: pp.baseAddress!,
+                                              tokenType: withTypes ? tp.baseAddress! : nil, out: $0.baseAddress!)
+                    }
+                }}}
+                return GradientCheck.dot(r, out)
+            }
+            var dw = [Double](repeating: 0, count: vocab * h), dp = [Double](repeating: 0, count: positions * h)
+            var dt = [Double](repeating: 0, count: types * h)
+            let touched = r.withUnsafeBufferPointer { rp in dw.withUnsafeMutableBufferPointer { a in dp.withUnsafeMutableBufferPointer { b in dt.withUnsafeMutableBufferPointer { c in
+                EmbeddingGrad.backward(dOut: rp.baseAddress!, ids: ids, types: ttsUsed, positions: pos, batch: batch,
+                                       seq: seq, hidden: h, dWord: a.baseAddress!, dPosition: b.baseAddress!,
+                                       dTokenType: withTypes ? c.baseAddress! : nil)
+            }}}}
+            report("embedding word", GradientCheck.relativeError(dw, GradientCheck.numeric(w) { f($0, p, t) }))
+            report("embedding position", GradientCheck.relativeError(dp, GradientCheck.numeric(p) { f(w, $0, t) }))
+            XCTAssertEqual(touched.word, [0, 1, 3, 5])
+            XCTAssertEqual(touched.position, [0, 1, 2, 3])
+            for row in [2, 4, 6] { XCTAssertEqual(Array(dw[(row * h)..<(row * h + h)]), [0, 0, 0], "untouched row \(row)") }
+            if withTypes {
+                report("embedding token type", GradientCheck.relativeError(dt, GradientCheck.numeric(t) { f(w, p, $0) }))
+                XCTAssertEqual(touched.tokenType, [0, 1])
+            } else {
+                XCTAssertNil(touched.tokenType)
+                XCTAssertEqual(pos, [1, 2, 3, 0, 1, 2, 0, 0])
+                XCTAssertEqual(Array(dp[(4 * h)..<(6 * h)]), [Double](repeating: 0, count: 2 * h), "positions 4, 5 unused")
+            }
         }
-        var dw = [Double](repeating: 0, count: vocab * h), dp = [Double](repeating: 0, count: positions * h)
-        var dt = [Double](repeating: 0, count: types * h)
-        let touched = r.withUnsafeBufferPointer { rp in dw.withUnsafeMutableBufferPointer { a in dp.withUnsafeMutableBufferPointer { b in dt.withUnsafeMutableBufferPointer { c in
-            EmbeddingGrad.backward(dOut: rp.baseAddress!, ids: ids, types: tts, batch: batch, seq: seq, hidden: h,
-                                   dWord: a.baseAddress!, dPosition: b.baseAddress!, dTokenType: c.baseAddress!)
-        }}}}
-        report("embedding word", GradientCheck.relativeError(dw, GradientCheck.numeric(w) { f($0, p, t) }))
-        report("embedding position", GradientCheck.relativeError(dp, GradientCheck.numeric(p) { f(w, $0, t) }))
-        report("embedding token type", GradientCheck.relativeError(dt, GradientCheck.numeric(t) { f(w, p, $0) }))
-        XCTAssertEqual(touched.word, [0, 1, 3, 5])
-        XCTAssertEqual(touched.position, [0, 1, 2, 3])
-        XCTAssertEqual(touched.tokenType, [0, 1])
-        for row in [2, 4, 6] { XCTAssertEqual(Array(dw[(row * h)..<(row * h + h)]), [0, 0, 0], "untouched row \(row)") }
     }
 }

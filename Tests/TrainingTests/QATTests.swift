@@ -46,17 +46,17 @@ final class QATTests: XCTestCase {
         let fq = try FakeQuantization(name: "l", scheme: ModelScheme.q8bertStatic.defaultScheme!)
         var x1: [Float] = [0.5, -2, 1, 0.25], x2: [Float] = [4, 0, -1, 1.5]
         fq.quantizeInput(&x1, rows: 2, observe: true)
-        XCTAssertEqual(fq.calibration!.input.scales[0], 2 / 127, accuracy: 1e-9)
+        XCTAssertEqual(fq.calibration!.input!.scales[0], 2 / 127, accuracy: 1e-9)
         fq.quantizeInput(&x2, rows: 2, observe: true)
         let threshold = Float(2) - Float(1 - 0.9999) * (2 - 4)
-        XCTAssertEqual(fq.calibration!.input.scales[0], threshold / 127, accuracy: 1e-9)
-        XCTAssertEqual(fq.calibration!.input.inverseScales[0], 127 / threshold, accuracy: 1e-4)
+        XCTAssertEqual(fq.calibration!.input!.scales[0], threshold / 127, accuracy: 1e-9)
+        XCTAssertEqual(fq.calibration!.input!.inverseScales[0], 127 / threshold, accuracy: 1e-4)
         XCTAssertEqual(x2[0], threshold, accuracy: 1e-6, "4 clips to the threshold")
         XCTAssertEqual(x2[3], (1.5 * 127 / threshold).rounded() * threshold / 127, accuracy: 1e-6)
         // Evaluation calls do not move the range.
         var x3: [Float] = [100, 0, 0, 0]
         fq.quantizeInput(&x3, rows: 1, observe: false)
-        XCTAssertEqual(fq.calibration!.input.scales[0], threshold / 127, accuracy: 1e-9)
+        XCTAssertEqual(fq.calibration!.input!.scales[0], threshold / 127, accuracy: 1e-9)
         XCTAssertNotNil(fq.calibration!.output, "Q8BERT re-quantizes outputs: an output range too")
         // A dynamic scheme learns nothing.
         XCTAssertNil(try FakeQuantization(name: "l", scheme: ModelScheme.pytorchDynamic.defaultScheme!).calibration)

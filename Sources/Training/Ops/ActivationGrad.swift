@@ -1,3 +1,4 @@
+import BERT
 import RealModule
 import TensorCore
 
@@ -6,7 +7,36 @@ import TensorCore
 ///     GELU (exact, HF "gelu"):  y = x · Φ(x),  Φ(x) = ½(1 + erf(x/√2)),   dy/dx = Φ(x) + x · φ(x),
 ///                               φ(x) = exp(−x²/2) / √(2π)
 ///     tanh (pooler):            y = tanh(x),   dy/dx = 1 − y²
+///     ReLU (DistilBERT head):   y = max(0, x), dy/dx = 1 for x > 0, else 0 (PyTorch's choice at 0)
 public enum ActivationGrad {
+    /// Whether `apply` / `backward` implement `f` (the tanh-approximated GELU is not implemented yet).
+    public static func supports(_ f: EncoderLayout.Activation) -> Bool { f != .geluTanh }
+
+    /// `y = f(x)` element-wise; `y` may alias `x`.
+    /// - Precondition: `supports(f)`.
+    public static func apply<T: TrainingScalar>(_ f: EncoderLayout.Activation, _ x: UnsafePointer<T>, count: Int,
+                                                y: UnsafeMutablePointer<T>) {
+        switch f {
+        case .geluErf: geluForward(x, count: count, y: y)
+        case .tanh: tanhForward(x, count: count, y: y)
+        case .relu: for i in 0..<count { y[i] = x[i] > 0 ? x[i] : 0 }
+        case .geluTanh: preconditionFailure("ActivationGrad: gelu_new is not implemented")
+        }
+    }
+
+    /// `dx = dy · f′(x)` from the input `x` and the output `y` of `apply`; `dx` may alias `dy`.
+    /// - Precondition: `supports(f)`.
+    public static func backward<T: TrainingScalar>(_ f: EncoderLayout.Activation, dy: UnsafePointer<T>,
+                                                   x: UnsafePointer<T>, y: UnsafePointer<T>, count: Int,
+                                                   dx: UnsafeMutablePointer<T>) {
+        switch f {
+        case .geluErf: geluBackward(dy: dy, x: x, count: count, dx: dx)
+        case .tanh: tanhBackward(dy: dy, y: y, count: count, dx: dx)
+        case .relu: for i in 0..<count { dx[i] = x[i] > 0 ? dy[i] : 0 }
+        case .geluTanh: preconditionFailure("ActivationGrad: gelu_new is not implemented")
+        }
+    }
+
     /// `y = gelu(x)` element-wise; `y` may alias `x`. In Float this is the inference engine's kernel
     /// (`Elementwise.geluErf`: vectorised erf, |error| ≤ 1.5e-7 as ATen's), so training and evaluation agree.
     public static func geluForward<T: TrainingScalar>(_ x: UnsafePointer<T>, count: Int, y: UnsafeMutablePointer<T>) {
