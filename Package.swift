@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "TokenizationTests", dependencies: ["_TestSupport", "Tokenization"]),
         .testTarget(name: "BERTTests", dependencies: ["_TestSupport", "BERT", "Checkpoints", "TensorCore", "Tokenization"]),
         .testTarget(name: "QuantizationTests", dependencies: [
-            "Quantization", "TensorCore", .product(name: "Numerics", package: "swift-numerics"),
+            "_TestSupport", "Quantization", "TensorCore", .product(name: "Numerics", package: "swift-numerics"),
         ]),
         .testTarget(name: "KernelsTests", dependencies: ["_CKernels"]),
         .testTarget(name: "DatasetsTests", dependencies: ["_TestSupport", "Datasets"]),

@@ -19,6 +19,8 @@ indirect enum ConfigShape {
     case boolean
     /// One of a fixed set of strings.
     case choice([String])
+    /// A string `accepts` takes; `expected` describes the accepted strings ("peg<K>, …").
+    case matching(expected: String, accepts: (String) -> Bool)
     /// A sequence whose elements all have the element shape; `nonEmpty` rejects `[]`.
     case list(ConfigShape, nonEmpty: Bool)
     /// A non-empty sequence of scalars of the element shape, none repeated (the levels of a sweep axis).
@@ -48,6 +50,7 @@ indirect enum ConfigShape {
         case .number: return "a number"
         case .boolean: return "true or false"
         case let .choice(values): return "one of " + values.joined(separator: ", ")
+        case let .matching(expected, _): return "one of " + expected
         case let .list(element, nonEmpty):
             return (nonEmpty ? "a non-empty list of " : "a list of ") + element.plural
         case let .distinctList(element): return "a non-empty list of distinct " + element.plural
@@ -67,6 +70,7 @@ indirect enum ConfigShape {
         case .number: return "numbers"
         case .boolean: return "booleans"
         case let .choice(values): return "values from " + values.joined(separator: ", ")
+        case let .matching(expected, _): return "values from " + expected
         case let .mapping(name, _): return "\(name) mappings"
         default: return "items (\(expected))"
         }
@@ -76,7 +80,7 @@ indirect enum ConfigShape {
 
     private var kinds: Set<Kind> {
         switch self {
-        case .string, .integer, .number, .boolean, .choice: return [.scalar]
+        case .string, .integer, .number, .boolean, .choice, .matching: return [.scalar]
         case .list, .distinctList: return [.sequence]
         case .mapping: return [.mapping]
         case let .oneOf(alternatives, _): return alternatives.reduce(into: []) { $0.formUnion($1.kinds) }
@@ -113,6 +117,8 @@ indirect enum ConfigShape {
             guard let s = node.scalar, !s.isQuoted, node.bool != nil else { throw fail(node.describe) }
         case let .choice(values):
             guard let s = node.scalar, !node.isNullScalar, values.contains(s.string) else { throw fail(node.describe) }
+        case let .matching(_, accepts):
+            guard let s = node.scalar, !node.isNullScalar, accepts(s.string) else { throw fail(node.describe) }
         case let .list(element, nonEmpty):
             guard let seq = node.sequence else { throw fail(node.describe) }
             if nonEmpty, seq.isEmpty { throw fail("an empty list") }

@@ -31,6 +31,9 @@ extension ExperimentConfig {
                     ("weight_granularity", .distinctList(.choice(SweepAxes.WeightGranularity.allCases.map(\.rawValue))), false),
                     ("requantize_output", .distinctList(.boolean), false),
                     ("smooth_quant_alpha", .distinctList(.string), false),
+                    ("activation_granularity", .distinctList(.matching(
+                        expected: SweepAxes.ActivationGranularity.expected,
+                        accepts: { SweepAxes.ActivationGranularity(level: $0) != nil })), false),
                 ]), true),
             ]), false),
             ("qat", .list(.mapping(name: "a qat entry", fields: [
@@ -93,7 +96,7 @@ extension ExperimentConfig {
     /// `QuantScheme`'s JSON keys (`bits`, `signed`, `symmetric` are required for integer formats; the decoder
     /// reports them).
     static var quantScheme: ConfigShape {
-        let granularityKinds = ["per_tensor", "per_channel", "per_group"]
+        let granularityKinds = ["per_tensor", "per_channel", "per_group", "per_embedding_group"]
         let rangeKinds = ["dynamic_per_tensor", "dynamic_per_row", "static_min_max", "static_ema", "static_percentile"]
         return .mapping(name: "a tensor scheme", fields: [
             ("format", .choice(QuantScheme.Format.allCases.map(\.rawValue)), false),
@@ -101,7 +104,8 @@ extension ExperimentConfig {
             ("narrow_range", .boolean, false),
             ("granularity", .oneOf([.choice(granularityKinds), .mapping(name: "a granularity", fields: [
                 ("kind", .choice(granularityKinds), true), ("axis", .integer(nil), false), ("size", .integer(nil), false),
-            ])], expected: "one of \(granularityKinds.joined(separator: ", ")) or {kind, axis | size}"), false),
+                ("groups", .integer(nil), false), ("permute", .boolean, false),
+            ])], expected: "one of \(granularityKinds.joined(separator: ", ")) or {kind, axis | size | groups, permute}"), false),
             ("qmin", .integer(nil), false), ("qmax", .integer(nil), false),
             ("rounding", .choice(QuantScheme.Rounding.allCases.map(\.rawValue)), false),
             ("range", .oneOf([.choice(rangeKinds), .mapping(name: "a range", fields: [

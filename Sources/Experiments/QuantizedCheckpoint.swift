@@ -156,9 +156,10 @@ public enum QuantizedCheckpoint {
         }
         let calibrations = try meta("quantbench.calibration", [String: Calibration].self)
         for (name, calibration) in calibrations.sorted(by: { $0.key < $1.key }) {
-            for (which, params) in [("input", calibration.input), ("output", calibration.output)] {
+            let inputCount = calibration.inputGroups?.groups ?? 1 // per-embedding-group: one entry per group
+            for (which, params, count) in [("input", calibration.input, inputCount), ("output", calibration.output, 1)] {
                 guard let params else { continue }
-                if let reason = Self.problem(params, expectedCount: 1, symmetric: false) {
+                if let reason = Self.problem(params, expectedCount: count, symmetric: false) {
                     throw bad("metadata quantbench.calibration", "layer \(name) \(which): \(reason)")
                 }
             }

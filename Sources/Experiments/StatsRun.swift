@@ -190,6 +190,8 @@ public enum StatsRun {
         case let .perGroup(size):
             grid = WeightGrid(scales: q.params.scales, inverseScales: q.params.inverseScales, zeroPoints: q.params.zeroPoints,
                               qmin: q.params.qmin, qmax: q.params.qmax, granularity: "per_group", groupSize: size)
+        case .perEmbeddingGroup:
+            preconditionFailure("quantizeWeights refuses per_embedding_group weights")
         }
         return WeightStatistics(weight: w.data, dequantized: q.dequantized().data, shape: w.shape, grid: grid, bins: bins)
     }
@@ -223,6 +225,8 @@ public enum StatsRun {
     /// per-row min/max for per-row ranges, the calibrated parameters for static ones.
     static func clipGrid(_ a: QuantScheme, calibrated: QuantParams?, _ x: UnsafeBufferPointer<Float>,
                          rows: Int, width: Int) -> [ClipParams]? {
+        // Per-embedding-group grids are per column group, not per row or tensor: no clip statistics for them yet.
+        if a.granularity.isEmbeddingGroup { return nil }
         func grid(_ lo: Float, _ hi: Float) -> ClipParams {
             let e = a.chooseParams(min: lo, max: hi)
             return ClipParams(inverseScale: e.inverseScale, zeroPoint: e.zeroPoint, qmin: a.qmin, qmax: a.qmax)
@@ -252,6 +256,7 @@ public enum StatsRun {
     /// Input grid kind and, for static schemes, the calibrated grid.
     static func inputGridDescription(_ ls: LayerScheme?, calibration: Calibration?) -> (String, ClipParams?) {
         guard let a = ls?.activation else { return ("none", nil) }
+        if a.granularity.isEmbeddingGroup { return ("static_per_embedding_group", nil) }
         switch a.range {
         case .dynamicPerTensor: return ("dynamic_per_tensor", nil)
         case .dynamicPerRow: return ("dynamic_per_row", nil)

@@ -16,6 +16,7 @@ extension SweepSpec {
         axis(.weightGranularity, axes.weightGranularity?.map { "w-\($0.rawValue.replacingOccurrences(of: "_", with: "-"))" })
         axis(.requantizeOutput, axes.requantizeOutput?.map { $0 ? "requant-on" : "requant-off" })
         axis(.smoothQuantAlpha, axes.smoothQuantAlpha?.map(\.token))
+        axis(.activationGranularity, axes.activationGranularity?.map(SweepSpec.token))
         guard combos.first?.isEmpty == false else {
             throw ExperimentError.invalid("sweep.axes lists no factor; give at least one of "
                                           + SweepFactor.allCases.map(\.rawValue).joined(separator: ", "))
@@ -53,6 +54,7 @@ extension SweepSpec {
             ("weight_granularity", axes.weightGranularity?.map(\.rawValue)),
             ("requantize_output", axes.requantizeOutput?.map { "\($0)" }),
             ("smooth_quant_alpha", axes.smoothQuantAlpha?.map(\.token)),
+            ("activation_granularity", axes.activationGranularity?.map(\.description)),
         ]
         for (i, level) in (axes.smoothQuantAlpha ?? []).enumerated() {
             if case let .alpha(a) = level, !(a.isFinite && (0...1).contains(a)) {
@@ -84,20 +86,53 @@ extension SweepSpec {
                                           + "activation quantization, so the base must quantize activations")
         }
         var out = layer
-        if axes.activationSymmetry != nil || axes.activationBits != nil {
-            let symmetric = axes.activationSymmetry.map { _ in
-                combo.first { $0.0 == .activationSymmetry }!.1 == "act-symmetric"
-            } ?? act.symmetric
-            let bits = axes.activationBits.map { _ in
-                Int(combo.first { $0.0 == .activationBits }!.1.dropFirst(4).dropLast(3))!
-            } ?? SweepSpec.effectiveBits(act)
-            out.activation = try SweepSpec.activation(symmetric: symmetric, bits: bits, range: act.range)
+        if axes.activationSymmetry != nil || axes.activationBits != nil || axes.activationGranularity != nil {
+            var activation = act
+            if axes.activationSymmetry != nil || axes.activationBits != nil {
+                let symmetric = axes.activationSymmetry.map { _ in
+                    combo.first { $0.0 == .activationSymmetry }!.1 == "act-symmetric"
+                } ?? act.symmetric
+                let bits = axes.activationBits.map { _ in
+                    Int(combo.first { $0.0 == .activationBits }!.1.dropFirst(4).dropLast(3))!
+                } ?? SweepSpec.effectiveBits(act)
+                activation = try SweepSpec.activation(symmetric: symmetric, bits: bits, range: act.range)
+                activation.granularity = act.granularity
+            }
+            if let token = combo.first(where: { $0.0 == .activationGranularity })?.1,
+               let level = axes.activationGranularity?.first(where: { SweepSpec.token($0) == token }) {
+                activation = SweepSpec.applying(level, to: activation)
+            }
+            out.activation = activation
         }
         if let level = combo.first(where: { $0.0 == .weightGranularity })?.1 {
             out.weight = out.weight.withGranularity(level == "w-per-channel" ? .perChannel(axis: 0) : .perTensor)
         }
         if let level = combo.first(where: { $0.0 == .requantizeOutput })?.1 {
             out.options.requantizeOutput = level == "requant-on"
+        }
+        return out
+    }
+
+    /// The name token of an activation-granularity level: `act-per-tensor`, `act-per-token`, `act-peg6`,
+    /// `act-peg6-permuted`.
+    static func token(_ level: SweepAxes.ActivationGranularity) -> String {
+        "act-" + level.description.replacingOccurrences(of: "_", with: "-")
+    }
+
+    /// `a` with the granularity (and the range source it implies) of `level`: per-tensor keeps a static range and
+    /// makes a dynamic one per tensor; per-token is dynamic per row; PEG is calibrated min/max per group.
+    static func applying(_ level: SweepAxes.ActivationGranularity, to a: QuantScheme) -> QuantScheme {
+        var out = a
+        switch level {
+        case .perTensor:
+            out.granularity = .perTensor
+            if a.range.isDynamic { out.range = .dynamicPerTensor }
+        case .perToken:
+            out.granularity = .perTensor
+            out.range = .dynamicPerRow
+        case let .embeddingGroups(k, permute):
+            out.granularity = .perEmbeddingGroup(groups: k, permute: permute)
+            out.range = .staticMinMax
         }
         return out
     }

@@ -9,14 +9,27 @@ public enum ActivationRange: Hashable, Sendable {
     case dynamicPerRow
     /// Fixed parameters from a calibration pass (one entry).
     case fixed(QuantParams)
+    /// Fixed per-embedding-group parameters (one entry per group) and their layout; only `EmbeddingGroupLinear`
+    /// runs these.
+    case grouped(EmbeddingGroups, QuantParams)
 
-    /// The run-time source for `scheme`, given calibrated parameters for static ranges.
-    static func make(_ scheme: QuantScheme, calibrated: QuantParams?, layer: String) throws -> ActivationRange {
+    /// The run-time source for `scheme`'s input (or, with `output`, output) range, given the calibration for
+    /// static ranges.
+    static func make(_ scheme: QuantScheme, calibrated: Calibration?, output: Bool = false, layer: String) throws -> ActivationRange {
         switch scheme.range {
         case .dynamicPerTensor: return .dynamicPerTensor
         case .dynamicPerRow: return .dynamicPerRow
         case .staticMinMax, .staticEMA, .staticPercentile:
-            guard let calibrated else { throw QuantizationError.missingCalibration(layer: layer) }
+            guard let calibration = calibrated, let calibrated = output ? calibration.output : calibration.input else {
+                throw QuantizationError.missingCalibration(layer: layer)
+            }
+            if !output, case let .perEmbeddingGroup(groups, _) = scheme.granularity {
+                guard let layout = calibration.inputGroups, layout.groups == groups, calibrated.count == groups else {
+                    throw QuantizationError.layerShape(layer: layer, reason: "per_embedding_group needs a calibrated layout and \(groups) parameter entries (one per group)")
+                }
+                try layout.validate(layer: layer)
+                return .grouped(layout, calibrated)
+            }
             guard calibrated.count == 1 else {
                 throw QuantizationError.layerShape(layer: layer, reason: "calibrated activation parameters must be per tensor (1 entry), got \(calibrated.count)")
             }
@@ -26,8 +39,11 @@ public enum ActivationRange: Hashable, Sendable {
 
     /// Bytes of stored parameters (only fixed ranges store any).
     var storageBytes: Int {
-        if case let .fixed(p) = self { return p.storageBytes }
-        return 0
+        switch self {
+        case let .fixed(p): return p.storageBytes
+        case let .grouped(layout, p): return p.storageBytes + (layout.isIdentity ? 0 : 4 * layout.width)
+        case .dynamicPerTensor, .dynamicPerRow: return 0
+        }
     }
 }
 
@@ -60,6 +76,8 @@ extension ActivationRange {
         switch self {
         case let .fixed(p):
             return RowParams(QuantScheme.ParamEntry(scale: p.scales[0], inverseScale: p.inverseScales[0], zeroPoint: p.zeroPoints[0]))
+        case .grouped:
+            preconditionFailure("per-embedding-group ranges are resolved by EmbeddingGroupLinear only (LayerScheme.validate)")
         case .dynamicPerTensor:
             let (lo, hi) = parallelMinMax(x, count: rows * cols)
             return RowParams(scheme.chooseParams(min: lo, max: hi))
@@ -113,5 +131,47 @@ func fakeQuantizeRows(_ y: UnsafeMutablePointer<Float>, rows: Int, cols: Int, sc
         } else {
             params.fakeQuantize(y + r.lowerBound * cols, count: r.count * cols, entry: 0)
         }
+    }
+}
+
+/// Quantizes rows `rows` of `x[·, cols]` into `q[rows.count, cols]` (bytes: `UInt8` codes for unsigned schemes,
+/// `Int8` for signed ones) with `params` (entry `r` for row r when per row, else entry 0):
+/// `q = clamp(nearbyint(x · s⁻¹) + z, qmin, qmax)` (`qb_quantize_{u8,s8}`). What `QuantizedLinear` feeds its GEMM.
+func quantizeRows(_ x: UnsafePointer<Float>, rows: Range<Int>, cols: Int, params a: RowParams, scheme: QuantScheme,
+                  into q: UnsafeMutableRawPointer) {
+    let m = rows.count, lo = rows.lowerBound
+    for r in 0..<m where a.perRow || r == 0 {
+        let e = a.perRow ? lo + r : 0
+        let count = a.perRow ? cols : m * cols
+        let src = x + (lo + r) * cols, dst = q + r * cols
+        if scheme.signed {
+            qb_quantize_s8(src, Int32(count), a.inverseScales[e], a.zeroPoints[e], scheme.qmin, scheme.qmax,
+                           dst.assumingMemoryBound(to: Int8.self))
+        } else {
+            qb_quantize_u8(src, Int32(count), a.inverseScales[e], a.zeroPoints[e], scheme.qmin, scheme.qmax,
+                           dst.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+}
+
+/// The integer codes and parameters an integer layer computes for `x[rows, cols]` under a dynamic activation
+/// `scheme` (per tensor or per row), exactly as `QuantizedLinear.forward` does before its GEMM: `params` has one
+/// entry (per tensor) or `rows` (per row), `codes` is `[rows, cols]`. For tests against reference formulas.
+/// - Precondition: `scheme.range` is dynamic and `x.count == rows · cols`.
+public func dynamicActivationCodes(_ x: [Float], rows: Int, cols: Int, scheme: QuantScheme)
+    -> (codes: [Int32], params: [QuantScheme.ParamEntry]) {
+    precondition(scheme.range.isDynamic && x.count == rows * cols, "dynamicActivationCodes: dynamic scheme, [rows, cols] input")
+    guard rows > 0, cols > 0 else { return ([], []) }
+    let range: ActivationRange = scheme.range == .dynamicPerRow ? .dynamicPerRow : .dynamicPerTensor
+    return x.withUnsafeBufferPointer { xp in
+        let p = range.resolve(xp.baseAddress!, rows: rows, cols: cols, scheme: scheme)
+        let q = UnsafeMutableRawPointer.allocate(byteCount: rows * cols, alignment: 64)
+        defer { q.deallocate() }
+        quantizeRows(xp.baseAddress!, rows: 0..<rows, cols: cols, params: p, scheme: scheme, into: q)
+        let codes = (0..<(rows * cols)).map { i in
+            scheme.signed ? Int32(q.load(fromByteOffset: i, as: Int8.self)) : Int32(q.load(fromByteOffset: i, as: UInt8.self))
+        }
+        let params = p.scales.indices.map { QuantScheme.ParamEntry(scale: p.scales[$0], inverseScale: p.inverseScales[$0], zeroPoint: p.zeroPoints[$0]) }
+        return (codes, params)
     }
 }

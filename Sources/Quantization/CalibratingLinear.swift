@@ -4,19 +4,29 @@ import TensorCore
 /// What a calibration pass recorded for one layer: static activation ranges, and the SmoothQuant factors its
 /// input channels are divided by; what `quantize` and the experiment layer's `SmoothQuantMigration` take.
 public struct Calibration: Codable, Hashable, Sendable {
-    /// Parameters for the layer input (one entry); nil when the layer's activation range is dynamic.
+    /// Parameters for the layer input (one entry, or one per group for per-embedding-group schemes); nil when the
+    /// layer's activation range is dynamic.
     public var input: QuantParams?
     /// Parameters for the layer output, when the scheme re-quantizes outputs with a static range.
     public var output: QuantParams?
     /// SmoothQuant factors `s [K]` (`SmoothQuantSpec.scales`): the layer runs `(x · diag(s)⁻¹) · (W · diag(s))ᵀ`;
     /// nil when the layer is not smoothed.
     public var smoothing: [Float]?
+    /// The per-embedding-group layout of the input (column order and group count), for PEG schemes.
+    public var inputGroups: EmbeddingGroups?
 
-    /// Calibrated input (and optional output) parameters, and optional SmoothQuant factors.
-    public init(input: QuantParams?, output: QuantParams? = nil, smoothing: [Float]? = nil) {
+    enum CodingKeys: String, CodingKey {
+        case input, output, smoothing
+        case inputGroups = "input_groups"
+    }
+
+    /// Calibrated input (and optional output) parameters, optional SmoothQuant factors and PEG layout.
+    public init(input: QuantParams?, output: QuantParams? = nil, smoothing: [Float]? = nil,
+                inputGroups: EmbeddingGroups? = nil) {
         self.input = input
         self.output = output
         self.smoothing = smoothing
+        self.inputGroups = inputGroups
     }
 }
 
@@ -69,7 +79,8 @@ public final class CalibratingLinear: LinearOp, @unchecked Sendable {
     public var calibration: Calibration {
         lock.lock()
         defer { lock.unlock() }
-        return Calibration(input: inputObserver.parameters(), output: outputObserver?.parameters())
+        return Calibration(input: inputObserver.parameters(), output: outputObserver?.parameters(),
+                           inputGroups: (inputObserver as? EmbeddingGroupObserver)?.layout)
     }
 
     /// The quantized operator for the base layer with the recorded ranges.

@@ -58,6 +58,7 @@ public struct LayerScheme: Codable, Hashable, Sendable {
         switch weight.granularity {
         case .perTensor, .perChannel: break
         case .perGroup: return .fakeQuant
+        case .perEmbeddingGroup: return .fakeQuant // refused by validate()
         }
         return weight.symmetric && weight.signed ? .integerGEMM : .fakeQuant
     }
@@ -97,6 +98,10 @@ public struct LayerScheme: Codable, Hashable, Sendable {
         if weight.format == .integer, weight.range != .staticMinMax {
             throw QuantizationError.invalidScheme(field: "weight.range", reason: "weights use their own min/max: static_min_max")
         }
+        if weight.granularity.isEmbeddingGroup {
+            throw QuantizationError.invalidScheme(field: "weight.granularity",
+                                                  reason: "per_embedding_group is an activation granularity; weights are per_tensor, per_channel or per_group")
+        }
         if weight.format == .bfloat16 || activation?.format == .bfloat16 {
             guard weight.format == .bfloat16, activation?.format == .bfloat16 else {
                 throw QuantizationError.invalidScheme(field: activation?.format == .bfloat16 ? "weight.format" : "activation",
@@ -109,9 +114,22 @@ public struct LayerScheme: Codable, Hashable, Sendable {
             guard activation.format == .integer else {
                 throw QuantizationError.invalidScheme(field: "activation.format", reason: "activations can only be quantized to integers")
             }
-            guard activation.granularity == .perTensor else {
+            switch activation.granularity {
+            case .perTensor: break
+            case .perEmbeddingGroup:
+                guard implementation == .integerGEMM else {
+                    throw QuantizationError.invalidScheme(
+                        field: "weight", reason: "per_embedding_group activations run as per-group integer GEMMs: the weight must be signed symmetric per_tensor or per_channel")
+                }
+                guard options.bias == .float32 else {
+                    throw QuantizationError.invalidScheme(field: "options.bias", reason: "per_embedding_group activations have one scale per group, so the bias stays fp32")
+                }
+                guard !options.requantizeOutput else {
+                    throw QuantizationError.invalidScheme(field: "options.requantize_output", reason: "not supported with per_embedding_group activations")
+                }
+            default:
                 throw QuantizationError.invalidScheme(field: "activation.granularity",
-                                                      reason: "activations are per_tensor; use range dynamic_per_row for one scale per token")
+                                                      reason: "activations are per_tensor or per_embedding_group; use range dynamic_per_row for one scale per token")
             }
         }
         if options.bias == .int32 {

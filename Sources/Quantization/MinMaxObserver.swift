@@ -40,6 +40,7 @@ public struct MinMaxObserver: Observer {
         case .perTensor: return .tensor
         case .perChannel: return .rows
         case let .perGroup(size): return .rowGroups(size: size)
+        case .perEmbeddingGroup: preconditionFailure("per_embedding_group is an activation granularity (EmbeddingGroupObserver)")
         }
     }
 

@@ -32,6 +32,28 @@ extension QuantScheme {
 
     /// Q8BERT static activations: threshold = EMA (decay 0.9999) of `max|x|` over calibration batches.
     public static let q8bertStaticActivation = QuantScheme.q8bertDynamicActivation.withRange(.staticEMA(decay: 0.9999))
+
+    /// torchao's per-token activations (`Int8DynamicActivationInt8WeightConfig()`, version 2: `Int8Tensor.from_hp`
+    /// with `PerRow()`, `MappingType.SYMMETRIC`; torchao `quantization/quantize_/workflows/int8/int8_tensor.py` and
+    /// `quant_primitives._choose_qparams_affine` / `_quantize_affine_no_dtype_cast`, pytorch/ao at 36027d8):
+    /// qint8 −128…127 (`_DTYPE_TO_QVALUE_BOUNDS[torch.int8]`), per row of each call
+    ///
+    ///     s = max(max(−min(x_r, 0), max(x_r, 0)) / 127.5, 2⁻²³)     float32; 127.5 = (quant_max − quant_min) / 2,
+    ///                                                              eps = torch.finfo(torch.float32).eps
+    ///     q = clamp(round(x · (1 / s)) + 0, −128, 127)             round = torch.round, half to even
+    ///
+    /// — exactly the torch.ao observer's symmetric rule (`torchObserver`). Version 1 of the config (removed by
+    /// torchao, pytorch/ao#2752) used `_int8_symm_per_token_reduced_range_quant`: −127…127 and eps 1e-5.
+    public static let torchaoPerTokenActivation = QuantScheme.integer(bits: 8, signed: true, symmetric: true,
+                                                                      range: .dynamicPerRow, scaleRule: .torchObserver)
+
+    /// Per-embedding-group activations (Bondarenko et al. 2021, §4): asymmetric uint8 0…255 with calibrated
+    /// min/max per group of K/`groups` input dimensions (torch.ao observer rule: `s = (max⁺ − min⁻) / 255`,
+    /// `z = −round(min⁻ / s)`), dimensions sorted by calibrated range first when `permute`.
+    public static func embeddingGroupActivation(groups: Int, permute: Bool) -> QuantScheme {
+        QuantScheme.integer(bits: 8, signed: false, symmetric: false,
+                            granularity: .perEmbeddingGroup(groups: groups, permute: permute), range: .staticMinMax)
+    }
 }
 
 extension ModelScheme {
@@ -94,6 +116,32 @@ extension ModelScheme {
         name: "weight-only-int8",
         summary: "int8 per-channel symmetric weights, FP32 activations",
         defaultScheme: LayerScheme(weight: .pytorchWeightPerChannel))
+
+    /// torchao `quantize_(model, Int8DynamicActivationInt8WeightConfig())` (version 2, the default): int8 per-token
+    /// symmetric dynamic activations (`torchaoPerTokenActivation`) and int8 per-output-channel symmetric weights
+    /// (`PerRow()`: −128…127, `s = max|w_n| / 127.5` floored at 2⁻²³ — `pytorchWeightPerChannel`), FP32 bias, every
+    /// nn.Linear; embeddings FP32. The integer codes are torchao's bit for bit; the epilogue is ours (fbgemm order,
+    /// `float(C) · (s_a · s_w)`), where torchao's `_int_scaled_matmul` computes `(float(C) · s_a) · s_w`, so outputs
+    /// can differ from torchao's in the last bit.
+    public static let torchaoInt8Dynamic = ModelScheme(
+        name: "torchao-int8-dynamic",
+        summary: "torchao Int8DynamicActivationInt8WeightConfig: int8 per-token symmetric dynamic activations, int8 per-channel weights",
+        defaultScheme: LayerScheme(weight: .pytorchWeightPerChannel, activation: .torchaoPerTokenActivation))
+
+    /// Per-embedding-group activations, 6 groups, no permutation (Bondarenko et al. 2021, `--per-groups 6`):
+    /// calibrated asymmetric uint8 ranges per group of hidden dimensions, int8 per-tensor symmetric weights,
+    /// FP32 bias; a calibration pass sets the ranges (static, as the paper).
+    public static let peg6 = ModelScheme(
+        name: "peg6",
+        summary: "PEG (Bondarenko 2021): uint8 activations with calibrated min/max per group of K/6 dims, int8 per-tensor weights",
+        defaultScheme: LayerScheme(weight: .pytorchWeight, activation: .embeddingGroupActivation(groups: 6, permute: false)))
+
+    /// As `peg6` with the range-based permutation (`--per-groups 6 --per-groups-permute`): dimensions sorted by
+    /// calibrated range so the outlier dimensions share one group; the weight's input columns follow.
+    public static let peg6Permuted = ModelScheme(
+        name: "peg6-permuted",
+        summary: "PEG with range-based permutation: dims sorted by calibrated range, 6 groups, int8 per-tensor weights",
+        defaultScheme: LayerScheme(weight: .pytorchWeight, activation: .embeddingGroupActivation(groups: 6, permute: true)))
 
     /// 4-bit symmetric weights (−8…7, `s = max|w| / 7.5`) in groups of 32 input columns, FP32 activations.
     public static let int4PerGroup = ModelScheme(

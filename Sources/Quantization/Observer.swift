@@ -24,8 +24,10 @@ extension Observer {
 
 /// The observer a calibration pass uses for an activation scheme: `staticMinMax` → `MinMaxObserver`,
 /// `staticEMA` → `EMAObserver`, `staticPercentile` → `PercentileObserver`; dynamic ranges (which ignore
-/// calibration) get a per-tensor `MinMaxObserver`, handy for reporting ranges.
+/// calibration) get a per-tensor `MinMaxObserver`, handy for reporting ranges. Per-embedding-group schemes get an
+/// `EmbeddingGroupObserver` (per-column min/max).
 public func makeActivationObserver(for scheme: QuantScheme) -> any Observer {
+    if scheme.granularity.isEmbeddingGroup { return EmbeddingGroupObserver(scheme: scheme) }
     switch scheme.range {
     case .staticMinMax, .dynamicPerTensor, .dynamicPerRow: return MinMaxObserver(scheme: scheme, axis: .tensor)
     case let .staticEMA(decay): return EMAObserver(scheme: scheme, decay: decay)

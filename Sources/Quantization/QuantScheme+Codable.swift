@@ -7,6 +7,8 @@
 /// On decode only `bits`, `signed` and `symmetric` are required: `qmin`/`qmax` default to the range derived from
 /// them, `narrow_range` to false, `granularity` to per_tensor, `range` to static_min_max, `scale_rule` to
 /// torch_observer. Parameterless kinds may be written as bare strings (`granularity: per_channel` = axis 0).
+/// Activations may be per embedding group: `granularity: {kind: per_embedding_group, groups: 6, permute: true}`
+/// (`permute` defaults to false; needs `range: static_min_max`).
 /// `{"format": "float16"}` alone is the binary16 scheme, `{"format": "bfloat16"}` the bfloat16 one.
 extension QuantScheme: Codable {
     enum CodingKeys: String, CodingKey {
@@ -64,7 +66,7 @@ extension QuantScheme.ScaleRule: Codable {}
 
 /// Keys of the `{"kind": …, parameter: …}` objects used for enums with associated values.
 private enum KindKeys: String, CodingKey {
-    case kind, axis, size, decay, p
+    case kind, axis, size, decay, p, groups, permute
 }
 
 /// Decodes either a bare string (`"per_tensor"`) or an object's `kind`.
@@ -88,9 +90,16 @@ extension QuantScheme.Granularity: Codable {
                                                         debugDescription: "per_group needs a size: {kind: per_group, size: 32}"))
             }
             self = .perGroup(size: try c.decode(Int.self, forKey: .size))
+        case "per_embedding_group":
+            guard let c else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                        debugDescription: "per_embedding_group needs groups: {kind: per_embedding_group, groups: 6, permute: true}"))
+            }
+            self = .perEmbeddingGroup(groups: try c.decode(Int.self, forKey: .groups),
+                                      permute: try c.decodeIfPresent(Bool.self, forKey: .permute) ?? false)
         default:
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                    debugDescription: "granularity '\(kind)' is not one of per_tensor, per_channel, per_group"))
+                                                    debugDescription: "granularity '\(kind)' is not one of per_tensor, per_channel, per_group, per_embedding_group"))
         }
     }
 
@@ -104,6 +113,10 @@ extension QuantScheme.Granularity: Codable {
         case let .perGroup(size):
             try c.encode("per_group", forKey: .kind)
             try c.encode(size, forKey: .size)
+        case let .perEmbeddingGroup(groups, permute):
+            try c.encode("per_embedding_group", forKey: .kind)
+            try c.encode(groups, forKey: .groups)
+            try c.encode(permute, forKey: .permute)
         }
     }
 }

@@ -32,6 +32,18 @@ public struct QuantScheme: Hashable, Sendable {
         case perChannel(axis: Int)
         /// One scale per run of `size` consecutive input columns within each output row.
         case perGroup(size: Int)
+        /// Activations only: per-embedding-group (PEG, Bondarenko et al. 2021, "Understanding and Overcoming the
+        /// Challenges of Efficient Transformer Quantization", §4): the input's K hidden dimensions in `groups`
+        /// groups of K / `groups` each, one calibrated range per group. With `permute`, the dimensions are first
+        /// sorted by their calibrated range `max_j − min_j` (ascending, stable), so the outlier dimensions share
+        /// the last group; the weight's input columns are permuted the same way (`EmbeddingGroups`).
+        case perEmbeddingGroup(groups: Int, permute: Bool)
+
+        /// True for `.perEmbeddingGroup`.
+        public var isEmbeddingGroup: Bool {
+            if case .perEmbeddingGroup = self { return true }
+            return false
+        }
     }
 
     /// Where the range of an activation comes from. Weights always use `.staticMinMax` (their own min/max).
@@ -206,6 +218,14 @@ public struct QuantScheme: Hashable, Sendable {
         case let .perGroup(size):
             guard size > 0 else {
                 throw QuantizationError.invalidScheme(field: "granularity.size", reason: "group size must be positive, got \(size)")
+            }
+        case let .perEmbeddingGroup(groups, _):
+            guard groups > 0 else {
+                throw QuantizationError.invalidScheme(field: "granularity.groups", reason: "the number of groups must be positive, got \(groups)")
+            }
+            guard range == .staticMinMax else {
+                throw QuantizationError.invalidScheme(
+                    field: "range", reason: "per_embedding_group ranges are calibrated min/max per group, as Bondarenko et al. (static ranges): use static_min_max")
             }
         }
         if symmetric && !signed {

@@ -140,16 +140,7 @@ public final class QuantizedLinear: LinearOp, @unchecked Sendable {
                 let m = range.count, lo = range.lowerBound
                 ScratchPool.withBytes(m * k) { qa in
                 // 1. quantize the chunk's rows
-                for r in 0..<m where a.perRow || r == 0 {
-                    let e = a.perRow ? lo + r : 0
-                    let count = a.perRow ? k : m * k
-                    let src = x + (lo + r) * k, dst = qa + r * k
-                    if unsigned {
-                        qb_quantize_u8(src, Int32(count), aInv[e], aZp[e], scheme.qmin, scheme.qmax, dst.assumingMemoryBound(to: UInt8.self))
-                    } else {
-                        qb_quantize_s8(src, Int32(count), aInv[e], aZp[e], scheme.qmin, scheme.qmax, dst.assumingMemoryBound(to: Int8.self))
-                    }
-                }
+                quantizeRows(x, rows: range, cols: k, params: a, scheme: scheme, into: qa)
                 let scaleBase = aScale.baseAddress! + (a.perRow ? lo : 0)
                 let zpBase = aZp.baseAddress! + (a.perRow ? lo : 0)
                 // 2–4 fused: integer GEMM with the dequantize (+ FP32 bias) epilogue, no int32 buffer

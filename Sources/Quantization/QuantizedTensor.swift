@@ -66,6 +66,7 @@ public struct QuantizedTensor: Sendable, Equatable {
         case .perTensor: return 1
         case .perChannel: return rows
         case let .perGroup(size): return size > 0 ? rows * (columns / size) : 0
+        case .perEmbeddingGroup: preconditionFailure("per_embedding_group is an activation granularity, not a tensor's")
         }
     }
 
@@ -76,6 +77,7 @@ public struct QuantizedTensor: Sendable, Equatable {
         case .perTensor: return 0
         case .perChannel: return i / columns
         case let .perGroup(size): return (i / columns) * (columns / size) + (i % columns) / size
+        case .perEmbeddingGroup: preconditionFailure("per_embedding_group is an activation granularity, not a tensor's")
         }
     }
 

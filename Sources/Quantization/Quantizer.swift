@@ -7,7 +7,7 @@ public protocol Quantizer: Sendable {
 }
 
 /// The quantizer for a `LayerScheme`: picks `QuantizedLinear`, `Float16Linear`, `BFloat16Linear` or `FakeQuantLinear` from
-/// `scheme.implementation`.
+/// `scheme.implementation`, and `EmbeddingGroupLinear` for per-embedding-group activations.
 public struct LinearQuantizer: Quantizer {
     /// The scheme applied to every layer this quantizer sees.
     public let scheme: LayerScheme
@@ -42,13 +42,17 @@ public struct LinearQuantizer: Quantizer {
         var activationRange: ActivationRange? = nil
         var outputRange: ActivationRange? = nil
         if let activation = scheme.activation {
-            activationRange = try ActivationRange.make(activation, calibrated: calibration?.input, layer: name)
+            activationRange = try ActivationRange.make(activation, calibrated: calibration, layer: name)
             if let output = scheme.outputScheme {
                 if !output.range.isDynamic, calibration != nil, calibration?.output == nil {
                     throw QuantizationError.missingCalibration(layer: name + " (output range)")
                 }
-                outputRange = try ActivationRange.make(output, calibrated: calibration?.output, layer: name)
+                outputRange = try ActivationRange.make(output, calibrated: calibration, output: true, layer: name)
             }
+        }
+        if case let .grouped(layout, params) = activationRange, weights.int8Values != nil {
+            return try EmbeddingGroupLinear(weights: weights, bias: bias, scheme: scheme, layout: layout, params: params,
+                                            name: name)
         }
         if scheme.implementation == .integerGEMM, let activationRange, weights.int8Values != nil {
             return QuantizedLinear(weights: weights, bias: bias, scheme: scheme,

@@ -22,6 +22,9 @@ public enum SchemeRegistry {
         .pyTorchDynamicMP16,
         .q8bertDynamicMP16,
         .q8bertStaticMP16,
+        .torchaoInt8Dynamic,
+        .peg6,
+        .peg6Permuted,
     ]
 
     /// Names that were published once and must never be registered again (none yet).

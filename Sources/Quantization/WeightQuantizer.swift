@@ -119,6 +119,8 @@ public enum WeightQuantizer {
                 throw QuantizationError.layerShape(layer: name, reason: "group size \(size) does not divide the input width \(w.shape[1])")
             }
             return w.shape[1]
+        case .perEmbeddingGroup:
+            throw QuantizationError.layerShape(layer: name, reason: "per_embedding_group is an activation granularity; weights are per_tensor, per_channel or per_group")
         }
     }
 }

@@ -12,6 +12,7 @@ import Quantization
 ///         weight_granularity: [per_tensor, per_channel]
 ///         requantize_output: [true, false]
 ///         smooth_quant_alpha: [off, 0.5, 0.8]
+///         activation_granularity: [per_tensor, per_token, peg6, peg6_permuted]
 ///
 /// Generated names are `<name>.<level>.<level>…` with one token per listed axis, in the fixed axis order
 /// above (not the file's order) and the levels in the file's order, e.g.
@@ -55,21 +56,25 @@ public struct SweepAxes: Codable, Equatable, Sendable {
     /// SmoothQuant before quantizing (`SmoothQuantSpec`): `off`, or on with strength α in [0, 1]; replaces the
     /// base's own setting.
     public var smoothQuantAlpha: [SmoothQuantLevel]?
+    /// Which activations share a scale: the whole input, each token, or each embedding group.
+    public var activationGranularity: [ActivationGranularity]?
 
     public init(activationSymmetry: [ActivationSymmetry]? = nil, activationBits: [Int]? = nil,
                 weightGranularity: [WeightGranularity]? = nil, requantizeOutput: [Bool]? = nil,
-                smoothQuantAlpha: [SmoothQuantLevel]? = nil) {
+                smoothQuantAlpha: [SmoothQuantLevel]? = nil, activationGranularity: [ActivationGranularity]? = nil) {
         self.activationSymmetry = activationSymmetry
         self.activationBits = activationBits
         self.weightGranularity = weightGranularity
         self.requantizeOutput = requantizeOutput
         self.smoothQuantAlpha = smoothQuantAlpha
+        self.activationGranularity = activationGranularity
     }
 
     enum CodingKeys: String, CodingKey {
         case activationSymmetry = "activation_symmetry", activationBits = "activation_bits"
         case weightGranularity = "weight_granularity", requantizeOutput = "requantize_output"
         case smoothQuantAlpha = "smooth_quant_alpha"
+        case activationGranularity = "activation_granularity"
     }
 
     /// A level of `smooth_quant_alpha`: written `off` or as the number α.
@@ -102,6 +107,59 @@ public struct SweepAxes: Codable, Equatable, Sendable {
         }
     }
 
+    /// A level of the activation-granularity factor, written `per_tensor`, `per_token`, `peg<K>` or
+    /// `peg<K>_permuted` (K ≥ 1 groups). `per_tensor` keeps the base's range source (a per-row dynamic range
+    /// becomes per-tensor dynamic); `per_token` is one dynamic range per row (torchao's per-token); `peg<K>` is
+    /// per-embedding-group with calibrated min/max per group, as Bondarenko et al. (static ranges, so those cells
+    /// need a calibration pass), `_permuted` with the range-based permutation.
+    public enum ActivationGranularity: Codable, Hashable, Sendable, CustomStringConvertible {
+        case perTensor
+        case perToken
+        case embeddingGroups(Int, permute: Bool)
+
+        /// Parses a level; nil for anything else.
+        public init?(level s: String) {
+            switch s {
+            case "per_tensor": self = .perTensor
+            case "per_token": self = .perToken
+            default:
+                guard s.hasPrefix("peg") else { return nil }
+                var digits = s.dropFirst(3)
+                let permute = digits.hasSuffix("_permuted")
+                if permute { digits = digits.dropLast("_permuted".count) }
+                guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
+                      let k = Int(digits), k >= 1, String(k) == digits else { return nil }
+                self = .embeddingGroups(k, permute: permute)
+            }
+        }
+
+        /// The level as written in experiment files.
+        public var description: String {
+            switch self {
+            case .perTensor: return "per_tensor"
+            case .perToken: return "per_token"
+            case let .embeddingGroups(k, permute): return "peg\(k)" + (permute ? "_permuted" : "")
+            }
+        }
+
+        /// What the levels look like, for error messages.
+        public static let expected = "per_tensor, per_token, peg<K> or peg<K>_permuted (K ≥ 1 groups, e.g. peg6)"
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            let s = try c.decode(String.self)
+            guard let v = ActivationGranularity(level: s) else {
+                throw DecodingError.dataCorruptedError(in: c, debugDescription: "'\(s)' is not one of \(ActivationGranularity.expected)")
+            }
+            self = v
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.singleValueContainer()
+            try c.encode(description)
+        }
+    }
+
     public enum ActivationSymmetry: String, Codable, CaseIterable, Sendable {
         case symmetric, affine
     }
@@ -118,6 +176,7 @@ public enum SweepFactor: String, Codable, CaseIterable, Sendable {
     case weightGranularity = "weight_granularity"
     case requantizeOutput = "requantize_output"
     case smoothQuantAlpha = "smooth_quant_alpha"
+    case activationGranularity = "activation_granularity"
 }
 
 /// One generated scheme and the factor levels that made it.
@@ -125,7 +184,7 @@ public struct SweepVariant: Codable, Equatable, Sendable {
     /// The generated scheme (its `name` is the variant name).
     public var scheme: ModelScheme
     /// Level of each listed factor, as the token used in the name (`act-symmetric`, `act-7bit`, `w-per-tensor`,
-    /// `requant-on`, `sq-a0.5`), keyed by `SweepFactor.rawValue`.
+    /// `requant-on`, `sq-a0.5`, `act-per-token`, `act-peg6-permuted`), keyed by `SweepFactor.rawValue`.
     public var levels: [String: String]
 
     public init(scheme: ModelScheme, levels: [String: String]) {

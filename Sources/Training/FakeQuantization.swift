@@ -37,6 +37,10 @@ public final class FakeQuantization {
     /// - Throws: `QuantizationError` for an invalid scheme.
     public init(name: String, scheme: LayerScheme) throws {
         do { try scheme.validate() } catch let e as QuantizationError { throw QuantizationError.inLayer(name, e) }
+        if scheme.activation?.granularity.isEmbeddingGroup == true {
+            throw QuantizationError.inLayer(name, .invalidScheme(
+                field: "activation.granularity", reason: "quantization-aware training does not support per_embedding_group activations"))
+        }
         self.name = name
         self.scheme = scheme
         if let a = scheme.activation, !a.range.isDynamic {

@@ -256,6 +256,23 @@ final class ExperimentConfigTests: XCTestCase {
         XCTAssertTrue(b.contains("key sweep.axes.requantize_output[1]"), b)
     }
 
+    /// A bad activation-granularity level or PEG key fails at its key, in one line.
+    func testActivationGranularityAndEmbeddingGroupKeys() throws {
+        let m = try failure(yaml("sweep:\n  base: pytorch-dynamic\n  axes:\n    activation_granularity: [per_token, peg-6]"))
+        XCTAssertTrue(m.contains("key sweep.axes.activation_granularity[1]"), m)
+        XCTAssertTrue(m.contains("peg<K>"), m)
+        XCTAssertEqual(m.split(separator: "\n").count, 1, m)
+        let inline = "schemes:\n  - name: pegx\n    default:\n      weight: {bits: 8, signed: true, symmetric: true}\n"
+            + "      activation: {bits: 8, signed: false, symmetric: false, range: static_min_max,\n"
+        let k = try failure(yaml(inline + "                   granularity: {kind: per_embedding_group, groups: 6, permutes: true}}"))
+        XCTAssertTrue(k.contains("schemes[0].default.activation.granularity.permutes"), k)
+        let d = try failure(yaml(inline + "                   granularity: {kind: per_embedding_group, groups: 6, permute: 3}}"))
+        XCTAssertTrue(d.contains("schemes[0].default.activation.granularity.permute"), d)
+        let r = try failure(yaml(inline.replacingOccurrences(of: "static_min_max", with: "dynamic_per_tensor")
+                                 + "                   granularity: {kind: per_embedding_group, groups: 6}}"))
+        XCTAssertTrue(r.contains("range") && r.contains("static_min_max"), r)
+    }
+
     /// The same rule in code (a manifest's sweep, or a spec built in Swift): checked before expanding.
     func testSweepCellsAreCheckedBeforeExpanding() throws {
         let spec = SweepSpec(base: .named("q8bert-dynamic"),

@@ -76,6 +76,33 @@ final class SweepExpansionTests: XCTestCase {
         XCTAssertTrue(v.allSatisfy { $0.scheme.quantizeEmbeddings }, "embeddings stay quantized as in the base")
     }
 
+    /// The activation-granularity factor: per tensor keeps the base (dynamic per tensor), per token is dynamic per
+    /// row, PEG levels are calibrated min/max per group; everything else stays the base's.
+    func testActivationGranularityLevels() throws {
+        let levels = ["per_tensor", "per_token", "peg3", "peg6_permuted"].map { SweepAxes.ActivationGranularity(level: $0)! }
+        let v = try SweepSpec(name: "g", base: .named("pytorch-dynamic"), axes: SweepAxes(activationGranularity: levels))
+            .expand(base: .pytorchDynamic)
+        XCTAssertEqual(v.map(\.scheme.name), ["g.act-per-tensor", "g.act-per-token", "g.act-peg3", "g.act-peg6-permuted"])
+        let acts = v.map { $0.scheme.defaultScheme!.activation! }
+        XCTAssertEqual(acts[0], QuantScheme.pytorchDynamicActivation)
+        XCTAssertEqual(acts[1], QuantScheme.pytorchDynamicActivation.withRange(.dynamicPerRow))
+        XCTAssertEqual(acts[2], QuantScheme.pytorchDynamicActivation.withRange(.staticMinMax)
+            .withGranularity(.perEmbeddingGroup(groups: 3, permute: false)))
+        XCTAssertEqual(acts[3].granularity, .perEmbeddingGroup(groups: 6, permute: true))
+        XCTAssertEqual(v[2].levels, ["activation_granularity": "act-peg3"])
+        XCTAssertTrue(v.allSatisfy { $0.scheme.defaultScheme!.weight == .pytorchWeight })
+        XCTAssertEqual(v.map { $0.scheme.defaultScheme!.requiresCalibration }, [false, false, true, true])
+        for bad in ["peg", "peg0", "peg06", "peg6_permute", "per_row", "PEG6", "peg-6"] {
+            XCTAssertNil(SweepAxes.ActivationGranularity(level: bad), bad)
+        }
+        XCTAssertEqual(levels.map(\.description), ["per_tensor", "per_token", "peg3", "peg6_permuted"])
+        // Q8BERT's int32 bias has one activation scale; a PEG cell of it is refused, naming the option.
+        XCTAssertThrowsError(try SweepSpec(base: .named("q8bert-dynamic"), axes: SweepAxes(activationGranularity: [levels[2]]))
+            .expand(base: .q8bertDynamic)) { error in
+            XCTAssertTrue("\(error)".contains("options.bias"), "\(error)")
+        }
+    }
+
     func testWeightOnlyBaseIsRejected() {
         XCTAssertThrowsError(try SweepSpec(base: .named("fp16"), axes: axes).expand(base: .fp16))
     }

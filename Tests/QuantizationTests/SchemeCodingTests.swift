@@ -57,6 +57,27 @@ final class SchemeCodingTests: XCTestCase {
         }
     }
 
+    func testEmbeddingGroupGranularityCoding() throws {
+        let a = QuantScheme.embeddingGroupActivation(groups: 6, permute: true)
+        let text = try encode(a)
+        for part in ["\"kind\":\"per_embedding_group\"", "\"groups\":6", "\"permute\":true"] {
+            XCTAssertTrue(text.contains(part), text)
+        }
+        XCTAssertEqual(try JSONDecoder().decode(QuantScheme.self, from: JSONEncoder().encode(a)), a)
+        let short = #"{"bits": 8, "signed": false, "symmetric": false, "range": "static_min_max", "granularity": {"kind": "per_embedding_group", "groups": 3}}"#
+        XCTAssertEqual(try JSONDecoder().decode(QuantScheme.self, from: Data(short.utf8)).granularity,
+                       .perEmbeddingGroup(groups: 3, permute: false))
+        let bare = #"{"bits": 8, "signed": false, "symmetric": false, "granularity": "per_embedding_group"}"#
+        XCTAssertThrowsError(try JSONDecoder().decode(QuantScheme.self, from: Data(bare.utf8))) { error in
+            XCTAssertTrue("\(error)".contains("needs groups"), "\(error)")
+        }
+        let c = Calibration(input: QuantParams(scales: [0.5, 0.25], zeroPoints: [3, 4], qmin: 0, qmax: 255),
+                            inputGroups: EmbeddingGroups(order: [1, 0, 3, 2], groups: 2))
+        XCTAssertEqual(try JSONDecoder().decode(Calibration.self, from: JSONEncoder().encode(c)), c)
+        let calibrationText = try encode(c)
+        XCTAssertTrue(calibrationText.contains("\"input_groups\":{"), calibrationText)
+    }
+
     func testCalibrationRoundTrips() throws {
         let c = Calibration(input: QuantParams(scales: [0.5], zeroPoints: [3], qmin: 0, qmax: 255),
                             output: QuantParams(scales: [0.25], inverseScales: [4], zeroPoints: [0], qmin: -127, qmax: 127))

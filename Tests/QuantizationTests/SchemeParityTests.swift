@@ -33,6 +33,11 @@ final class SchemeParityTests: XCTestCase {
         ("affine-weights-fake-quant", LayerScheme(
             weight: .integer(bits: 8, signed: false, symmetric: false, granularity: .perChannel(axis: 0)),
             activation: .pytorchDynamicActivation)),
+        ("peg3-permuted-symmetric-per-channel", LayerScheme(
+            weight: .pytorchWeightPerChannel,
+            activation: .integer(bits: 8, signed: true, symmetric: true, narrowRange: true,
+                                 granularity: .perEmbeddingGroup(groups: 3, permute: true), range: .staticMinMax,
+                                 scaleRule: .maxAbs))),
         ("int4-per-group-with-activations", LayerScheme(
             weight: .integer(bits: 4, signed: true, symmetric: true, granularity: .perGroup(size: 32)),
             activation: .q8bertDynamicActivation.withRange(.dynamicPerRow),
@@ -109,7 +114,7 @@ final class SchemeParityTests: XCTestCase {
     // MARK: whole layer
 
     func checkLayer(_ label: String, _ scheme: LayerScheme) throws {
-        let (n, k, rows) = (24, 64, 9)
+        let (n, k, rows) = (24, 96, 9)
         let r = RandomLayer(out: n, in: k, rows: rows, seed: 7)
         var calibration: Calibration? = nil
         let op: any LinearOp
@@ -126,6 +131,8 @@ final class SchemeParityTests: XCTestCase {
         XCTAssertEqual(op.outFeatures, n)
 
         switch scheme.implementation {
+        case .integerGEMM where scheme.activation?.granularity.isEmbeddingGroup == true:
+            XCTAssertTrue(op is EmbeddingGroupLinear, "\(label): expected EmbeddingGroupLinear, got \(type(of: op))")
         case .integerGEMM: XCTAssertTrue(op is QuantizedLinear, "\(label): expected QuantizedLinear, got \(type(of: op))")
         case .float16: XCTAssertTrue(op is Float16Linear, "\(label): expected Float16Linear, got \(type(of: op))")
         case .bfloat16: XCTAssertTrue(op is BFloat16Linear, "\(label): expected BFloat16Linear, got \(type(of: op))")

@@ -75,6 +75,35 @@ struct SchemeSimulation {
                     y[r * n + j] = Float(acc) + b[j]
                 }
             }
+        case .integerGEMM where scheme.activation!.granularity.isEmbeddingGroup:
+            // Per-embedding-group: the calibrated column order and one (s, z) per group; one Int64 dot product per
+            // group, dequantized per group, summed in group order in Float; aStep is the widest group step.
+            let a = scheme.activation!
+            let layout = calibration!.inputGroups!, p = calibration!.input!
+            let qw = try WeightQuantizer.quantizeWeights(layer.weight, scheme: scheme.weight)
+            let perChannel = qw.params.count > 1
+            let w = k / layout.groups
+            for r in 0..<rows {
+                aStep[r] = p.scales.max()!
+                let qa = (0..<k).map { j in
+                    SchemeSimulation.quantize(x.data[r * k + layout.order[j]], p.inverseScales[j / w], p.zeroPoints[j / w], a.qmin, a.qmax)
+                }
+                for j in 0..<n {
+                    let c = perChannel ? j : 0
+                    var v: Float = 0
+                    for g in 0..<layout.groups {
+                        var acc: Int64 = 0, rowSum: Int64 = 0
+                        for i in (g * w)..<((g + 1) * w) {
+                            let wv = Int64(qw.values[j * k + layout.order[i]])
+                            acc += Int64(qa[i]) * wv
+                            rowSum += wv
+                        }
+                        let part = Float(Int32(acc - Int64(p.zeroPoints[g]) * rowSum)) * (p.scales[g] * qw.params.scales[c])
+                        v = g == 0 ? part : v + part
+                    }
+                    y[r * n + j] = v + b[j]
+                }
+            }
         case .integerGEMM:
             let a = scheme.activation!
             let qw = try WeightQuantizer.quantizeWeights(layer.weight, scheme: scheme.weight)

@@ -97,6 +97,33 @@ final class SchemeValidationTests: XCTestCase {
         }
     }
 
+    /// Per-embedding-group activations: activations only, static min/max, integer-GEMM weights, fp32 bias, no
+    /// output re-quantization, and G must divide the layer's input width.
+    func testEmbeddingGroupRules() throws {
+        let peg = QuantScheme.embeddingGroupActivation(groups: 6, permute: false)
+        func field(_ s: LayerScheme) -> String? {
+            do { try s.validate(); return nil } catch let QuantizationError.invalidScheme(field, _) { return field } catch { return "\(error)" }
+        }
+        XCTAssertNil(field(LayerScheme(weight: .pytorchWeight, activation: peg)))
+        XCTAssertEqual(field(LayerScheme(weight: .pytorchWeight.withGranularity(.perEmbeddingGroup(groups: 2, permute: false)))), "weight.granularity")
+        XCTAssertEqual(field(LayerScheme(weight: .pytorchWeight, activation: peg.withRange(.dynamicPerTensor))), "activation.range")
+        XCTAssertEqual(field(LayerScheme(weight: .pytorchWeight, activation: peg.withRange(.staticEMA(decay: 0.9)))), "activation.range")
+        XCTAssertEqual(field(LayerScheme(weight: .integer(bits: 4, signed: true, symmetric: true, granularity: .perGroup(size: 32)),
+                                         activation: peg)), "weight")
+        XCTAssertEqual(field(LayerScheme(weight: .pytorchWeight, activation: peg, options: LayerOptions(bias: .int32))), "options.bias")
+        XCTAssertEqual(field(LayerScheme(weight: .pytorchWeight, activation: peg, options: LayerOptions(requantizeOutput: true))),
+                       "options.requantize_output")
+        XCTAssertEqual(field(LayerScheme(weight: .pytorchWeight, activation: .integer(bits: 8, signed: false, symmetric: false,
+            granularity: .perEmbeddingGroup(groups: 0, permute: false), range: .staticMinMax))), "activation.granularity.groups")
+        // 64 columns in 6 groups: refused when the layer is built, naming the layer.
+        let layer = DenseLinear(weight: Tensor(shape: [4, 64], data: (0..<256).map { Float($0 % 7) - 3 }), bias: nil)
+        let cal = try CalibratingLinear(layer, name: "encoder.layer.1.output.dense", scheme: LayerScheme(weight: .pytorchWeight, activation: peg))
+        _ = cal(Tensor(shape: [2, 64], data: (0..<128).map { Float($0) / 10 }))
+        XCTAssertThrowsError(try cal.finalize()) { error in
+            XCTAssertTrue("\(error)".contains("encoder.layer.1.output.dense") && "\(error)".contains("do not divide"), "\(error)")
+        }
+    }
+
     func testUnknownSchemeListsRegisteredNames() throws {
         XCTAssertEqual(try SchemeRegistry.scheme(named: "q8bert-dynamic"), .q8bertDynamic)
         XCTAssertThrowsError(try SchemeRegistry.scheme(named: "int3-magic")) { error in
@@ -107,6 +134,7 @@ final class SchemeValidationTests: XCTestCase {
         XCTAssertEqual(SchemeRegistry.names, ["fp32", "pytorch-dynamic", "pytorch-dynamic-8bit", "pytorch-dynamic-per-channel",
                                               "fp16", "bf16", "q8bert-dynamic", "q8bert-static", "weight-only-int8", "int4-per-group",
                                               "smoothquant-pytorch-dynamic", "smoothquant-q8bert-dynamic", "smoothquant-q8bert-static",
-                                              "pytorch-dynamic-mp16", "q8bert-dynamic-mp16", "q8bert-static-mp16"])
+                                              "pytorch-dynamic-mp16", "q8bert-dynamic-mp16", "q8bert-static-mp16",
+                                              "torchao-int8-dynamic", "peg6", "peg6-permuted"])
     }
 }

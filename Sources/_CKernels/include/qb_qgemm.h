@@ -71,6 +71,26 @@ void qb_qgemm_u8s8_packed_f32(int M, const uint8_t *A, int lda, const qb_packed_
 void qb_qgemm_s8s8_packed_f32(int M, const int8_t *A, int lda, const qb_packed_s8 *B, int n0, int n1,
                               const qb_requant_args *rq, float *out, int ldo);
 
+// ---- Grouped-column GEMM: per-embedding-group (PEG) activations -----------------------------------------------
+/// The input's K columns in G groups [col[g], col[g+1]) (col has G + 1 entries, col[0] = 0, col[G] = K), group g
+/// quantized with a_scale[g] / a_zp[g] (a_zp may be NULL: all 0); B [N, K] int8 symmetric, w_scale [N] when
+/// w_per_channel else 1 entry; bias [N] or NULL:
+///   C_g[m, n] = Σ_{k ∈ g} A[m, k] · B[n, k]          R_g[n] = Σ_{k ∈ g} B[n, k]         (int32, wrapping)
+///   v_g[m, n] = (float)(C_g[m, n] − a_zp[g] · R_g[n]) · (a_scale[g] · w_scale[n'])
+///   out[m, n] = ((v_0 + v_1) + …) + v_{G−1}  (+ bias[n])                                  FP32, left to right, no FMA
+/// A is u8 (a_signed 0) or s8 (a_signed 1) with row stride lda. `_ref`: scalar loops over unpacked B.
+void qb_qgemm_grouped_f32_ref(int M, int N, const uint8_t *A, int lda, int a_signed, const int8_t *B, int ldb, int G,
+                              const int *col, const float *a_scale, const int32_t *a_zp, const float *w_scale,
+                              int w_per_channel, const float *bias, float *out, int ldo);
+/// The same with packs[g] = qb_pack_s8 of B's columns [col[g], col[g+1]) (all N rows), over output columns
+/// [n0, n1) (out indexed with absolute n): one fused qb_qgemm_*_packed_f32 per group on the pack's family, partial
+/// results added in group order, then the bias. Bit-exact with `_ref` for every family. Callers parallelise by
+/// splitting M (pointer offsets).
+void qb_qgemm_grouped_packed_f32(int M, const uint8_t *A, int lda, int a_signed, int G, const int *col,
+                                 const qb_packed_s8 *const *packs, const float *a_scale, const int32_t *a_zp,
+                                 const float *w_scale, int w_per_channel, const float *bias, int n0, int n1,
+                                 float *out, int ldo);
+
 // ---- Activation quantization (per row or per tensor) --------------------------------------------------------
 /// q[i] = clamp(zero_point + nearbyint(x[i] * inv_scale), qmin, qmax), ties to even — fbgemm's Quantize, which
 /// multiplies by the reciprocal scale. `_ref` + dispatched versions, bit-exact.
