@@ -112,7 +112,7 @@ doctor: build
 # `make notebooks`: notebooks-export/<experiment>.ipynb (with a copy of the run's files in notebooks-export/<run>/)
 # from the newest run folder of each MRPC experiment, or from NOTEBOOK_RUNS="runs/a runs/b". Older bundled copies
 # of the same experiment are removed.
-NOTEBOOK_RUNS ?= $(foreach e,mrpc-tutorial q8bert-comparison,$(lastword $(sort $(wildcard runs/$(e)-2*))))
+NOTEBOOK_RUNS ?= $(foreach e,mrpc-tutorial q8bert-comparison mrpc-outliers outlier-schemes outlier-schemes-smooth,$(lastword $(sort $(wildcard runs/$(e)-2*))))
 notebooks: build
 	@[ -n "$(strip $(NOTEBOOK_RUNS))" ] || { echo "no run folders: run make run and qbench sweep experiments/q8bert-comparison.yaml first"; exit 1; }
 	@set -e; for run in $(NOTEBOOK_RUNS); do \
