@@ -163,6 +163,32 @@ QB_VINLINE QB_VNNI_TARGET void qb_vnni_emit(const qb_vnni_sink *s, const int mr,
         const int shared = s->rq && last && !s->rq->a_per_row;
         qb_vnni_epi e;
         if (shared) e = qb_vnni_epilogue(s, m, nb, full, k);
+        if (s->rq && !s->rq->a_per_row) {
+            // Fused, per-tensor activations (the dynamic schemes' case): straight-line loops over the rows. Wrapping
+            // int32 sums are associative, so acc − corr (+ partial) − zp·Σb as acc − (corr + zp·Σb) (+ partial) is
+            // the same bits.
+            if (!last) {
+                for (int r = 0; r < mr; r++) {
+                    int32_t *pp = s->part + (size_t)(r0 + r) * s->ldp + (nb - s->pbase);
+                    __m512i x = _mm512_sub_epi32(acc[r][v], corr);
+                    if (!first) x = _mm512_add_epi32(x, _mm512_load_si512((const void *)pp));
+                    _mm512_store_si512((void *)pp, x);
+                }
+                continue;
+            }
+            const __m512i sub = _mm512_add_epi32(corr, e.zp_rs);
+            float *o = s->out + (size_t)m * s->ldo + nb;
+            const int32_t *pp = first ? NULL : s->part + (size_t)r0 * s->ldp + (nb - s->pbase);
+            for (int r = 0; r < mr; r++) {
+                __m512i x = _mm512_sub_epi32(acc[r][v], sub);
+                if (pp) x = _mm512_add_epi32(x, _mm512_load_si512((const void *)(pp + (size_t)r * s->ldp)));
+                __m512 y = _mm512_mul_ps(_mm512_cvtepi32_ps(x), e.mult);
+                if (e.has_bias) y = _mm512_add_ps(y, e.bias); // skipped without bias, so −0 stays −0
+                if (full) _mm512_storeu_ps(o + (size_t)r * s->ldo, y);
+                else _mm512_mask_storeu_ps(o + (size_t)r * s->ldo, k, y);
+            }
+            continue;
+        }
         for (int r = 0; r < mr; r++) {
             __m512i x = _mm512_sub_epi32(acc[r][v], corr);
             if (!s->rq) {
