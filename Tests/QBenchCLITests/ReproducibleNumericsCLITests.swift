@@ -104,6 +104,62 @@ final class ReproducibleNumericsCLITests: XCTestCase {
         print("ReproducibleNumericsCLITests: sweep compared under " + ran.joined(separator: ", "))
     }
 
+    /// A sweep's QAT row (fine-tuning with fake quantization, then the integer model) in `reproducible` numerics:
+    /// the trained quantized folder and every prediction are the same bytes under every kernel family and whether
+    /// the row trains at 2 threads (`threads: [1, 2]`, trained at the largest) or at 1 (`threads: [1]`).
+    func testQATRowByteIdenticalAcrossKernelFamiliesAndTrainingThreads() throws {
+        let root = try CLI.tempDir()
+        let data = try Self.dataCopy(in: root)
+        func config(_ name: String, threads: String) throws -> URL {
+            let url = root.appendingPathComponent("\(name).yaml")
+            try """
+                name: \(name)
+                model: \(Fixtures.tinyBert.path)
+                data: {path: \(data.path), split: dev, limit: 16}
+                batching: {batch_size: 8, max_seq_length: 48, pad_to_max: false}
+                schemes: []
+                qat: [{scheme: q8bert-static, epochs: 1, train_examples: 24, batch_size: 8, seed: 3}]
+                threads: \(threads)
+                repeats: 1
+                calibration: {examples: 8}
+                output: \(root.appendingPathComponent("runs").path)
+                """.write(to: url, atomically: true, encoding: .utf8)
+            return url
+        }
+        func outputs(_ folder: URL) throws -> (model: Data, predictions: [String: Data]) {
+            let model = try Data(contentsOf: folder.appendingPathComponent("qat/q8bert-static+qat/model.safetensors"))
+            let dir = folder.appendingPathComponent("predictions")
+            var predictions: [String: Data] = [:]
+            for name in try FileManager.default.contentsOfDirectory(atPath: dir.path)
+            where name.hasSuffix(".threads-1.jsonl") {
+                predictions[name] = try Data(contentsOf: dir.appendingPathComponent(name))
+            }
+            return (model, predictions)
+        }
+        let two = try config("qat-two", threads: "[1, 2]")
+        var reference: (family: String, model: Data, predictions: [String: Data])?
+        var ran: [String] = []
+        for family in ["ref", "avx2", "avx512vnni", "amx_emu"] {
+            let folder = try Self.sweep(two, env: ["QBENCH_KERNEL": family])
+            let env = try XCTUnwrap(try Self.manifest(folder)["environment"] as? [String: Any])
+            guard env["kernel_family"] as? String == family else { continue }
+            ran.append(family)
+            let out = try outputs(folder)
+            XCTAssertEqual(out.predictions.count, 2, "fp32 and the QAT row")
+            if let reference {
+                XCTAssertEqual(out.model, reference.model, "QAT folder: \(family) vs \(reference.family)")
+                XCTAssertEqual(out.predictions, reference.predictions, "predictions: \(family) vs \(reference.family)")
+            } else {
+                reference = (family, out.model, out.predictions)
+            }
+        }
+        XCTAssertTrue(ran.contains("ref") && ran.contains("amx_emu"), "families run: \(ran)")
+        let ref = try XCTUnwrap(reference)
+        let one = try outputs(try Self.sweep(try config("qat-one", threads: "[1]")))
+        XCTAssertEqual(one.model, ref.model, "QAT trained at 1 thread vs at 2")
+        XCTAssertEqual(one.predictions, ref.predictions, "predictions of the QAT row trained at 1 vs 2 threads")
+    }
+
     /// `qbench stats` at 1 and 2 threads under every family: the same HDF5 bytes. The command line is stored in
     /// the file, so the two runs' `--threads 1` / `--threads 2` (same length) are aligned before comparing.
     func testStatsByteIdenticalAcrossKernelFamiliesAndThreads() throws {
