@@ -4,6 +4,7 @@ import Foundation
 import RunRecords
 import Sweep
 import TensorCore
+import _Support
 
 /// `qbench recommend`: which layers of a scheme to keep in higher precision to stay within an accuracy budget.
 struct Recommend: ParsableCommand {
@@ -45,12 +46,21 @@ struct Recommend: ParsableCommand {
     var fallback: Recommendation.Fallback = .fp32
     @Option(help: "Write the recommendation folder under this folder.")
     var output: String = "runs"
+    @Option(help: "Also write the recommended scheme to this file (.json, .yaml or .yml; JSON text, which the YAML reader reads too), for `qbench eval --scheme FILE`.")
+    var out: String?
     @OptionGroup var batching: BatchingArguments
     @OptionGroup var calibration: CalibrationOptions
     @Option(help: "FP32 numerics: reproducible (default; same bits on every CPU and thread count) or fast.")
     var numerics: NumericsMode = .reproducible
 
     func run() throws {
+        if let out {
+            let lower = out.lowercased()
+            guard [".json", ".yaml", ".yml"].contains(where: { lower.hasSuffix($0) }) else {
+                throw ExperimentError.invalid("--out \(out): expected a scheme file name ending in .json, .yaml or .yml")
+            }
+            try AtomicFile.checkWritable(out)
+        }
         var request = Recommender.Request(modelPath: model, scheme: try SchemeResolver.resolve(scheme), budget: budget,
                                           dataPath: data)
         request.metric = metric
@@ -75,6 +85,10 @@ struct Recommend: ParsableCommand {
         }
         if let md = try? String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8) { print(md) }
         print("wrote \(folder.path)")
+        if let out {
+            try AtomicFile.write(Data(contentsOf: folder.appendingPathComponent("scheme.json")), to: out)
+            print("wrote \(out)")
+        }
         guard r.withinBudget else {
             FileHandle.standardError.write(Data(("qbench recommend: budget not met: \(r.metric.rawValue) loss "
                 + String(format: "%.4f", r.final?.loss ?? .nan) + " > \(r.budget) with every unit reverted to "

@@ -51,9 +51,10 @@ final class RecommendCLITests: XCTestCase {
     func testWrittenSchemeReproducesReportedNumbers() throws {
         let model = try balancedTinyModel()
         let output = try CLI.tempDir().appendingPathComponent("out")
+        let schemeYAML = output.deletingLastPathComponent().appendingPathComponent("recommended.yaml")
         let r = try CLI.run(["recommend", "--model", model.path, "--scheme", "q8bert-static", "--budget", "0",
                              "--data", mrpc, "--decide-examples", "64", "--calibration-examples", "32",
-                             "--threads", "1", "--output", output.path])
+                             "--threads", "1", "--output", output.path, "--out", schemeYAML.path])
         XCTAssertEqual(r.status, 0, r.stderr)
         let folders = try FileManager.default.contentsOfDirectory(atPath: output.path)
         XCTAssertEqual(folders.count, 1, "\(folders)")
@@ -99,6 +100,16 @@ final class RecommendCLITests: XCTestCase {
         XCTAssertEqual(evaluated["accuracy"] as? Double, last["accuracy"] as? Double)
         XCTAssertEqual(evaluated["examples"] as? Int, 408)
         XCTAssertEqual(evaluated["scheme"] as? String, "q8bert-static+recommended")
+        // `--out FILE`: the same scheme, and `qbench eval --scheme FILE` gives the reported numbers too.
+        XCTAssertEqual(try Data(contentsOf: schemeYAML), try Data(contentsOf: folder.appendingPathComponent("scheme.json")))
+        let schemeIndex = try XCTUnwrap(command.firstIndex(of: "--scheme"))
+        var viaOut = command
+        viaOut[schemeIndex + 1] = schemeYAML.path
+        let o = try CLI.run(viaOut + ["--json", "--threads", "1"])
+        XCTAssertEqual(o.status, 0, o.stderr)
+        let evaluatedOut = try JSONSerialization.jsonObject(with: Data(o.stdout.utf8)) as! [String: Any]
+        XCTAssertEqual(evaluatedOut["f1"] as? Double, last["f1"] as? Double)
+        XCTAssertEqual(evaluatedOut["accuracy"] as? Double, last["accuracy"] as? Double)
 
         let manifest = try json(folder.appendingPathComponent("manifest.json"))
         XCTAssertEqual(manifest["kind"] as? String, "quantbench.recommend")
@@ -122,6 +133,8 @@ final class RecommendCLITests: XCTestCase {
             (["--scheme", "q8bert-static", "--budget", "0.01", "--data", "/nonexistent/MRPC"], "/nonexistent/MRPC"),
             (["--scheme", "q8bert-static", "--budget", "0.01", "--data", mrpc, "--report-split", "train"], "same file"),
             (["--scheme", "fp32", "--budget", "0.01", "--data", mrpc], "nothing to revert"),
+            (["--scheme", "q8bert-static", "--budget", "0.01", "--data", mrpc, "--out", tmp.appendingPathComponent("s.txt").path], "--out"),
+            (["--scheme", "q8bert-static", "--budget", "0.01", "--data", mrpc, "--out", "/nonexistent/dir/s.yaml"], "/nonexistent/dir"),
         ]
         for (args, needle) in cases {
             let r = try CLI.run(base + args)
