@@ -1,6 +1,8 @@
+import BERT
 import Foundation
 import TensorCore
 import Training
+import XCTest
 
 /// Finite-difference gradient checks in float64.
 enum GradientCheck {
@@ -43,6 +45,38 @@ enum GradientCheck {
         let bNorm = b.reduce(0) { $0 + $1 * $1 }.squareRoot()
         let diff = zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot()
         return diff / max(bNorm, floor)
+    }
+
+    /// The whole-model check: backward once, then central differences (h = 1e-5) of the cross-entropy loss over the
+    /// coordinates `indices(p)` of every parameter `p`, each bounded by 1e-3 relative error (against a floor of 1e-6 ×
+    /// the global gradient norm) with `label` in the message. Returns the worst relative error.
+    static func wholeModel(_ model: TrainableBert<Double>, batch: BertBatch, labels: [Int], mode: ForwardMode,
+                           label: String = "", indices: (Parameter<Double>) -> [Int],
+                           file: StaticString = #filePath, line: UInt = #line) throws -> Double {
+        func loss() -> Double {
+            let pass = try! model.forward(batch, mode: mode)
+            var d = pass.logits
+            return pass.logits.withUnsafeBufferPointer { z in d.withUnsafeMutableBufferPointer {
+                CrossEntropy.lossAndGradient(logits: z.baseAddress!, labels: labels, classes: 2, dLogits: $0.baseAddress!)
+            } }
+        }
+        model.zeroGradients()
+        _ = model.backward(try model.forward(batch, mode: mode), labels: labels)
+        let floor = 1e-6 * GradientClipping.globalNorm(model.parameters)
+        var worst = 0.0
+        for p in model.parameters {
+            let indices = indices(p)
+            let x = indices.map { p.value[$0] }
+            let numeric = GradientCheck.numeric(x, h: 1e-5) { v in
+                for (j, i) in indices.enumerated() { p.value[i] = v[j] }
+                defer { for (j, i) in indices.enumerated() { p.value[i] = x[j] } }
+                return loss()
+            }
+            let err = GradientCheck.relativeError(indices.map { p.grad[$0] }, numeric, floor: floor)
+            worst = max(worst, err)
+            XCTAssertLessThanOrEqual(err, 1e-3, "\(label)\(p.name): relative error \(err)", file: file, line: line)
+        }
+        return worst
     }
 
     /// `Σ r·y`: a scalar loss whose gradient with respect to `y` is `r`.
