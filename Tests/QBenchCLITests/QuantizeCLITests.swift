@@ -79,6 +79,29 @@ final class QuantizeCLITests: XCTestCase {
         }
     }
 
+    /// SmoothQuant and PEG schemes that a quantized folder or QAT cannot hold: one line naming the scheme or the key, non-zero
+    /// exit, no output folder.
+    func testSchemesQuantizeAndQATCannotHoldAreOneLineAndWriteNothing() throws {
+        let tmp = try CLI.tempDir()
+        let out = tmp.appendingPathComponent("out")
+        let cases: [([String], String)] = [
+            (["quantize", "--model", tiny, "--scheme", "smoothquant-pytorch-dynamic", "--out", out.path],
+             "smoothquant-pytorch-dynamic"),
+            (["qat", "--model", tiny, "--data", Fixtures.mrpc.path, "--scheme", "smoothquant-q8bert-static", "--out", out.path,
+              "--train-examples", "8", "--epochs", "1"], "smoothquant-q8bert-static"),
+            (["qat", "--model", tiny, "--data", Fixtures.mrpc.path, "--scheme", "peg6", "--out", out.path,
+              "--train-examples", "8", "--epochs", "1"], "activation.granularity"),
+        ]
+        for (args, needle) in cases {
+            let r = try CLI.run(args)
+            XCTAssertNotEqual(r.status, 0, "\(args)")
+            let lines = r.stderr.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            XCTAssertEqual(lines.count, 1, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(needle), "\(args): \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out.path), "\(args): nothing written")
+        }
+    }
+
     func testModelInitWritesLoadableModel() throws {
         let tmp = try CLI.tempDir()
         let out = tmp.appendingPathComponent("m").path
