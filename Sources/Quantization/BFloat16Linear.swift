@@ -9,7 +9,9 @@ import _CKernels
 ///
 /// Unlike autocast the output is not rounded to bfloat16 and everything outside the linear layers stays FP32, so the
 /// scheme isolates the bfloat16 rounding of the GEMM operands. One FMA chain per output in a fixed k order: the
-/// result is the same at any thread count and for every bf16 kernel (AVX512-BF16, its emulation, the reference).
+/// result is the same at any thread count and for the default bf16 kernels (AVX512-BF16, its emulation, the
+/// reference). The AMX-BF16 kernel, run only with QBENCH_KERNEL=amx (or the amx_emu family), has TDPBF16PS's
+/// numerics instead (qb_gemm_bf16_packed_amx_ref), also independent of threads.
 /// Rows are split over `Parallel.threads` workers.
 public final class BFloat16Linear: LinearOp, @unchecked Sendable {
     public let inFeatures: Int
@@ -35,7 +37,7 @@ public final class BFloat16Linear: LinearOp, @unchecked Sendable {
 
     deinit { qb_packed_bf16_free(packed) }
 
-    /// The bf16 kernel that runs this layer ("avx512bf16", "avx512bf16_emu" or "ref").
+    /// The bf16 kernel that runs this layer ("avx512bf16", "avx512bf16_emu", "amx", "amx_emu" or "ref").
     public var kernelName: String { String(cString: qb_packed_bf16_kernel_name(packed)) }
 
     /// 2 bytes per weight + 4 per FP32 bias value.

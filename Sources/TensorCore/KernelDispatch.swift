@@ -11,6 +11,11 @@ public enum KernelDispatch {
     /// The family in use.
     public static var family: String { String(cString: qb_qgemm_kernel_name()) }
 
+    /// The bf16 GEMM kernel a `bf16` layer packed now runs (`qb_bf16_kernel_name`): "avx512bf16", "amx" (only with
+    /// QBENCH_KERNEL=amx on a CPU with AMX-BF16: TDPBF16PS numerics, qb_bf16.h), "ref", or under the forced
+    /// emulation families "avx512bf16_emu" / "amx_emu".
+    public static var bf16Kernel: String { String(cString: qb_bf16_kernel_name()) }
+
     /// Forces `name` for every kernel of the process (`qb_qgemm_force_kernel`; tests). Returns false, changing
     /// nothing, for an unknown family or one this CPU/OS cannot run.
     @discardableResult

@@ -1,7 +1,7 @@
-// Portable C emulation of exactly the AMX intrinsics qb_qgemm_amx.c uses, so that the same kernel source compiles a
-// second time (qb_qgemm_amx_emu.c, QB_AMX_EMULATE) and runs on any CPU: the "amx_emu" family, which KernelsTests
-// checks bit-exact against the reference. It checks the kernel's logic (tile configuration, blocking, edges,
-// staging, the packed layout), not the silicon.
+// Portable C emulation of exactly the AMX intrinsics qb_qgemm_amx.c and qb_gemm_bf16_amx.c use, so that the same
+// kernel sources compile a second time (qb_qgemm_amx_emu.c, qb_gemm_bf16_amx_emu.c; QB_AMX_EMULATE) and run on any
+// CPU: the "amx_emu" family and bf16 kernel, which KernelsTests check bit-exact against their references. It checks
+// the kernels' logic (tile configuration, blocking, edges, staging, the packed layouts), not the silicon.
 //
 // State is per thread, as on hardware: a 64-byte tile configuration and eight tiles of 16 rows × 64 bytes.
 // Semantics follow Intel's pseudo-code (SDM vol. 2, "TDPBUSD/TDPBSSD", "TILELOADD", "LDTILECFG"):
@@ -10,10 +10,13 @@
 //   TDPBUSD     for m < dst.rows, n < dst.colsb/4: dst[m][n] += Σ_{k < a.colsb/4} Σ_{i<4} u8(a[m][4k+i])·s8(b[k][4n+i])
 //               in wrapping int32 (no saturation); TDPBSSD the same with s8(a). Bytes past dst.colsb are zeroed.
 //   TILESTORED  rows × colsb bytes to base + r·stride.   TILEZERO / TILERELEASE: zero a tile / drop the config.
+//   TDPBF16PS   (AMX-BF16; qb_gemm_bf16_amx.c) see qb_amx_emu_dpbf16ps below: not one FMA chain per output.
 // A use the hardware would fault on (#UD with no configuration, or shapes that do not match: a.rows ≠ dst.rows,
 // a.colsb ≠ 4·b.rows, b.colsb ≠ dst.colsb) aborts with a message, so such a kernel bug fails here too.
 #ifndef QB_AMX_EMU_H
 #define QB_AMX_EMU_H
+#pragma STDC FP_CONTRACT OFF
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +55,17 @@ static inline void _tile_loadconfig(const void *config) {
     }
     memset(qb_amx_emu.t, 0, sizeof(qb_amx_emu.t));
     qb_amx_emu.configured = 1;
+}
+
+// Test hooks: palette 1 with tile 0 = C (rows × colsb), 1 = A (rows × acolsb), 2 = B (acolsb/4 rows × colsb).
+static inline void qb_amx_emu_config_cab(int rows, int colsb, int acolsb) {
+    _Alignas(64) uint8_t c[64] = {1};
+    const uint16_t cb[3] = {(uint16_t)colsb, (uint16_t)acolsb, (uint16_t)colsb};
+    memcpy(c + 16, cb, sizeof(cb));
+    c[48] = (uint8_t)rows;
+    c[49] = (uint8_t)rows;
+    c[50] = (uint8_t)(acolsb / 4);
+    _tile_loadconfig(c);
 }
 
 static inline void _tile_release(void) { memset(&qb_amx_emu, 0, sizeof(qb_amx_emu)); }
@@ -109,5 +123,65 @@ static inline void qb_amx_emu_dp(int dst, int a, int b, int a_signed) {
 
 #define _tile_dpbusd(dst, a, b) qb_amx_emu_dp((dst), (a), (b), 0)
 #define _tile_dpbssd(dst, a, b) qb_amx_emu_dp((dst), (a), (b), 1)
+
+// TDPBF16PS tsrcdest, tsrc1, tsrc2, as the Intel SDM's Operation section defines it (vol. 2, "TDPBF16PS — Dot
+// Product of BF16 Tiles Accumulated into Packed Single Precision Tile"; read in the stored copies of the SDM text at
+// felixcloutier.com/x86/tdpbf16ps and x86.faculerena.com.ar/tdpbf16ps; Bochs' cpu/avx/amx.cc implements the same).
+// Each dword of A (row m, pair k) and of B (row k, column n) is a bf16 pair, bf16[2·i + 0] the lower 16 bits. For
+// each row m: 2 FP32 partial sums per column, temp[2n] = temp[2n+1] = +0; for k < a.colsb/4 in order
+//     temp[2n+0] = fma(fp32(A[m].bf16[2k+0]), fp32(B[k].bf16[2n+0]), temp[2n+0])      (lower halves)
+//     temp[2n+1] = fma(fp32(A[m].bf16[2k+1]), fp32(B[k].bf16[2n+1]), temp[2n+1])      (upper halves)
+// then dst[m].fp32[n] = dst[m].fp32[n] + (temp[2n] + temp[2n+1]). "Round to nearest even ... Output denormals are
+// always flushed to zero and input denormals are always treated as zero. MXCSR is not consulted nor updated":
+// every FMA and add here rounds once (RNE), reads subnormal inputs (bf16 operands, temp, dst) as ±0 and flushes a
+// subnormal result to ±0 of its sign. NaN and ∞ follow IEEE (∞·0 and ∞ − ∞ are NaN); the NaN payload the silicon
+// picks is not modelled (the C library's fmaf/+ pick it here). Columns past dst.colsb/4 and rows past dst.rows are
+// zeroed. Same shape rules (#UD) as TDPB*D.
+// The Intrinsics Guide's pseudo-code for _tile_dpbf16ps differs (one chain per output starting from dst, lower
+// half then upper); the SDM is the instruction's specification, so it is what is emulated. Consequence: within one
+// TDPBF16PS the even and the odd k are summed separately and added to dst once — not the k-order FMA chain of
+// qb_gemm_bf16_packed_ref, for any pair order.
+static inline float qb_amx_emu_daz(float x) { return fabsf(x) < 1.17549435e-38f ? copysignf(0.0f, x) : x; }
+static inline float qb_amx_emu_bf16(const uint8_t *p) {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    const uint32_t u = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &u, 4);
+    return qb_amx_emu_daz(f);
+}
+
+static inline void qb_amx_emu_dpbf16ps(int dst, int a, int b) {
+    qb_amx_emu_need(dst);
+    qb_amx_emu_need(a);
+    qb_amx_emu_need(b);
+    if (dst == a || dst == b || a == b) qb_amx_emu_fault("TDPBF16PS with repeated tile operands");
+    const int rows = qb_amx_emu.rows[dst], nc = qb_amx_emu.colsb[dst] / 4, kp = qb_amx_emu.colsb[a] / 4;
+    if (qb_amx_emu.rows[a] != rows || qb_amx_emu.colsb[a] != 4 * qb_amx_emu.rows[b] ||
+        qb_amx_emu.colsb[b] != qb_amx_emu.colsb[dst])
+        qb_amx_emu_fault("TDPBF16PS tile shapes do not match");
+    for (int m = 0; m < rows; m++) {
+        uint8_t *crow = qb_amx_emu.t[dst][m];
+        float temp[32] = {0};
+        for (int k = 0; k < kp; k++)
+            for (int n = 0; n < nc; n++)
+                for (int i = 0; i < 2; i++) {
+                    const float x = qb_amx_emu_bf16(&qb_amx_emu.t[a][m][4 * k + 2 * i]);
+                    const float y = qb_amx_emu_bf16(&qb_amx_emu.t[b][k][4 * n + 2 * i]);
+                    temp[2 * n + i] = qb_amx_emu_daz(fmaf(x, y, temp[2 * n + i]));
+                }
+        for (int n = 0; n < nc; n++) {
+            float c;
+            memcpy(&c, crow + 4 * n, 4);
+            const float t = qb_amx_emu_daz(temp[2 * n] + temp[2 * n + 1]);
+            c = qb_amx_emu_daz(qb_amx_emu_daz(c) + t);
+            memcpy(crow + 4 * n, &c, 4);
+        }
+        memset(crow + 4 * nc, 0, (size_t)(64 - 4 * nc));
+    }
+    for (int m = rows; m < 16; m++) memset(qb_amx_emu.t[dst][m], 0, 64);
+}
+
+#define _tile_dpbf16ps(dst, a, b) qb_amx_emu_dpbf16ps((dst), (a), (b))
 
 #endif

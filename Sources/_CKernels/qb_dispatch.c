@@ -127,6 +127,7 @@ static pthread_once_t qb_once = PTHREAD_ONCE_INIT;
 static qb_cpu_features qb_features;
 
 static int qb_env_status; // QBENCH_KERNEL: 0 unset, 1 applied, -1 unknown name, -2 unsupported here
+static int qb_env_family = -1; // the family QBENCH_KERNEL applied, or -1
 
 static int qb_family_index(const char *name) {
     for (int i = 0; i < QB_NFAMILIES; i++)
@@ -148,7 +149,7 @@ static void qb_dispatch_init(void) {
         int i = qb_family_index(env);
         if (i < 0) qb_env_status = -1;
         else if (!qb_family_supported(i, &qb_features)) qb_env_status = -2;
-        else { best = &qb_families[i]; qb_env_status = 1; }
+        else { best = &qb_families[i]; qb_env_status = 1; qb_env_family = i; }
     }
     atomic_store(&qb_active, best);
 }
@@ -241,33 +242,61 @@ void qb_add_layernorm_f32(float *x, const float *residual, size_t rows, size_t w
 const char *qb_vmath_kernel_name(void) { return qb_family_active()->vmath_name; }
 
 // ---- bfloat16 GEMM: the kernel is chosen when weights are packed, from the active family and the CPU --------------
-// "ref" family → reference; "avx512vnni_emu" → the AVX512-BF16 kernel on emulated intrinsics; any other family on a
-// CPU with AVX512-BF16 → the native kernel; else the reference. The pack remembers its kernel.
+// "ref" family → reference; "avx512vnni_emu" → the AVX512-BF16 kernel on emulated intrinsics; "amx_emu" → the
+// AMX-BF16 kernel on emulated intrinsics; the "amx" family chosen by QBENCH_KERNEL=amx on a CPU with AMX-BF16 → the
+// native AMX-BF16 kernel (the family implies AMX-TILE and the XTILEDATA permission); any other family on a CPU with
+// AVX512-BF16 → the native AVX512-BF16 kernel; else the reference. The AMX kernel is not the default on AMX CPUs
+// because its numerics are TDPBF16PS's, not the scheme reference's (qb_bf16.h). The pack remembers its kernel.
+static int qb_bf16_can_run(int kernel) {
+    switch (kernel) {
+    case QB_BF16_REF: return 1;
+#if QB_X86
+    case QB_BF16_AVX512_EMU: case QB_BF16_AMX_EMU: return 1;
+    case QB_BF16_AVX512: return qb_features.avx512f && qb_features.avx512_bf16;
+    case QB_BF16_AMX:
+        return QB_HAVE_AMX && qb_features.amx_tile && qb_features.amx_bf16 && qb_cpu_amx_permission() == 1;
+#endif
+    default: return 0;
+    }
+}
+
 static int qb_bf16_kernel_for_active(void) {
     const qb_family *f = qb_family_active();
     const int i = (int)(f - qb_families);
-    if (i == QB_FAMILY_REF || i == QB_FAMILY_AMX_EMU) return QB_BF16_REF;
+    if (i == QB_FAMILY_REF) return QB_BF16_REF;
+    if (i == QB_FAMILY_AMX_EMU) return QB_BF16_AMX_EMU;
     if (i == QB_FAMILY_AVX512VNNI_EMU) return QB_BF16_AVX512_EMU;
-    return qb_features.avx512f && qb_features.avx512_bf16 ? QB_BF16_AVX512 : QB_BF16_REF;
+    if (i == QB_FAMILY_AMX && qb_env_family == QB_FAMILY_AMX && qb_bf16_can_run(QB_BF16_AMX)) return QB_BF16_AMX;
+    return qb_bf16_can_run(QB_BF16_AVX512) ? QB_BF16_AVX512 : QB_BF16_REF;
 }
+
+const char *qb_bf16_kernel_name(void) { return qb_bf16_kernel_id_name(qb_bf16_kernel_for_active()); }
 
 qb_packed_bf16 *qb_pack_bf16(const float *W, int N, int K, int ldw) {
     return qb_pack_bf16_kernel(W, N, K, ldw, qb_bf16_kernel_for_active());
 }
 
+qb_packed_bf16 *qb_pack_bf16_for_kernel(const float *W, int N, int K, int ldw, const char *kernel) {
+    qb_family_active(); // CPU features
+    for (int id = QB_BF16_REF; id <= QB_BF16_AMX_EMU; id++)
+        if (strcmp(kernel, qb_bf16_kernel_id_name(id)) == 0)
+            return qb_bf16_can_run(id) ? qb_pack_bf16_kernel(W, N, K, ldw, id) : NULL;
+    return NULL;
+}
+
 void qb_gemm_bf16_packed(int M, const float *A, int lda, const qb_packed_bf16 *W, int n0, int n1, const float *bias,
                          float *out, int ldo) {
+    switch (W->kernel) {
 #if QB_X86
-    if (W->kernel == QB_BF16_AVX512) {
-        qb_gemm_bf16_packed_avx512bf16(M, A, lda, W, n0, n1, bias, out, ldo);
-        return;
-    }
-    if (W->kernel == QB_BF16_AVX512_EMU) {
-        qb_gemm_bf16_packed_avx512bf16_emu(M, A, lda, W, n0, n1, bias, out, ldo);
-        return;
-    }
+    case QB_BF16_AVX512: qb_gemm_bf16_packed_avx512bf16(M, A, lda, W, n0, n1, bias, out, ldo); return;
+    case QB_BF16_AVX512_EMU: qb_gemm_bf16_packed_avx512bf16_emu(M, A, lda, W, n0, n1, bias, out, ldo); return;
+    case QB_BF16_AMX_EMU: qb_gemm_bf16_packed_amx_emu(M, A, lda, W, n0, n1, bias, out, ldo); return;
+#if QB_HAVE_AMX
+    case QB_BF16_AMX: qb_gemm_bf16_packed_amx(M, A, lda, W, n0, n1, bias, out, ldo); return;
 #endif
-    qb_gemm_bf16_packed_ref(M, A, lda, W, n0, n1, bias, out, ldo);
+#endif
+    default: qb_gemm_bf16_packed_ref(M, A, lda, W, n0, n1, bias, out, ldo); return;
+    }
 }
 
 void qb_gelu_erf_f32_det(float *x, size_t n) { qb_family_active()->gelu_erf_det(x, n); }

@@ -110,7 +110,7 @@ QB_BF_TARGET void QB_BF_FN(qb_gemm_bf16_packed)(int M, const float *A, int lda, 
         return;
     }
     const int p0 = n0 / 16, p1 = (n1 + 15) / 16;
-    const size_t panel_stride = (size_t)KP * 32; // uint16 elements from one panel to the next
+    const size_t panel_stride = (size_t)W->kpstride * 32; // uint16 elements from one panel to the next
     _Alignas(64) uint32_t abuf[QB_BMC * QB_BKP];
     for (int m0 = 0; m0 < M; m0 += QB_BMC) {
         const int mc = qb_bmin(QB_BMC, M - m0);

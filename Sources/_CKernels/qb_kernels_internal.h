@@ -24,6 +24,7 @@
 #if (defined(__clang__) && __clang_major__ >= 12) || (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 11)
 #define QB_HAVE_AMX 1
 #define QB_TARGET_AMX __attribute__((target("amx-tile,amx-int8")))
+#define QB_TARGET_AMX_BF16 __attribute__((target("amx-tile,amx-bf16")))
 #endif
 #else
 #define QB_X86 0
@@ -60,6 +61,14 @@ struct qb_packed_s8 {
 };
 
 #define QB_Q4_PANEL 16 // output columns (rows of B) per panel: one zmm / two ymm of int32
+
+// LDTILECFG's 64-byte operand (palette 1: 8 tiles of up to 16 rows × 64 bytes), for the AMX kernels.
+typedef struct qb_amx_tilecfg {
+    uint8_t palette_id, start_row;
+    uint8_t reserved[14];
+    uint16_t colsb[16];
+    uint8_t rows[16];
+} qb_amx_tilecfg;
 
 qb_packed_s8 *qb_pack_s8_family(const int8_t *B, int N, int K, int ldb, int family);
 
@@ -141,17 +150,26 @@ void qb_f32_to_f16_avx2(const float *x, size_t n, uint16_t *h);
 void qb_f16_to_f32_avx2(const uint16_t *h, size_t n, float *x);
 
 // ---- bfloat16 ---------------------------------------------------------------------------------------------------
-// One packed layout for every bf16 kernel: [P][KP][16][2] uint16, P = ceil(N/16) panels of 16 columns, KP =
-// ceil(K/2) k pairs; element [p][kp][j][1] = bf16(W[16p + j][2kp]) and [p][kp][j][0] = bf16(W[16p + j][2kp + 1])
-// (k in the upper half of each 32-bit pair, so vdpbf16ps adds it first), zero past N and K.
-enum qb_bf16_kernel_id { QB_BF16_REF = 0, QB_BF16_AVX512 = 1, QB_BF16_AVX512_EMU = 2 };
+// One packed layout shape for every bf16 kernel: [P][KS][16][2] uint16, P = ceil(N/16) panels of 16 columns, KS
+// k-pair rows per panel (`kpstride`: KP = ceil(K/2) for the reference and AVX512-BF16 packs, KP rounded up to a
+// multiple of 16 — whole 16-row B tiles — for the AMX packs), zero past N and K. Which half of each 32-bit pair
+// holds the even k is the kernel's (`even_half`):
+//   ref, avx512bf16(_emu): [p][kp][j][1] = bf16(W[16p + j][2kp]), [0] = bf16(W[16p + j][2kp + 1]) (k in the upper
+//                          half: vdpbf16ps adds the upper product first);
+//   amx(_emu):             [p][kp][j][0] = bf16(W[16p + j][2kp]), [1] = the k + 1 (the TDPBF16PS "B" tile layout
+//                          as it stands: panel p, k pairs 16b..16b+15 are one 16 × 64-byte tile, stride 64).
+enum qb_bf16_kernel_id { QB_BF16_REF = 0, QB_BF16_AVX512 = 1, QB_BF16_AVX512_EMU = 2, QB_BF16_AMX = 3, QB_BF16_AMX_EMU = 4 };
 struct qb_packed_bf16 {
     int n, k, kpairs, panels;
+    int kpstride;      // k-pair rows per panel in `data` (≥ kpairs)
+    int even_half;     // index (0 or 1) of the even k within each pair of uint16
     int kernel;        // enum qb_bf16_kernel_id: which kernel runs this pack
     size_t bytes;      // size of `data`
     uint16_t *data;    // 64-byte aligned
 };
 qb_packed_bf16 *qb_pack_bf16_kernel(const float *W, int N, int K, int ldw, int kernel);
+/// "ref", "avx512bf16", "avx512bf16_emu", "amx", "amx_emu" for an enum qb_bf16_kernel_id ("ref" for any other).
+const char *qb_bf16_kernel_id_name(int kernel);
 uint16_t qb_bf16_round(float x);
 typedef void (*qb_gemm_bf16_fn)(int M, const float *A, int lda, const qb_packed_bf16 *W, int n0, int n1,
                                 const float *bias, float *out, int ldo);
@@ -159,6 +177,10 @@ void qb_gemm_bf16_packed_avx512bf16(int M, const float *A, int lda, const qb_pac
                                     const float *bias, float *out, int ldo);
 void qb_gemm_bf16_packed_avx512bf16_emu(int M, const float *A, int lda, const qb_packed_bf16 *W, int n0, int n1,
                                         const float *bias, float *out, int ldo);
+void qb_gemm_bf16_packed_amx(int M, const float *A, int lda, const qb_packed_bf16 *W, int n0, int n1,
+                             const float *bias, float *out, int ldo);
+void qb_gemm_bf16_packed_amx_emu(int M, const float *A, int lda, const qb_packed_bf16 *W, int n0, int n1,
+                                 const float *bias, float *out, int ldo);
 
 // ---- Deterministic FP32 GEMM (qb_sgemm.h) ----------------------------------------------------------------------
 // B pack: `panels` = ceil(N/16) panels of [K][16] floats (element (p, k, j) = op(B)[k, 16p + j], 0 past N),

@@ -47,14 +47,6 @@
 #define QB_AMX_KB 64    // bytes of A per tile row = 16 k-quads
 #define QB_AMX_TILE 1024
 
-// LDTILECFG's 64-byte operand.
-typedef struct qb_amx_tilecfg {
-    uint8_t palette_id, start_row;
-    uint8_t reserved[14];
-    uint16_t colsb[16];
-    uint8_t rows[16];
-} qb_amx_tilecfg;
-
 static inline int qb_amin(int a, int b) { return a < b ? a : b; }
 static inline int qb_amax(int a, int b) { return a > b ? a : b; }
 

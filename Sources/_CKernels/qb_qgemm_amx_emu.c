@@ -8,13 +8,7 @@
 // checked against the formula. C [rows][colsb/4] is loaded, accumulated into, and stored back.
 int qb_amx_emu_tile_dp(int a_signed, int rows, int colsb, int kquads, const uint8_t *a, const int8_t *b, int32_t *c) {
     if (rows < 1 || rows > 16 || colsb < 4 || colsb > 64 || colsb % 4 != 0 || kquads < 1 || kquads > 16) return 0;
-    _Alignas(64) qb_amx_tilecfg cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.palette_id = 1;
-    cfg.rows[0] = (uint8_t)rows;   cfg.colsb[0] = (uint16_t)colsb;      // C
-    cfg.rows[1] = (uint8_t)rows;   cfg.colsb[1] = (uint16_t)(4 * kquads); // A
-    cfg.rows[2] = (uint8_t)kquads; cfg.colsb[2] = (uint16_t)colsb;      // B
-    _tile_loadconfig(&cfg);
+    qb_amx_emu_config_cab(rows, colsb, 4 * kquads);
     _tile_loadd(0, c, colsb);
     _tile_loadd(1, a, 4 * kquads);
     _tile_loadd(2, b, colsb);
