@@ -1,5 +1,6 @@
-// bfloat16: conversion, the packed layout (qb_kernels_internal.h) and the scalar reference GEMM that defines the
-// `bf16` scheme's numerics (qb_bf16.h). FP contraction is off: the reference's only fused operation is fmaf.
+// bfloat16: conversion, the packed layouts (qb_kernels_internal.h), the scalar reference GEMM that defines the
+// `bf16` scheme's numerics and the scalar model of the AMX-BF16 kernel's (qb_bf16.h). FP contraction is off: the
+// only fused operation is fmaf.
 #pragma STDC FP_CONTRACT OFF
 #include "qb_kernels_internal.h"
 #include <math.h>
