@@ -20,6 +20,8 @@ public struct BenchReport: Encodable {
     public var blasCore: String
     /// The int8 kernel family qb_dispatch.c ran (`KernelDispatch.family`: avx512vnni, amx, …).
     public var kernelFamily: String
+    /// The bf16 GEMM kernel the `bf16` scheme's layers ran (`KernelDispatch.bf16Kernel`: avx512bf16, amx, ref, …).
+    public var bf16Kernel: String
     public var cpu: String
     public var cpuFeatures: [String]
     /// 1/5/15-minute load averages when the session started and ended.
@@ -32,7 +34,7 @@ public struct BenchReport: Encodable {
     public var peer: PeerRecord?
 
     public init(model: String, data: String, examples: Int, batching: BatchingOptions, repeats: Int, warmups: Int, threads: [Int],
-                inputSHA256: String, blasCore: String, kernelFamily: String, cpu: String, cpuFeatures: [String], loadAverageStart: [Double]?,
+                inputSHA256: String, blasCore: String, kernelFamily: String, bf16Kernel: String, cpu: String, cpuFeatures: [String], loadAverageStart: [Double]?,
                 loadAverageEnd: [Double]?, order: [StepRecord], rows: [RowRecord], fastestPeers: [FastestPeer],
                 peer: PeerRecord?) {
         self.model = model
@@ -45,6 +47,7 @@ public struct BenchReport: Encodable {
         self.inputSHA256 = inputSHA256
         self.blasCore = blasCore
         self.kernelFamily = kernelFamily
+        self.bf16Kernel = bf16Kernel
         self.cpu = cpu
         self.cpuFeatures = cpuFeatures
         self.loadAverageStart = loadAverageStart
@@ -136,7 +139,8 @@ public struct BenchReport: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", model, data, examples, batching, repeats, warmups, threads
-        case inputSHA256 = "input_sha256", blasCore = "blas_core", kernelFamily = "kernel_family", cpu
+        case inputSHA256 = "input_sha256", blasCore = "blas_core", kernelFamily = "kernel_family"
+        case bf16Kernel = "bf16_kernel", cpu
         case cpuFeatures = "cpu_features"
         case loadAverageStart = "load_average_start", loadAverageEnd = "load_average_end", order, rows, fastestPeers = "fastest_peers", peer
     }

@@ -192,7 +192,7 @@ public enum BenchRun {
             let report = BenchReport(
                 model: request.model, data: dataset.path, examples: dataset.count, batching: options, repeats: request.repeats,
                 warmups: request.warmups, threads: request.threads, inputSHA256: digest, blasCore: BLASRuntime.coreName,
-                kernelFamily: KernelDispatch.family,
+                kernelFamily: KernelDispatch.family, bf16Kernel: KernelDispatch.bf16Kernel,
                 cpu: cpu.brand, cpuFeatures: cpu.features, loadAverageStart: loadStart, loadAverageEnd: loadEnd,
                 order: BenchReport.order(session.order, names: variants.map(\.name)),
                 rows: BenchReport.records(session.rows), fastestPeers: fastest,

@@ -23,10 +23,13 @@ public struct RunEnvironment: Codable, Sendable, Equatable {
     /// or `OpenBLAS Haswell`); nil in manifests written before they were recorded.
     public var kernelFamily: String?
     public var fp32Gemm: String?
+    /// The bf16 GEMM kernel a `bf16` layer ran (`avx512bf16`, `amx`, `ref`, …; `KernelDispatch.bf16Kernel`); nil in
+    /// manifests written before it was recorded.
+    public var bf16Kernel: String?
 
     public init(quantbenchVersion: String, gitCommit: String, gitDirty: Bool?, swiftCompiler: String, swiftRuntime: String?,
                 os: String, cpu: String, cpuFeatures: [String], blasCore: String, blasConfig: String, logicalCores: Int,
-                kernelFamily: String? = nil, fp32Gemm: String? = nil) {
+                kernelFamily: String? = nil, fp32Gemm: String? = nil, bf16Kernel: String? = nil) {
         self.quantbenchVersion = quantbenchVersion
         self.gitCommit = gitCommit
         self.gitDirty = gitDirty
@@ -40,6 +43,7 @@ public struct RunEnvironment: Codable, Sendable, Equatable {
         self.logicalCores = logicalCores
         self.kernelFamily = kernelFamily
         self.fp32Gemm = fp32Gemm
+        self.bf16Kernel = bf16Kernel
     }
 
     enum CodingKeys: String, CodingKey {
@@ -47,5 +51,6 @@ public struct RunEnvironment: Codable, Sendable, Equatable {
         case swiftCompiler = "swift_compiler", swiftRuntime = "swift_runtime", os, cpu
         case cpuFeatures = "cpu_features", blasCore = "blas_core", blasConfig = "blas_config"
         case logicalCores = "logical_cores", kernelFamily = "kernel_family", fp32Gemm = "fp32_gemm"
+        case bf16Kernel = "bf16_kernel"
     }
 }

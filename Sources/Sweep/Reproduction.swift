@@ -235,6 +235,7 @@ public enum Reproduction {
         }
         diff("kernel family", a.kernelFamily, b.kernelFamily)
         diff("FP32 GEMM", a.fp32Gemm, b.fp32Gemm)
+        diff("bf16 kernel", a.bf16Kernel, b.bf16Kernel)
         diff("BLAS core", a.blasCore, b.blasCore)
         diff("BLAS build", a.blasConfig, b.blasConfig)
         diff("QuantBench commit", a.gitCommit, b.gitCommit)

@@ -13,6 +13,7 @@ extension RunEnvironment {
                               os: BuildInfo.osDescription, cpu: cpu.brand, cpuFeatures: cpu.features,
                               blasCore: BLASRuntime.coreName, blasConfig: BLASRuntime.config,
                               logicalCores: ProcessInfo.processInfo.activeProcessorCount,
-                              kernelFamily: KernelDispatch.family, fp32Gemm: Numerics.gemmDescription(numerics))
+                              kernelFamily: KernelDispatch.family, fp32Gemm: Numerics.gemmDescription(numerics),
+                              bf16Kernel: KernelDispatch.bf16Kernel)
     }
 }

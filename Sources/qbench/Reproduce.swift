@@ -100,6 +100,7 @@ struct Reproduce: ParsableCommand {
             ("CPU features", a.cpuFeatures.joined(separator: " "), b.cpuFeatures.joined(separator: " ")),
             ("kernel family", a.kernelFamily ?? "not recorded", b.kernelFamily ?? "not recorded"),
             ("FP32 GEMM", a.fp32Gemm ?? "not recorded (OpenBLAS)", b.fp32Gemm ?? "-"),
+            ("bf16 kernel", a.bf16Kernel ?? "not recorded", b.bf16Kernel ?? "-"),
             ("BLAS core", a.blasCore, b.blasCore),
             ("BLAS build", a.blasConfig, b.blasConfig),
             ("logical cores", "\(a.logicalCores)", "\(b.logicalCores)"),

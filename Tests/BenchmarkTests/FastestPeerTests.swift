@@ -93,7 +93,7 @@ final class FastestPeerTests: XCTestCase {
         withWarmup[3].warmupSeconds = [9.0]
         let report = BenchReport(
             model: "m", data: "d", examples: 10, batching: .init(batchSize: 8, maxSeqLength: 128, padToMax: true), repeats: 2,
-            warmups: 1, threads: [1, 2], inputSHA256: "ab", blasCore: "Haswell", kernelFamily: "avx512vnni", cpu: "cpu", cpuFeatures: [],
+            warmups: 1, threads: [1, 2], inputSHA256: "ab", blasCore: "Haswell", kernelFamily: "avx512vnni", bf16Kernel: "avx512bf16", cpu: "cpu", cpuFeatures: [],
             loadAverageStart: nil, loadAverageEnd: nil,
             order: BenchReport.order([.peerStart(threads: 1), .warmUp(variant: 0, threads: 1, round: 0),
                                       .peerWarmUp(config: "pytorch-x86", threads: 1, round: 0),
@@ -105,6 +105,7 @@ final class FastestPeerTests: XCTestCase {
         XCTAssertEqual(obj["schema_version"] as? Int, 2)
         XCTAssertEqual(obj["warmups"] as? Int, 1)
         XCTAssertEqual(obj["kernel_family"] as? String, "avx512vnni")
+        XCTAssertEqual(obj["bf16_kernel"] as? String, "avx512bf16")
         let order = (obj["order"] as! [[String: Any]]).map { s in
             "\(s["kind"]!) \(s["scheme"] ?? s["config"] ?? "-") \(s["round"] ?? "-")"
         }
