@@ -21,14 +21,19 @@ final class DoctorCLITests: XCTestCase {
         let line = try XCTUnwrap(plain.stdout.split(separator: "\n").first { $0.hasPrefix("int8 kernels:") })
         let defaultFamily = String(line.dropFirst("int8 kernels:".count).trimmingCharacters(in: .whitespaces))
         XCTAssertTrue(["ref", "avx2", "avx512vnni", "amx"].contains(defaultFamily), plain.stdout)
+        // The bf16 kernel: AVX512-BF16 or the reference by default (never AMX-BF16 unless QBENCH_KERNEL=amx).
+        let bf16 = try XCTUnwrap(plain.stdout.split(separator: "\n").first { $0.hasPrefix("bf16 kernel:") })
+        XCTAssertTrue(["bf16 kernel:  avx512bf16", "bf16 kernel:  ref"].contains(String(bf16)), plain.stdout)
 
         let ref = try CLI.run(["doctor"], env: ["QBENCH_KERNEL": "ref"])
         XCTAssertEqual(ref.status, 0, ref.stderr)
         XCTAssertTrue(ref.stdout.contains("int8 kernels: ref\n"), ref.stdout)
         XCTAssertTrue(ref.stdout.contains("QBENCH_KERNEL: ref (applied)"), ref.stdout)
+        XCTAssertTrue(ref.stdout.contains("bf16 kernel:  ref\n"), ref.stdout)
 
         let emu = try CLI.run(["doctor"], env: ["QBENCH_KERNEL": "amx_emu"])
         XCTAssertTrue(emu.stdout.contains("int8 kernels: amx_emu\n"), emu.stdout)
+        XCTAssertTrue(emu.stdout.contains("bf16 kernel:  amx_emu\n"), emu.stdout)
 
         let bogus = try CLI.run(["doctor"], env: ["QBENCH_KERNEL": "avx9000"])
         XCTAssertEqual(bogus.status, 0, bogus.stderr)
@@ -39,6 +44,9 @@ final class DoctorCLITests: XCTestCase {
         XCTAssertEqual(amx.status, 0, amx.stderr)
         if defaultFamily == "amx" {
             XCTAssertTrue(amx.stdout.contains("QBENCH_KERNEL: amx (applied)"), amx.stdout)
+            if plain.stdout.contains("amx_bf16=yes") {
+                XCTAssertTrue(amx.stdout.contains("bf16 kernel:  amx\n"), amx.stdout)
+            }
         } else {
             // No AMX here (or no permission): the default stays and the request is reported.
             XCTAssertTrue(amx.stdout.contains("int8 kernels: \(defaultFamily)\n"), amx.stdout)
