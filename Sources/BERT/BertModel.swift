@@ -257,6 +257,15 @@ public struct BertModel: Sendable {
             let interRange = inter.withUnsafeMutableBufferPointer {
                 activate(L.activation, $0.baseAddress!, count: $0.count, measuring: usesRange([block.output]))
             }
+            if index + 1 == L.blocks.count && !hiddenStates && tap == nil,
+               let op = linears[block.output], op.rowsAreIndependent, !op.usesInputRange || interRange != nil {
+                // The head reads only the first position of each sequence: the last block's output layer and
+                // LayerNorm run on those B rows alone (the same bits for them: `rowsAreIndependent`, with the
+                // range of the whole `inter` measured above), instead of all B·S.
+                lastBlockFirstRows(block, inter: inter, attnOut: attnOut, batch: B, seq: S, interRange: interRange,
+                                   into: &x)
+                break
+            }
             runLinear(block.output, inter, rows: rows, into: &x, tap: tap, inputRange: interRange)
             observeResidualSum(block.outputNorm, x, attnOut, rows: rows, scratch: &residualSum, tap: tap)
             let next = index + 1 < L.blocks.count ? L.blocks[index + 1] : nil
@@ -283,6 +292,29 @@ public struct BertModel: Sendable {
         let out = Tensor(shape: [B, c.numLabels], data: logits)
         tap?.endBatch(logits: out)
         return BertOutput(logits: out, hiddenStates: hiddenStates ? states : nil)
+    }
+
+    /// Row `b·S` of `x` (the head's input) for every sequence `b` from the last block's FFN output layer and
+    /// Add & Norm run on those rows only: `x[b·S] = LayerNorm(output(inter[b·S]) + attnOut[b·S])`, with `interRange`
+    /// the range of all of `inter` `[B·S, I]`. The other rows of `x` are left as they were (nothing reads them).
+    private func lastBlockFirstRows(_ block: EncoderLayout.Block, inter: [Float], attnOut: [Float], batch B: Int,
+                                    seq S: Int, interRange: ValueRange?, into x: inout [Float]) {
+        let H = config.hiddenSize, I = linears[block.output]!.inFeatures
+        var firstInter = [Float](repeating: 0, count: B * I), firstAttn = [Float](repeating: 0, count: B * H)
+        for b in 0..<B {
+            for i in 0..<I { firstInter[b * I + i] = inter[b * S * I + i] }
+            for i in 0..<H { firstAttn[b * H + i] = attnOut[b * S * H + i] }
+        }
+        var y = [Float](repeating: 0, count: B * H)
+        runLinear(block.output, firstInter, rows: B, into: &y, tap: nil, inputRange: interRange)
+        y.withUnsafeMutableBufferPointer { yb in
+            firstAttn.withUnsafeBufferPointer { a in
+                _ = applyLayerNorm(block.outputNorm, yb.baseAddress!, residual: a.baseAddress!, rows: B)
+            }
+        }
+        for b in 0..<B {
+            for i in 0..<H { x[b * S * H + i] = y[b * H + i] }
+        }
     }
 
     /// Whether any of these linear layers uses a measured input range (`LinearOp.usesInputRange`).

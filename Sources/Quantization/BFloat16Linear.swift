@@ -42,6 +42,8 @@ public final class BFloat16Linear: LinearOp, @unchecked Sendable {
 
     /// 2 bytes per weight + 4 per FP32 bias value.
     public var parameterBytes: Int { 2 * inFeatures * outFeatures + 4 * (bias?.count ?? 0) }
+    /// True: every output element is its own FMA chain over k (qb_bf16.h), whatever the rows around it.
+    public var rowsAreIndependent: Bool { true }
 
     public func forward(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {
         let k = inFeatures, n = outFeatures

@@ -84,6 +84,16 @@ public final class QuantizedLinear: LinearOp, @unchecked Sendable {
         return false
     }
 
+    /// True unless a range is measured per call over the whole tensor by the layer itself: the input's dynamic
+    /// per-tensor range comes from the caller (`usesInputRange`), per-row and calibrated ranges are row-local, and
+    /// the GEMM and epilogue are per row; a dynamic per-tensor *output* range (re-quantized outputs) is not.
+    public var rowsAreIndependent: Bool {
+        if case .grouped = activationRange { return false }
+        if case .dynamicPerTensor? = outputRange { return false }
+        if case .grouped? = outputRange { return false }
+        return true
+    }
+
     /// `forward` with the input's min/max measured by the caller (`ValueRange.measure` of `x[rows, K]`, e.g. in the
     /// LayerNorm pass that produced it); used only for a dynamic per-tensor range, otherwise ignored. Same bits.
     public func forward(_ x: UnsafePointer<Float>, rows: Int, inputRange: ValueRange?, into y: UnsafeMutablePointer<Float>) {

@@ -20,6 +20,10 @@ public struct DenseLinear: LinearOp {
     public var outFeatures: Int { weight.shape[0] }
     public var parameterBytes: Int { 4 * (weight.count + (bias?.count ?? 0)) }
 
+    /// True in `reproducible` numerics (`qb_sgemm`: each element its own FMA chain, the same bits for any row
+    /// split); false in `fast`, where OpenBLAS may take another path for fewer rows.
+    public var rowsAreIndependent: Bool { Numerics.mode == .reproducible }
+
     /// - Precondition: `weight` is rank 2 and `bias`, when present, has `weight.shape[0]` values.
     public init(weight: Tensor, bias: [Float]?) {
         precondition(weight.rank == 2, "DenseLinear: weight must be [out, in], got \(weight.shape)")

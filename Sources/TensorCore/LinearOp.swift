@@ -21,12 +21,18 @@ public protocol LinearOp: Sendable {
     /// the operator measures what it needs). The result is bit-identical to `forward(_:rows:into:)`. The default
     /// ignores the range.
     func forward(_ x: UnsafePointer<Float>, rows: Int, inputRange: ValueRange?, into y: UnsafeMutablePointer<Float>)
+    /// Whether output row `r` is a function of input row `r` alone — with the caller's `inputRange` of the whole
+    /// input when `usesInputRange` — so that running any subset of the rows gives those rows the same bits as
+    /// running them all (the model uses it to run only the rows its head reads). Default false (an operator whose
+    /// per-call ranges or GEMM blocking could depend on the other rows).
+    var rowsAreIndependent: Bool { get }
     /// Bytes the operator's parameters take when serialized (weights, bias, scales, zero points).
     var parameterBytes: Int { get }
 }
 
 extension LinearOp {
     public var usesInputRange: Bool { false }
+    public var rowsAreIndependent: Bool { false }
 
     public func forward(_ x: UnsafePointer<Float>, rows: Int, inputRange: ValueRange?, into y: UnsafeMutablePointer<Float>) {
         forward(x, rows: rows, into: y)

@@ -1,4 +1,3 @@
-import Dispatch
 
 /// Engine-wide thread count: how many cores our own kernels split work over.
 ///
@@ -29,14 +28,16 @@ public enum Parallel {
         return try body()
     }
 
-    /// Runs `body(i)` for `i` in `0..<count`, split over `threads` workers (inline when threads == 1).
+    /// Runs `body(i)` for `i` in `0..<count`, split over `threads` workers (inline when threads == 1): worker `w`
+    /// runs `i = w, w + workers, …`.
     public static func forEach(_ count: Int, _ body: (Int) -> Void) {
-        if _threads <= 1 || count <= 1 {
+        let workers = min(_threads, count)
+        if workers <= 1 {
             for i in 0..<count { body(i) }
             return
         }
-        withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: count) { body($0) }
+        run(workers) { w in
+            for i in Swift.stride(from: w, to: count, by: workers) { body(i) }
         }
     }
 
@@ -45,11 +46,9 @@ public enum Parallel {
         let workers = min(_threads, max(1, count / max(1, minChunk)))
         if workers <= 1 { body(0..<count); return }
         let per = (count + workers - 1) / workers
-        withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                let lo = w * per, hi = min(count, lo + per)
-                if lo < hi { body(lo..<hi) }
-            }
+        run(workers) { w in
+            let lo = w * per, hi = min(count, lo + per)
+            if lo < hi { body(lo..<hi) }
         }
     }
 
@@ -60,11 +59,17 @@ public enum Parallel {
         let workers = min(_threads, max(1, count / max(1, minChunk)))
         if workers <= 1 { body(0, 0..<count); return }
         let per = (count + workers - 1) / workers
-        withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                let lo = w * per, hi = min(count, lo + per)
-                if lo < hi { body(w, lo..<hi) }
-            }
+        run(workers) { w in
+            let lo = w * per, hi = min(count, lo + per)
+            if lo < hi { body(w, lo..<hi) }
+        }
+    }
+
+    /// `body(w)` for `w` in `0..<workers`: on `WorkerPool`'s threads, or one after another on this thread when the
+    /// pool is already running a job (a nested call) — the same results, since only `w` decides the work.
+    private static func run(_ workers: Int, _ body: (Int) -> Void) {
+        if !WorkerPool.shared.run(workers, body) {
+            for w in 0..<workers { body(w) }
         }
     }
 }

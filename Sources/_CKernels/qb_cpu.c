@@ -89,7 +89,9 @@ int qb_cpu_amx_permission(void) {
     pthread_once(&qb_amx_perm_once, qb_amx_request);
     return qb_amx_perm;
 }
+void qb_cpu_relax(void) { __builtin_ia32_pause(); }
 #else
+void qb_cpu_relax(void) {}
 void qb_cpu_detect(qb_cpu_features *f) { memset(f, 0, sizeof(*f)); }
 int qb_cpu_amx_permission(void) { return -1; }
 void qb_cpu_brand(char *buf, int len) { if (len > 0) buf[0] = 0; }

@@ -31,6 +31,10 @@ int qb_cpu_amx_permission(void);
 /// Writes the CPUID brand string (e.g. "AMD EPYC 9654 96-Core Processor") into buf (at least 49 bytes).
 void qb_cpu_brand(char *buf, int len);
 
+/// The spin-wait hint (x86 PAUSE; nothing elsewhere): what a thread polling a flag executes between two reads
+/// (TensorCore's WorkerPool), so it leaves the core's resources to others while it waits.
+void qb_cpu_relax(void);
+
 #ifdef __cplusplus
 }
 #endif
