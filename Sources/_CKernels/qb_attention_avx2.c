@@ -1,5 +1,5 @@
 // Fused FP32 attention (qb_attention.h), AVX2 + FMA. Per block of 6 query rows: Q·Kᵀ into a 6 × 16 register tile
-// (12 ymm accumulators) per 16 keys, read from Kᵀ (transposed once per head, qb_attention_transpose_k), stored to
+// (12 ymm accumulators) per 16 keys, read from Kᵀ (transposed once per head in 8 × 8 AVX2 blocks), stored to
 // the score tile [6][Lp] in scratch; the row softmax on each of the block's rows; then P·V into 6 × 16 tiles per
 // 16 head dims, V read in place (a ragged last block of dims by vmaskmovps loads and stores). Every lane is one
 // output element and runs its FMA chain in the reference's order (d ascending for scores, keys ascending for the
@@ -71,10 +71,43 @@ QB_TARGET_AVX2 static inline __m256i qb_attn_lanes_avx2(int n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
+QB_TARGET_AVX2 float *qb_attention_transpose_k_avx2(const qb_attention_args *a, float *scratch) {
+    float *kt = qb_attention_kt(scratch);
+    const int L = a->L, d = a->d;
+    const ptrdiff_t lp = QB_ATTN_LP(L), ldk = a->ldk;
+    int j0 = 0;
+    for (; j0 + 8 <= L; j0 += 8) {
+        const float *k = a->k + (size_t)j0 * ldk;
+        int t0 = 0;
+        for (; t0 + 8 <= d; t0 += 8) {
+            // Rows j0..j0+7 of K, columns t0..t0+7 → rows t0..t0+7 of Kᵀ, columns j0..j0+7.
+            __m256 r[8], s[8];
+            for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(k + i * ldk + t0);
+            for (int i = 0; i < 8; i += 4) {
+                const __m256 lo01 = _mm256_unpacklo_ps(r[i], r[i + 1]), hi01 = _mm256_unpackhi_ps(r[i], r[i + 1]);
+                const __m256 lo23 = _mm256_unpacklo_ps(r[i + 2], r[i + 3]), hi23 = _mm256_unpackhi_ps(r[i + 2], r[i + 3]);
+                s[i] = _mm256_shuffle_ps(lo01, lo23, _MM_SHUFFLE(1, 0, 1, 0));     // column 0 | 4 of rows i..i+3
+                s[i + 1] = _mm256_shuffle_ps(lo01, lo23, _MM_SHUFFLE(3, 2, 3, 2)); // column 1 | 5
+                s[i + 2] = _mm256_shuffle_ps(hi01, hi23, _MM_SHUFFLE(1, 0, 1, 0)); // column 2 | 6
+                s[i + 3] = _mm256_shuffle_ps(hi01, hi23, _MM_SHUFFLE(3, 2, 3, 2)); // column 3 | 7
+            }
+            float *o = kt + t0 * lp + j0;
+            for (int c = 0; c < 4; c++) {
+                _mm256_storeu_ps(o + c * lp, _mm256_permute2f128_ps(s[c], s[c + 4], 0x20));
+                _mm256_storeu_ps(o + (c + 4) * lp, _mm256_permute2f128_ps(s[c], s[c + 4], 0x31));
+            }
+        }
+        for (; t0 < d; t0++)
+            for (int jj = 0; jj < 8; jj++) kt[t0 * lp + j0 + jj] = k[jj * ldk + t0];
+    }
+    qb_attention_transpose_k_tail(a, kt, j0);
+    return kt;
+}
+
 QB_TARGET_AVX2 void qb_attention_f32_avx2(const qb_attention_args *a, qb_softmax_row_fn softmax, float *scratch) {
     const int S = a->S, L = a->L, d = a->d;
     const ptrdiff_t lp = QB_ATTN_LP(L), ldv = a->ldv, ldc = a->ldc;
-    const float *kt = qb_attention_transpose_k(a, scratch);
+    const float *kt = qb_attention_transpose_k_avx2(a, scratch);
     float *tile = (float *)kt + (size_t)d * lp; // [6][lp]
     const __m256i all = _mm256_set1_epi32(-1);
     for (int i0 = 0; i0 < S; i0 += QB_AMR2) {

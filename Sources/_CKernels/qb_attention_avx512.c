@@ -1,5 +1,5 @@
 // Fused FP32 attention (qb_attention.h), AVX-512F. Per block of 8 query rows: Q·Kᵀ into an 8 × 32 register tile
-// (16 zmm accumulators) per 32 keys, read from Kᵀ (transposed once per head, qb_attention_transpose_k), stored to
+// (16 zmm accumulators) per 32 keys, read from Kᵀ (transposed once per head in 8 × 8 AVX2 blocks), stored to
 // the score tile [8][Lp] in scratch; the row softmax on each of the block's rows; then P·V into 8 × 32 tiles per
 // 32 head dims, V read in place (a ragged last block of dims by masked loads and stores). Every lane is one
 // output element and runs its FMA chain in the reference's order (d ascending for scores, keys ascending for the
@@ -9,7 +9,8 @@
 // The same source compiles twice: natively (per-function target attribute) and as `_avx512_emu`
 // (qb_attention_avx512_emu.c defines QB_ATTN_EMULATE) on the portable intrinsics of qb_avx512_emu.h, so the
 // kernel's logic is tested bit-exact against `_ref` on CPUs without AVX-512. qb_avx512_emu.h has no
-// _mm512_fmadd_ps, so the emulated build uses a local one: one fmaf per lane, the instruction's definition.
+// _mm512_fmadd_ps, so the emulated build uses a local one: one fmaf per lane, the instruction's definition. Kᵀ is
+// transposed by the AVX2 routine natively and by the scalar one under emulation (the same bytes: a copy).
 #pragma STDC FP_CONTRACT OFF
 #include "qb_kernels_internal.h"
 #if QB_X86
@@ -17,6 +18,7 @@
 #include "qb_avx512_emu.h"
 #define QB_ATTN_TARGET
 #define QB_ATTN_FN(name) name##_avx512_emu
+#define QB_ATTN_TRANSPOSE qb_attention_transpose_k
 static inline __m512 qb_attn_fmadd(__m512 a, __m512 b, __m512 c) {
     __m512 r;
     for (int j = 0; j < 16; j++) r.f[j] = fmaf(a.f[j], b.f[j], c.f[j]);
@@ -26,6 +28,7 @@ static inline __m512 qb_attn_fmadd(__m512 a, __m512 b, __m512 c) {
 #include <immintrin.h>
 #define QB_ATTN_TARGET QB_TARGET_AVX512F
 #define QB_ATTN_FN(name) name##_avx512
+#define QB_ATTN_TRANSPOSE qb_attention_transpose_k_avx2
 #define qb_attn_fmadd _mm512_fmadd_ps
 #endif
 #include <math.h>
@@ -91,7 +94,7 @@ QB_ATTN_TARGET void QB_ATTN_FN(qb_attention_f32)(const qb_attention_args *a, qb_
                                                  float *scratch) {
     const int S = a->S, L = a->L, d = a->d;
     const ptrdiff_t lp = QB_ATTN_LP(L), ldv = a->ldv, ldc = a->ldc;
-    const float *kt = qb_attention_transpose_k(a, scratch);
+    const float *kt = QB_ATTN_TRANSPOSE(a, scratch);
     float *tile = (float *)kt + (size_t)d * lp; // [8][lp]
     for (int i0 = 0; i0 < S; i0 += QB_AMR) {
         const int mr = S - i0 < QB_AMR ? S - i0 : QB_AMR;

@@ -32,8 +32,18 @@ void qb_attention_f32_ref(const qb_attention_args *a, qb_softmax_row_fn softmax,
     }
 }
 
+float *qb_attention_kt(float *scratch) { return (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63); }
+
+void qb_attention_transpose_k_tail(const qb_attention_args *a, float *kt, int j0) {
+    const int L = a->L, d = a->d, lp = QB_ATTN_LP(L);
+    for (int t = 0; t < d; t++) {
+        for (int j = j0; j < L; j++) kt[(size_t)t * lp + j] = a->k[(size_t)j * a->ldk + t];
+        for (int j = L; j < lp; j++) kt[(size_t)t * lp + j] = 0.0f;
+    }
+}
+
 float *qb_attention_transpose_k(const qb_attention_args *a, float *scratch) {
-    float *kt = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+    float *kt = qb_attention_kt(scratch);
     const int L = a->L, d = a->d, lp = QB_ATTN_LP(L);
     // Eight keys at a time: each K row is read once and each Kᵀ row gets 8 contiguous floats.
     int j0 = 0;
@@ -42,9 +52,6 @@ float *qb_attention_transpose_k(const qb_attention_args *a, float *scratch) {
         for (int t = 0; t < d; t++)
             for (int jj = 0; jj < 8; jj++) kt[(size_t)t * lp + j0 + jj] = k[(size_t)jj * a->ldk + t];
     }
-    for (int t = 0; t < d; t++) {
-        for (int j = j0; j < L; j++) kt[(size_t)t * lp + j] = a->k[(size_t)j * a->ldk + t];
-        for (int j = L; j < lp; j++) kt[(size_t)t * lp + j] = 0.0f;
-    }
+    qb_attention_transpose_k_tail(a, kt, j0);
     return kt;
 }
