@@ -383,22 +383,29 @@ public struct BertModel: Sendable {
 
     /// Multi-head scaled dot-product attention, FP32.
     /// `q, k, v, ctx`: `[batch·seq, hidden]`, head `h` in columns `h·d ..< (h+1)·d`.
-    /// `ctx_bh = softmax(Q_bh K_bhᵀ / √d + mask_b) · V_bh`, computed per (batch, head) with two sgemms.
+    /// `ctx_bh = softmax(Q_bh K_bhᵀ / √d + mask_b) · V_bh`, per (batch, head) in one fused kernel
+    /// (`FusedAttention.head`, qb_attention.h): scores of a block of query rows in a per-worker scratch, each score
+    /// and each context element one FMA chain in order (exactly `Gemm.sgemm`'s `reproducible` definition), the
+    /// softmax of `Numerics.mode` in between. Under `reproducible` that is bit-identical with the former
+    /// sgemm → `maskedSoftmax` → sgemm composition; under `fast` too except that the matmuls no longer go to
+    /// OpenBLAS (same logits for every kernel family sharing a softmax kernel).
     ///
     /// Keys after the last kept position of sequence `b` (right padding) get probability exactly 0, so they are
-    /// left out of both sgemms: `L_b` key columns instead of `S` (results bit-identical to using all `S`). Every query row, padding included, is still
-    /// computed (its output feeds the next layer, and the per-call activation ranges of dynamic quantization).
+    /// left out of both products: `L_b` keys instead of `S` (results bit-identical to using all `S`). Every query
+    /// row, padding included, is still computed (its output feeds the next layer, and the per-call activation
+    /// ranges of dynamic quantization).
     private func attention(q: [Float], k: [Float], v: [Float], mask: [Float], batch B: Int, seq S: Int,
                            into ctx: inout [Float]) {
         let H = config.hiddenSize, nh = config.numAttentionHeads, d = config.headDim
         let scale = 1 / Float(d).squareRoot()
-        let workers = Parallel.threads   // OpenBLAS is single-threaded here (forward's withSingleThreadedBLAS)
-        var scratch = ScratchPool.floats(workers * S * S) // every score read is written first
+        let workers = Parallel.threads
+        let perWorker = FusedAttention.scratchCount(keys: S, headDim: d) // enough for every L_b ≤ S
+        var scratch = ScratchPool.floats(workers * perWorker) // contents ignored by the kernel
         defer { ScratchPool.recycle(&scratch) }
-        // Key columns per sequence: 1 + the last position with a non-zero mask, rounded up to a multiple of 8 (at
-        // most S; S when nothing is kept, so an all-padding row behaves as before). Rounding keeps the softmax's
+        // Keys per sequence: 1 + the last position with a non-zero mask, rounded up to a multiple of 8 (at most S;
+        // S when nothing is kept, so an all-padding row behaves as before). Rounding keeps the fast softmax's
         // 8-lane sums and its scalar tail exactly as over all S columns, so the probabilities are bit-identical; the
-        // columns dropped are masked ones, whose probability is 0 and whose V rows add nothing.
+        // keys dropped are masked ones, whose probability is 0 and whose V rows add nothing.
         let keyCount = (0..<B).map { b -> Int in
             var last = S
             while last > 0 && mask[b * S + last - 1] == 0 { last -= 1 }
@@ -413,20 +420,12 @@ public struct BertModel: Sendable {
             let qb = qp.baseAddress!, kb = kp.baseAddress!, vb = vp.baseAddress!, mb = mp.baseAddress!
             let cb = cp.baseAddress!, sb = sp.baseAddress!
             Parallel.forWorkerChunks(B * nh) { worker, range in
-                let scores = sb + worker * S * S
                 for job in range {
-                    let b = job / nh, h = job % nh, L = keyCount[b]
-                    // OpenBLAS (0.3.21, Zen/Haswell sgemm, one thread) computes the last 8 columns of a QKᵀ
-                    // narrower than S in another order than the full-width product: compute 8 more (masked)
-                    // columns than are used, so the L used ones are the full-width values bit for bit.
-                    let N = min(S, L + 8)
+                    let b = job / nh, h = job % nh
                     let off = b * S * H + h * d
-                    Gemm.sgemm(transB: true, m: S, n: N, k: d, a: qb + off, lda: H, b: kb + off, ldb: H,
-                               c: scores, ldc: N)
-                    for i in 0..<S {
-                        Elementwise.maskedSoftmax(scores + i * N, width: L, scale: scale, keep: mb + b * S)
-                    }
-                    Gemm.sgemm(m: S, n: d, k: L, a: scores, lda: N, b: vb + off, ldb: H, c: cb + off, ldc: H)
+                    FusedAttention.head(rows: S, keys: keyCount[b], headDim: d, q: qb + off, k: kb + off,
+                                        v: vb + off, stride: H, keep: mb + b * S, scale: scale, into: cb + off,
+                                        scratch: sb + worker * perWorker)
                 }
             }
         }}}}}}

@@ -1,9 +1,9 @@
 import COpenBLAS
 import _CKernels
 
-/// General matrix multiply on row-major buffers: the one FP32/FP64 GEMM entry point (`DenseLinear`, BERT's
-/// attention, training's forward and backward passes, the doctor's sgemm timing); no other module calls
-/// `cblas_*gemm` itself:
+/// General matrix multiply on row-major buffers: the one FP32/FP64 GEMM entry point (`DenseLinear`, DeBERTa's
+/// attention, training's forward and backward passes, the doctor's sgemm timing; BERT's attention runs the same FMA
+/// chains fused, in `FusedAttention`); no other module calls `cblas_*gemm` itself:
 ///
 ///     C[m, n] = alpha · op(A) · op(B) + beta · C        op(X) = X or Xᵀ
 ///

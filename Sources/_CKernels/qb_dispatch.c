@@ -15,7 +15,8 @@
 //           through the AMX kernel's logic).
 // Deterministic FP32 (qb_sgemm.h, the `_det` vector math): "ref", "amx_emu" and "avx512vnni_emu" scalar, "avx2"
 // AVX2, "avx512vnni" and "amx" an AVX-512F GEMM micro-kernel with the AVX2 vector math; all bit-identical by
-// construction and test.
+// construction and test. The fused FP32 attention (qb_attention.h, both numerics modes) follows the same columns:
+// "ref", "amx_emu", "avx512vnni_emu" scalar, "avx2" AVX2, "avx512vnni" and "amx" AVX-512F, with the family's softmax.
 // Default: the first supported of amx, avx512vnni, avx2, ref. The environment variable QBENCH_KERNEL, read once
 // here, forces a family by name; an unknown or unsupported name keeps the default (qb_qgemm_env_status says so).
 #include "qb_kernels_internal.h"
@@ -53,14 +54,19 @@ typedef struct qb_family {
     void (*tanh_det)(float *, size_t);
     void (*softmax_masked_det)(float *, size_t, float, const float *);
     void (*add_layernorm_det)(float *, const float *, size_t, size_t, const float *, const float *, float);
+    // Fused FP32 attention (qb_attention.h), either numerics mode: its matmuls are the deterministic FMA chains.
+    const char *attention_name;
+    qb_attention_fn attention;
 } qb_family;
 
 #define QB_DET_REF "scalar", qb_sgemm_micro_ref, 1, qb_gelu_erf_f32_det_ref, qb_gelu_tanh_f32_det_ref, \
-    qb_tanh_f32_det_ref, qb_softmax_masked_f32_det_ref, qb_add_layernorm_f32_det_ref
+    qb_tanh_f32_det_ref, qb_softmax_masked_f32_det_ref, qb_add_layernorm_f32_det_ref, "scalar", qb_attention_f32_ref
 #define QB_DET_AVX2 "avx2-6x16", qb_sgemm_micro_avx2, 1, qb_gelu_erf_f32_det_avx2, qb_gelu_tanh_f32_det_avx2, \
-    qb_tanh_f32_det_avx2, qb_softmax_masked_f32_det_avx2, qb_add_layernorm_f32_det_avx2
+    qb_tanh_f32_det_avx2, qb_softmax_masked_f32_det_avx2, qb_add_layernorm_f32_det_avx2, "avx2-6x16", \
+    qb_attention_f32_avx2
 #define QB_DET_AVX512 "avx512-6x32", qb_sgemm_micro_avx512, 2, qb_gelu_erf_f32_det_avx2, qb_gelu_tanh_f32_det_avx2, \
-    qb_tanh_f32_det_avx2, qb_softmax_masked_f32_det_avx2, qb_add_layernorm_f32_det_avx2
+    qb_tanh_f32_det_avx2, qb_softmax_masked_f32_det_avx2, qb_add_layernorm_f32_det_avx2, "avx512-8x32", \
+    qb_attention_f32_avx512
 
 #if QB_X86
 // Without compiler support for AMX the "amx" row points at the emulated kernels and is never supported.
@@ -336,4 +342,26 @@ int qb_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const f
     const qb_family *f = qb_family_active();
     return qb_sgemm_micro_run(f->sgemm_micro, f->sgemm_pw, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C,
                               ldc);
+}
+
+// ---- Fused FP32 attention (qb_attention.h): the family's version with its deterministic or fast softmax -----------
+void qb_attention_f32(const qb_attention_args *a, int det, float *scratch) {
+    const qb_family *f = qb_family_active();
+    f->attention(a, det ? f->softmax_masked_det : f->softmax_masked, scratch);
+}
+
+const char *qb_attention_kernel_name(void) { return qb_family_active()->attention_name; }
+
+int qb_attention_f32_version(const char *version, const qb_attention_args *a, int det, float *scratch) {
+    const qb_family *f = qb_family_active();
+    qb_attention_fn fn = strcmp(version, "ref") == 0 ? qb_attention_f32_ref : NULL;
+#if QB_X86
+    if (strcmp(version, "avx2") == 0 && qb_family_supported(QB_FAMILY_AVX2, &qb_features)) fn = qb_attention_f32_avx2;
+    if (strcmp(version, "avx512") == 0 && qb_features.avx512f && qb_family_supported(QB_FAMILY_AVX2, &qb_features))
+        fn = qb_attention_f32_avx512;
+    if (strcmp(version, "avx512_emu") == 0) fn = qb_attention_f32_avx512_emu;
+#endif
+    if (!fn) return 0;
+    fn(a, det ? f->softmax_masked_det : f->softmax_masked, scratch);
+    return 1;
 }

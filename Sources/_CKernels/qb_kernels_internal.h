@@ -182,6 +182,23 @@ void qb_gemm_bf16_packed_amx(int M, const float *A, int lda, const qb_packed_bf1
 void qb_gemm_bf16_packed_amx_emu(int M, const float *A, int lda, const qb_packed_bf16 *W, int n0, int n1,
                                  const float *bias, float *out, int ldo);
 
+// ---- Fused FP32 attention (qb_attention.h) -------------------------------------------------------------------
+#include "qb_attention.h"
+#define QB_ATTN_LP(L) (((L) + 15) & ~15) // row stride of Kᵀ and of the score tile: keys rounded up to 16
+#define QB_ATTN_MR_MAX 8                 // query rows of the widest version's register tile
+typedef void (*qb_attention_fn)(const qb_attention_args *a, qb_softmax_row_fn softmax, float *scratch);
+void qb_attention_f32_avx2(const qb_attention_args *a, qb_softmax_row_fn softmax, float *scratch);
+void qb_attention_f32_avx512(const qb_attention_args *a, qb_softmax_row_fn softmax, float *scratch);
+void qb_attention_f32_avx512_emu(const qb_attention_args *a, qb_softmax_row_fn softmax, float *scratch);
+/// Kᵀ [d][QB_ATTN_LP(L)] (keys along rows, zero past L) at the first 64-byte boundary of scratch; returns it. The
+/// score tile of the vector versions follows it: [QB_ATTN_MR_MAX][QB_ATTN_LP(L)].
+float *qb_attention_transpose_k(const qb_attention_args *a, float *scratch);
+/// The same Kᵀ (the same bytes), 8 × 8 blocks transposed in AVX2 registers; the vector versions' transposition.
+float *qb_attention_transpose_k_avx2(const qb_attention_args *a, float *scratch);
+/// The parts both share: the 64-byte aligned start of scratch; Kᵀ columns j0..<L and the zero columns past L.
+float *qb_attention_kt(float *scratch);
+void qb_attention_transpose_k_tail(const qb_attention_args *a, float *kt, int j0);
+
 // ---- Deterministic FP32 GEMM (qb_sgemm.h) ----------------------------------------------------------------------
 // B pack: `panels` = ceil(N/16) panels of [K][16] floats (element (p, k, j) = op(B)[k, 16p + j], 0 past N),
 // panel p at data + p·K·16.

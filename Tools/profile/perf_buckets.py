@@ -11,10 +11,11 @@ def bucket(stack):
     """Bucket of one sample from its call stack (leaf first), or None for samples outside the forward pass."""
     leaf, s = stack[0], ' '.join(stack)
     if 'ZEN' in leaf or 'HASWELL' in leaf or 'SKYLAKEX' in leaf or 'sgemm' in leaf or 'openblas' in s:
-        return 'sgemm (linear + attention; OpenBLAS has no frame pointers)'
+        return 'sgemm (linear layers; attention before qb_attention; OpenBLAS has no frame pointers)'
     if 'BertModelV7forward' not in s and 'BertModelV11forwardBody' not in s:
         return None
     if 'softmax' in leaf: return 'attention softmax'
+    if 'qb_attention' in leaf or 'qb_attn_' in leaf: return 'attention matmuls (fused qb_attention: QK^T, PV, K transpose)'
     if 'qb_avx2_driver' in leaf or 'qb_qgemm' in leaf or 'qb_avx2_' in leaf or 'vnni' in leaf: return 'int8 GEMM'
     if 'memmove' in leaf and 'qb_qgemm' in s: return 'int8 GEMM (A block copy)'
     if 'minmax' in leaf: return 'activation quantization: min/max'
