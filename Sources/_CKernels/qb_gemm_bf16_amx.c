@@ -103,12 +103,7 @@ QB_ABF_TARGET void QB_ABF_FN(qb_gemm_bf16_packed)(int M, const float *A, int lda
     const long astride = (long)KS * 4;           // bytes from one A row to the next in abuf
     _Alignas(64) float ctmp[QB_ABF_ROWS][16];
     _Alignas(64) qb_amx_tilecfg cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.palette_id = 1;
-    for (int i = 0; i < 8; i++) {
-        cfg.rows[i] = QB_ABF_ROWS;
-        cfg.colsb[i] = 64;
-    }
+    qb_amx_tilecfg_uniform(&cfg, QB_ABF_ROWS);
     _tile_loadconfig(&cfg);
 
     for (int m0 = 0; m0 < M; m0 += 2 * QB_ABF_ROWS) {

@@ -6,6 +6,7 @@
 #include "qb_bf16.h"
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #if defined(QB_EMULATE_INTRINSICS)
 // Tools/kernels/sgemm_emulated.sh compiles the AVX-512 FP32 micro-kernel against SIMDe (portable C
@@ -69,6 +70,16 @@ typedef struct qb_amx_tilecfg {
     uint16_t colsb[16];
     uint8_t rows[16];
 } qb_amx_tilecfg;
+
+/// Palette 1 with all 8 tiles `rows` rows × 64 bytes (what both AMX GEMM kernels load once per call).
+static inline void qb_amx_tilecfg_uniform(qb_amx_tilecfg *cfg, int rows) {
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->palette_id = 1;
+    for (int i = 0; i < 8; i++) {
+        cfg->rows[i] = (uint8_t)rows;
+        cfg->colsb[i] = 64;
+    }
+}
 
 qb_packed_s8 *qb_pack_s8_family(const int8_t *B, int N, int K, int ldb, int family);
 

@@ -155,12 +155,7 @@ QB_AMX_TARGET static void QB_AMX_FN(qb_qgemm_packed)(int M, const uint8_t *A, in
     _Alignas(64) int8_t btail[2][QB_AMX_TILE];
     _Alignas(64) int32_t ctmp[QB_AMX_ROWS][QB_Q4_PANEL];
     _Alignas(64) qb_amx_tilecfg cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.palette_id = 1;
-    for (int i = 0; i < 8; i++) {
-        cfg.rows[i] = QB_AMX_ROWS;
-        cfg.colsb[i] = 64;
-    }
+    qb_amx_tilecfg_uniform(&cfg, QB_AMX_ROWS);
     _tile_loadconfig(&cfg);
 
     for (int t = 0; t < mtiles; t += 2) {
