@@ -135,8 +135,8 @@ void qb_f16_to_f32(const uint16_t *h, size_t n, float *x);
 /// with the OS permission granted), unless QBENCH_KERNEL or qb_qgemm_force_kernel chose another ("amx_emu", "avx512vnni_emu" too).
 const char *qb_qgemm_kernel_name(void);
 /// Test hook: force a kernel family ("ref", "avx2", "avx512vnni", "amx", "amx_emu", "avx512vnni_emu"); returns 0 if
-/// unknown or unsupported on this CPU ("amx_emu" and "avx512vnni_emu", the AMX and VNNI kernels on emulated
-/// intrinsics, run everywhere). The family covers
+/// unknown or unsupported on this CPU ("amx_emu", the AMX kernel on emulated intrinsics, runs everywhere;
+/// "avx512vnni_emu", every AVX-512 kernel of the avx512vnni family on emulated intrinsics, wherever "avx2" runs). The family covers
 /// every dispatched kernel: the GEMMs and helpers here and the vector math of qb_vmath.h.
 int qb_qgemm_force_kernel(const char *name);
 /// What the dispatcher did with the environment variable QBENCH_KERNEL (read once, at the first kernel call):
