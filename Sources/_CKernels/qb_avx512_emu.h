@@ -25,7 +25,10 @@
 //                                    result is (lane l of a packed, then lane l of b packed), never across lanes
 //   permutexvar_epi32(idx, a)        dst[j] = a[idx[j] & 15]
 //   add/sub/mul/div_ps, _ss          one IEEE single operation per lane (FP contraction is off below: no FMA)
-//   fmadd_ps(a, b, c) / fnmadd_ps    a·b + c / −(a·b) + c with one rounding (fmaf: exactly fused)
+//   fmadd_ps(a, b, c) / fnmadd_ps    a·b + c / −(a·b) + c with one rounding (fmaf: exactly fused); one NaN operand
+//                                    comes back quieted with its sign (fnmadd does not negate it); with several,
+//                                    which one the silicon returns depends on the instruction form (132/213/231)
+//                                    the compiler picks, so it is not a property of the intrinsic
 //   min_ps(a, b) / max_ps(a, b)      a < b ? a : b / a > b ? a : b: the SECOND operand when either is NaN or both
 //                                    are zeros (of any sign), as vminps / vmaxps; min_ss / max_ss on lane 0 only
 //   roundscale_ps(a, imm)            imm[1:0] rounding (nearest even, down, up, toward zero), imm[2] the MXCSR
@@ -312,7 +315,8 @@ static inline __m512 _mm512_fmadd_ps(__m512 a, __m512 b, __m512 c) {
     return a;
 }
 static inline __m512 _mm512_fnmadd_ps(__m512 a, __m512 b, __m512 c) {
-    for (int j = 0; j < 16; j++) a.f[j] = fmaf(-a.f[j], b.f[j], c.f[j]); // −(a·b) + c: negation is exact
+    for (int j = 0; j < 16; j++) // −(a·b) + c: negation is exact; a NaN a comes back quieted, its sign kept
+        a.f[j] = fmaf(isnan(a.f[j]) ? a.f[j] : -a.f[j], b.f[j], c.f[j]);
     return a;
 }
 // vminps / vmaxps: the second operand unless the comparison holds (so NaN in either, or ±0 vs ±0, gives b).
