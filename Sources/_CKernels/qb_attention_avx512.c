@@ -19,17 +19,11 @@
 #define QB_ATTN_TARGET
 #define QB_ATTN_FN(name) name##_avx512_emu
 #define QB_ATTN_TRANSPOSE qb_attention_transpose_k
-static inline __m512 qb_attn_fmadd(__m512 a, __m512 b, __m512 c) {
-    __m512 r;
-    for (int j = 0; j < 16; j++) r.f[j] = fmaf(a.f[j], b.f[j], c.f[j]);
-    return r;
-}
 #else
 #include <immintrin.h>
 #define QB_ATTN_TARGET QB_TARGET_AVX512F
 #define QB_ATTN_FN(name) name##_avx512
 #define QB_ATTN_TRANSPOSE qb_attention_transpose_k_avx2
-#define qb_attn_fmadd _mm512_fmadd_ps
 #endif
 #include <math.h>
 
@@ -46,8 +40,8 @@ QB_INLINE void qb_attn_qk_tile(const int nv, int d, const float *const *q, const
         const __m512 b0 = _mm512_loadu_ps(b), b1 = nv > 1 ? _mm512_loadu_ps(b + 16) : b0;
         for (int r = 0; r < QB_AMR; r++) {
             const __m512 x = _mm512_set1_ps(q[r][t]);
-            acc[r][0] = qb_attn_fmadd(x, b0, acc[r][0]);
-            if (nv > 1) acc[r][1] = qb_attn_fmadd(x, b1, acc[r][1]);
+            acc[r][0] = _mm512_fmadd_ps(x, b0, acc[r][0]);
+            if (nv > 1) acc[r][1] = _mm512_fmadd_ps(x, b1, acc[r][1]);
         }
     }
     for (int r = 0; r < QB_AMR; r++) {
@@ -74,8 +68,8 @@ QB_INLINE void qb_attn_pv_tile(const int nv, const int masked, __mmask16 last, i
         }
         for (int r = 0; r < QB_AMR; r++) {
             const __m512 x = _mm512_set1_ps(p[r * lp + j]);
-            acc[r][0] = qb_attn_fmadd(x, b0, acc[r][0]);
-            if (nv > 1) acc[r][1] = qb_attn_fmadd(x, b1, acc[r][1]);
+            acc[r][0] = _mm512_fmadd_ps(x, b0, acc[r][0]);
+            if (nv > 1) acc[r][1] = _mm512_fmadd_ps(x, b1, acc[r][1]);
         }
     }
     for (int r = 0; r < QB_AMR; r++) {

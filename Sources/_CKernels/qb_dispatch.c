@@ -10,13 +10,17 @@
 //           "avx512vnni" (AVX512F/BW/VL/DQ + VNNI; activation quantize, min/max, GELU and softmax on AVX-512 —
 //           bit-identical with the AVX2 versions —, the other non-GEMM kernels on AVX2/FMA/F16C),
 //           "avx2" (AVX2 + FMA + F16C), "ref" (portable C, the scalar references), and
-//           "amx_emu" and "avx512vnni_emu" (the AMX / VNNI GEMM source on portable emulated intrinsics, the rest
-//           ref): never chosen by default, only forced (tests, or QBENCH_KERNEL=amx_emu to run a whole model
-//           through the AMX kernel's logic).
-// Deterministic FP32 (qb_sgemm.h, the `_det` vector math): "ref", "amx_emu" and "avx512vnni_emu" scalar, "avx2"
-// AVX2, "avx512vnni" and "amx" an AVX-512F GEMM micro-kernel with the AVX2 vector math; all bit-identical by
-// construction and test. The fused FP32 attention (qb_attention.h, both numerics modes) follows the same columns:
-// "ref", "amx_emu", "avx512vnni_emu" scalar, "avx2" AVX2, "avx512vnni" and "amx" AVX-512F, with the family's softmax.
+//           "amx_emu" (the AMX GEMM source on the portable intrinsics of qb_amx_emu.h, the rest ref; runs anywhere)
+//           and "avx512vnni_emu" (the "avx512vnni" row with each of its AVX-512 kernel files — VNNI GEMM,
+//           quantize and min/max, GELU and softmax, the FP32 micro-kernel, the fused attention — compiled against
+//           qb_avx512_emu.h instead, the AVX2 kernels native; so it needs the avx2 family's CPU and gives the
+//           avx512vnni family's bits there): never chosen by default, only forced (tests, or QBENCH_KERNEL=amx_emu
+//           to run a whole model through the AMX kernel's logic).
+// Deterministic FP32 (qb_sgemm.h, the `_det` vector math): "ref" and "amx_emu" scalar, "avx2" AVX2, "avx512vnni"
+// and "amx" an AVX-512F GEMM micro-kernel with the AVX2 vector math, "avx512vnni_emu" the same micro-kernel
+// emulated; all bit-identical by construction and test. The fused FP32 attention (qb_attention.h, both numerics
+// modes) follows the same columns: "ref" and "amx_emu" scalar, "avx2" AVX2, "avx512vnni" and "amx" AVX-512F,
+// "avx512vnni_emu" that AVX-512F kernel emulated, each with the family's softmax.
 // Default: the first supported of amx, avx512vnni, avx2, ref. The environment variable QBENCH_KERNEL, read once
 // here, forces a family by name; an unknown or unsupported name keeps the default (qb_qgemm_env_status says so).
 #include "qb_kernels_internal.h"
@@ -67,6 +71,9 @@ typedef struct qb_family {
 #define QB_DET_AVX512 "avx512-6x32", qb_sgemm_micro_avx512, 2, qb_gelu_erf_f32_det_avx2, qb_gelu_tanh_f32_det_avx2, \
     qb_tanh_f32_det_avx2, qb_softmax_masked_f32_det_avx2, qb_add_layernorm_f32_det_avx2, "avx512-8x32", \
     qb_attention_f32_avx512
+#define QB_DET_AVX512_EMU "avx512_emu-6x32", qb_sgemm_micro_avx512_emu, 2, qb_gelu_erf_f32_det_avx2, \
+    qb_gelu_tanh_f32_det_avx2, qb_tanh_f32_det_avx2, qb_softmax_masked_f32_det_avx2, qb_add_layernorm_f32_det_avx2, \
+    "avx512_emu-8x32", qb_attention_f32_avx512_emu
 
 #if QB_X86
 // Without compiler support for AMX the "amx" row points at the emulated kernels and is never supported.
@@ -108,9 +115,11 @@ static const qb_family qb_families[] = {
      qb_minmax_f32_ref, qb_requant_f32_ref, qb_f32_to_f16_ref, qb_f16_to_f32_ref,
      "ref", qb_gelu_erf_f32_ref, qb_softmax_masked_f32_ref, qb_add_layernorm_f32_ref, QB_DET_REF},
     {"avx512vnni_emu", qb_qgemm_u8s8_packed_avx512vnni_emu, qb_qgemm_s8s8_packed_avx512vnni_emu,
-     qb_qgemm_u8s8_packed_f32_avx512vnni_emu, qb_qgemm_s8s8_packed_f32_avx512vnni_emu, qb_quantize_u8_ref,
-     qb_quantize_s8_ref, qb_minmax_f32_ref, qb_requant_f32_ref, qb_f32_to_f16_ref, qb_f16_to_f32_ref,
-     "ref", qb_gelu_erf_f32_ref, qb_softmax_masked_f32_ref, qb_add_layernorm_f32_ref, QB_DET_REF},
+     qb_qgemm_u8s8_packed_f32_avx512vnni_emu, qb_qgemm_s8s8_packed_f32_avx512vnni_emu,
+     qb_quantize_u8_avx512_emu, qb_quantize_s8_avx512_emu, qb_minmax_f32_avx512_emu, qb_requant_f32_avx2,
+     qb_f32_to_f16_avx2, qb_f16_to_f32_avx2,
+     "avx512_emu", qb_gelu_erf_f32_avx512_emu, qb_softmax_masked_f32_avx512_emu, qb_add_layernorm_f32_avx2,
+     QB_DET_AVX512_EMU},
 #endif
 };
 #define QB_NFAMILIES ((int)(sizeof(qb_families) / sizeof(qb_families[0])))
@@ -124,7 +133,8 @@ static int qb_family_supported(int i, const qb_cpu_features *f) {
     // The OS permission is asked for only here, and only on a CPU with AMX (qb_cpu_amx_permission). The family's
     // other kernels are the AVX-512 ones (every AMX CPU has AVX-512).
     if (i == QB_FAMILY_AMX) return QB_HAVE_AMX && avx512 && f->amx_tile && f->amx_int8 && qb_cpu_amx_permission() == 1;
-    if (i == QB_FAMILY_AMX_EMU || i == QB_FAMILY_AVX512VNNI_EMU) return 1;
+    if (i == QB_FAMILY_AMX_EMU) return 1;
+    if (i == QB_FAMILY_AVX512VNNI_EMU) return avx2; // its AVX2 kernels run natively
     return 0;
 }
 

@@ -8,15 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(QB_EMULATE_INTRINSICS)
-// Tools/kernels/sgemm_emulated.sh compiles the AVX-512 FP32 micro-kernel against SIMDe (portable C
-// implementations of the intrinsics) to execute it on CPUs without AVX-512; no target attributes then. (The int8
-// and bf16 kernels have their own emulation builds: qb_avx512_emu.h, qb_amx_emu.h.)
-#define QB_X86 1
-#define QB_TARGET_AVX2
-#define QB_TARGET_AVX512VNNI
-#define QB_TARGET_AVX512F
-#elif defined(__x86_64__) || defined(__i386__)
+#if defined(__x86_64__) || defined(__i386__)
 #define QB_X86 1
 #define QB_TARGET_AVX2 __attribute__((target("avx2,fma,f16c")))
 #define QB_TARGET_AVX512VNNI __attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
@@ -43,8 +35,9 @@ enum qb_layout {
     QB_LAYOUT_REF = 0, // plain copy of B: [N][K] int8, row stride K
     QB_LAYOUT_Q4 = 1,  // [ceil(N/16)][ceil(K/4)][16][4] int8: see qb_pack.c
 };
-// amx_emu / avx512vnni_emu: the AMX / VNNI kernel source on emulated intrinsics (qb_amx_emu.h, qb_avx512_emu.h);
-// never chosen automatically.
+// amx_emu: the AMX kernel source on emulated intrinsics (qb_amx_emu.h); avx512vnni_emu: every AVX-512 kernel
+// source of the avx512vnni family on emulated intrinsics (qb_avx512_emu.h), its AVX2 kernels native. Never chosen
+// automatically.
 enum qb_family_id {
     QB_FAMILY_REF = 0, QB_FAMILY_AVX2 = 1, QB_FAMILY_AVX512VNNI = 2, QB_FAMILY_AMX = 3, QB_FAMILY_AMX_EMU = 4,
     QB_FAMILY_AVX512VNNI_EMU = 5
@@ -153,6 +146,11 @@ void qb_minmax_f32_avx2(const float *x, size_t n, float *min_out, float *max_out
 void qb_quantize_u8_avx512(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, uint8_t *q);
 void qb_quantize_s8_avx512(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, int8_t *q);
 void qb_minmax_f32_avx512(const float *x, size_t n, float *min_out, float *max_out);
+void qb_quantize_u8_avx512_emu(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, uint8_t *q);
+void qb_quantize_s8_avx512_emu(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, int8_t *q);
+void qb_minmax_f32_avx512_emu(const float *x, size_t n, float *min_out, float *max_out);
+/// The end every min/max version shares: all-NaN input (mn > mx) gives NaN, NaN; −0 results become +0.
+void qb_minmax_finish(float mn, float mx, float *min_out, float *max_out);
 void qb_requant_f32_avx2(int M, int N, const int32_t *C, int ldc,
                          const float *a_scale, const int32_t *a_zp, int a_per_row,
                          const float *w_scale, const int32_t *w_row_sum, int w_per_channel,
@@ -235,6 +233,8 @@ void qb_sgemm_micro_avx2(int K, const float *A, ptrdiff_t ars, ptrdiff_t acs, co
                          ptrdiff_t bps, int w, float *tile);
 void qb_sgemm_micro_avx512(int K, const float *A, ptrdiff_t ars, ptrdiff_t acs, const float *B, ptrdiff_t brs,
                            ptrdiff_t bps, int w, float *tile);
+void qb_sgemm_micro_avx512_emu(int K, const float *A, ptrdiff_t ars, ptrdiff_t acs, const float *B, ptrdiff_t brs,
+                               ptrdiff_t bps, int w, float *tile);
 /// op(B) [K, N] as the driver reads it: `full` 16-column panels, element (k, 16p + j) at data[p·ps + k·rs + j],
 /// then, if N is not a multiple of 16 and the panels are not a pack, one zero-padded [K][16] panel `tail`.
 typedef struct {

@@ -1,5 +1,5 @@
-// Activation quantization and min/max, reference, AVX2 and AVX-512 (the last for the "avx512vnni" and "amx" families):
-// all bit-identical (the same operations per element; min/max is order-free).
+// Activation quantization and min/max, reference and AVX2; the AVX-512 versions (families "avx512vnni" and "amx")
+// are in qb_quantize_avx512.c. All bit-identical (the same operations per element; min/max is order-free).
 //
 // Quantize follows fbgemm's QuantizeAvx2<T, LEGACY=false> (the path PyTorch's dynamic linear uses):
 //   v = x · inv_scale            (one float multiply — no FMA, no division)
@@ -33,7 +33,7 @@ void qb_quantize_s8_ref(const float *x, int n, float inv_scale, int32_t zero_poi
     for (int i = 0; i < n; i++) q[i] = (int8_t)qb_quantize_one(x[i], inv_scale, zero_point, lo, hi);
 }
 
-static void qb_minmax_finish(float mn, float mx, float *min_out, float *max_out) {
+void qb_minmax_finish(float mn, float mx, float *min_out, float *max_out) {
     if (mn > mx) { mn = NAN; mx = NAN; } // only when every element was NaN
     *min_out = mn + 0.0f;                // −0 → +0
     *max_out = mx + 0.0f;
@@ -135,86 +135,5 @@ QB_TARGET_AVX2 void qb_minmax_f32_avx2(const float *x, size_t n, float *min_out,
         if (x[i] > mx) mx = x[i];
     }
     qb_minmax_finish(mn, mx, min_out, max_out);
-}
-// ---- AVX-512 (AVX512F + BW): 16 lanes, the AVX2 version's operations per element ----------------------------------
-// Quantize: multiply, min with hi (NaN → hi, as vminps returns its second operand), max with lo, cvtps2dq (nearest
-// even), + zp, so every int32 is already in [qmin, qmax]. 64 values per iteration: four vectors packed to bytes by
-// saturating packs (which then never saturate) and one lane permutation, as the AVX2 version does for 32; the tail
-// goes through vpmovdb (truncation, exact in range) with masked loads and stores (nothing read or written past n).
-QB_TARGET_AVX512VNNI static inline __m512i qb_quantize16_avx512(__m512 v, __m512 inv, __m512 lo, __m512 hi,
-                                                              __m512i zp) {
-    v = _mm512_mul_ps(v, inv);
-    v = _mm512_min_ps(v, hi);
-    v = _mm512_max_ps(v, lo);
-    return _mm512_add_epi32(_mm512_cvtps_epi32(v), zp);
-}
-
-QB_TARGET_AVX512VNNI static void qb_quantize_avx512(const float *x, int n, float inv_scale, int32_t zero_point,
-                                                   int32_t qmin, int32_t qmax, uint8_t *q, int is_signed) {
-    const __m512 inv = _mm512_set1_ps(inv_scale);
-    const __m512 lo = _mm512_set1_ps((float)(qmin - zero_point)), hi = _mm512_set1_ps((float)(qmax - zero_point));
-    const __m512i zp = _mm512_set1_epi32(zero_point);
-    // After the two packs, dword 4·lane + j holds values 16j + 4·lane … + 3: gather dword t from 4·(t % 4) + t / 4.
-    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-    int i = 0;
-    for (; i + 64 <= n; i += 64) {
-        const __m512i v0 = qb_quantize16_avx512(_mm512_loadu_ps(x + i), inv, lo, hi, zp);
-        const __m512i v1 = qb_quantize16_avx512(_mm512_loadu_ps(x + i + 16), inv, lo, hi, zp);
-        const __m512i v2 = qb_quantize16_avx512(_mm512_loadu_ps(x + i + 32), inv, lo, hi, zp);
-        const __m512i v3 = qb_quantize16_avx512(_mm512_loadu_ps(x + i + 48), inv, lo, hi, zp);
-        __m512i b;
-        if (is_signed) b = _mm512_packs_epi16(_mm512_packs_epi32(v0, v1), _mm512_packs_epi32(v2, v3));
-        else b = _mm512_packus_epi16(_mm512_packus_epi32(v0, v1), _mm512_packus_epi32(v2, v3));
-        _mm512_storeu_si512((void *)(q + i), _mm512_permutexvar_epi32(order, b));
-    }
-    for (; i < n; i += 16) {
-        const __mmask16 k = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1u);
-        const __m512i v = qb_quantize16_avx512(_mm512_maskz_loadu_ps(k, x + i), inv, lo, hi, zp);
-        _mm_mask_storeu_epi8(q + i, k, _mm512_cvtepi32_epi8(v));
-    }
-}
-
-void qb_quantize_u8_avx512(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax,
-                           uint8_t *q) {
-    qb_quantize_avx512(x, n, inv_scale, zero_point, qmin, qmax, q, 0);
-}
-
-void qb_quantize_s8_avx512(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax,
-                           int8_t *q) {
-    qb_quantize_avx512(x, n, inv_scale, zero_point, qmin, qmax, (uint8_t *)q, 1);
-}
-
-// Min/max: vminps(v, acc) returns acc when v is NaN, so NaNs are skipped lane by lane (as in the AVX2 version);
-// four accumulator pairs, then the lanes and the tail in scalar code, then qb_minmax_finish.
-QB_TARGET_AVX512VNNI void qb_minmax_f32_avx512(const float *x, size_t n, float *min_out, float *max_out) {
-    __m512 mn[4], mx[4];
-    for (int j = 0; j < 4; j++) { mn[j] = _mm512_set1_ps(INFINITY); mx[j] = _mm512_set1_ps(-INFINITY); }
-    size_t i = 0;
-    for (; i + 64 <= n; i += 64)
-        for (int j = 0; j < 4; j++) {
-            const __m512 a = _mm512_loadu_ps(x + i + 16 * j);
-            mn[j] = _mm512_min_ps(a, mn[j]);
-            mx[j] = _mm512_max_ps(a, mx[j]);
-        }
-    for (; i + 16 <= n; i += 16) {
-        const __m512 a = _mm512_loadu_ps(x + i);
-        mn[0] = _mm512_min_ps(a, mn[0]);
-        mx[0] = _mm512_max_ps(a, mx[0]);
-    }
-    const __m512 mnv = _mm512_min_ps(_mm512_min_ps(mn[0], mn[1]), _mm512_min_ps(mn[2], mn[3]));
-    const __m512 mxv = _mm512_max_ps(_mm512_max_ps(mx[0], mx[1]), _mm512_max_ps(mx[2], mx[3]));
-    float lmn[16], lmx[16];
-    _mm512_storeu_ps(lmn, mnv);
-    _mm512_storeu_ps(lmx, mxv);
-    float mnf = INFINITY, mxf = -INFINITY;
-    for (int j = 0; j < 16; j++) {
-        if (lmn[j] < mnf) mnf = lmn[j];
-        if (lmx[j] > mxf) mxf = lmx[j];
-    }
-    for (; i < n; i++) {
-        if (x[i] < mnf) mnf = x[i];
-        if (x[i] > mxf) mxf = x[i];
-    }
-    qb_minmax_finish(mnf, mxf, min_out, max_out);
 }
 #endif

@@ -1,19 +1,24 @@
 // Deterministic FP32 GEMM micro-kernel, AVX-512F: a 6 × 32 tile (two adjacent 16-column panels) in 12 zmm
 // accumulators, or 6 × 16 for the last odd panel; one vfmadd231ps per accumulator and k, k ascending, so lane j
 // of row i is exactly the scalar chain of qb_sgemm_micro_ref (vectorised over n, never over k).
-// With -DQB_EMULATE_INTRINSICS (SIMDe, as Tools/kernels/vnni_emulated.sh) it runs on CPUs without AVX-512.
+// The same source compiles twice: natively and as the "avx512vnni_emu" family's micro-kernel
+// (qb_sgemm_avx512_emu.c defines QB_SGEMM_EMULATE: qb_avx512_emu.h's portable intrinsics, each vfmadd231ps an
+// exactly fused fmaf per lane, names suffixed `_avx512_emu`), so it is tested bit-exact on CPUs without AVX-512.
 #pragma STDC FP_CONTRACT OFF
 #include "qb_kernels_internal.h"
 
 #if QB_X86
-#if defined(QB_EMULATE_INTRINSICS)
-#define SIMDE_ENABLE_NATIVE_ALIASES
-#include <simde/x86/avx512.h>
+#if defined(QB_SGEMM_EMULATE)
+#include "qb_avx512_emu.h"
+#define QB_S512_TARGET
+#define QB_S512_FN(name) name##_avx512_emu
 #else
 #include <immintrin.h>
+#define QB_S512_TARGET QB_TARGET_AVX512F
+#define QB_S512_FN(name) name##_avx512
 #endif
 
-QB_TARGET_AVX512F static void qb_sgemm_micro_avx512_w2(int K, const float *A, ptrdiff_t ars, ptrdiff_t acs,
+QB_S512_TARGET static void qb_sgemm_micro_avx512_w2(int K, const float *A, ptrdiff_t ars, ptrdiff_t acs,
                                                        const float *B, ptrdiff_t brs, ptrdiff_t bps, float *t) {
     __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
     __m512 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
@@ -43,7 +48,7 @@ QB_TARGET_AVX512F static void qb_sgemm_micro_avx512_w2(int K, const float *A, pt
     _mm512_store_ps(t + 5 * QB_SGEMM_TILE_LD, c50); _mm512_store_ps(t + 5 * QB_SGEMM_TILE_LD + 16, c51);
 }
 
-QB_TARGET_AVX512F static void qb_sgemm_micro_avx512_w1(int K, const float *A, ptrdiff_t ars, ptrdiff_t acs,
+QB_S512_TARGET static void qb_sgemm_micro_avx512_w1(int K, const float *A, ptrdiff_t ars, ptrdiff_t acs,
                                                        const float *B, ptrdiff_t brs, float *t) {
     __m512 c0 = _mm512_setzero_ps(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
     const float *a0 = A, *a1 = A + ars, *a2 = A + 2 * ars, *a3 = A + 3 * ars, *a4 = A + 4 * ars, *a5 = A + 5 * ars;
@@ -61,14 +66,19 @@ QB_TARGET_AVX512F static void qb_sgemm_micro_avx512_w1(int K, const float *A, pt
     _mm512_store_ps(t + 3 * QB_SGEMM_TILE_LD, c3); _mm512_store_ps(t + 4 * QB_SGEMM_TILE_LD, c4); _mm512_store_ps(t + 5 * QB_SGEMM_TILE_LD, c5);
 }
 
-void qb_sgemm_micro_avx512(int K, const float *A, ptrdiff_t ars, ptrdiff_t acs, const float *B, ptrdiff_t brs,
-                           ptrdiff_t bps, int w, float *tile) {
+void QB_S512_FN(qb_sgemm_micro)(int K, const float *A, ptrdiff_t ars, ptrdiff_t acs, const float *B, ptrdiff_t brs,
+                                ptrdiff_t bps, int w, float *tile) {
     if (w >= 2) qb_sgemm_micro_avx512_w2(K, A, ars, acs, B, brs, bps, tile);
     else qb_sgemm_micro_avx512_w1(K, A, ars, acs, B, brs, tile);
 }
 #else
-void qb_sgemm_micro_avx512(int K, const float *A, ptrdiff_t ars, ptrdiff_t acs, const float *B, ptrdiff_t brs,
-                           ptrdiff_t bps, int w, float *tile) {
+#if defined(QB_SGEMM_EMULATE)
+#define QB_S512_FN(name) name##_avx512_emu
+#else
+#define QB_S512_FN(name) name##_avx512
+#endif
+void QB_S512_FN(qb_sgemm_micro)(int K, const float *A, ptrdiff_t ars, ptrdiff_t acs, const float *B, ptrdiff_t brs,
+                                ptrdiff_t bps, int w, float *tile) {
     qb_sgemm_micro_ref(K, A, ars, acs, B, brs, bps, w, tile);
 }
 #endif

@@ -10,14 +10,30 @@
 //         half), then the same horizontal sum and the same libm tail; the normalisation is element-wise.
 // No FP_CONTRACT pragma, as in qb_vmath.c: the scalar tail's `expf(x[j] * scale - m)` is the same expression under
 // the same (default) contraction, so the compiler fuses it into the same FMA in both files.
+//
+// The same source compiles twice: natively and as the "avx512vnni_emu" family's kernels (qb_vmath_avx512_emu.c
+// defines QB_VMATH_EMULATE; qb_avx512_emu.h has portable versions of every intrinsic used here, the 128- and
+// 256-bit ones included; names suffixed `_avx512_emu`). The emulated functions still carry the AVX2 + FMA target:
+// GELU's tail is the native AVX2 kernel, and the scalar tails must contract to the same FMA as natively — so the
+// emulation runs on any CPU of the avx2 family (AVX2 + FMA + F16C), and that is where it is tested.
 #include "qb_vmath.h"
 #include <math.h>
 
+#if defined(QB_VMATH_EMULATE)
+#define QB_VM512_FN(name) name##_avx512_emu
+#else
+#define QB_VM512_FN(name) name##_avx512
+#endif
+
 #if defined(__x86_64__)
+#if defined(QB_VMATH_EMULATE)
+#include "qb_avx512_emu.h"
+#pragma STDC FP_CONTRACT DEFAULT // the header turned contraction off for its own bodies; the code below as natively
+#endif
 #include "qb_vmath_simd.h"
 #define QB_AVX512 QB_VMATH_AVX512
 
-QB_AVX512 void qb_gelu_erf_f32_avx512(float *x, size_t n) {
+QB_AVX512 void QB_VM512_FN(qb_gelu_erf_f32)(float *x, size_t n) {
     const __m512 half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1.0f), c = _mm512_set1_ps(0.70710678118654752f);
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
@@ -43,7 +59,7 @@ QB_AVX512 static inline float qb_hsum256_512(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-QB_AVX512 void qb_softmax_masked_f32_avx512(float *x, size_t n, float scale, const float *keep) {
+QB_AVX512 void QB_VM512_FN(qb_softmax_masked_f32)(float *x, size_t n, float scale, const float *keep) {
     const __m512 vs = _mm512_set1_ps(scale), ninf = _mm512_set1_ps(-INFINITY), zero = _mm512_setzero_ps();
     const size_t n8 = n / 8 * 8; // the AVX2 kernel's vector part; [n8, n) is its libm tail
     __m512 vm = ninf;
@@ -89,8 +105,8 @@ QB_AVX512 void qb_softmax_masked_f32_avx512(float *x, size_t n, float scale, con
     for (size_t j = n8; j < n; j++) x[j] *= 1.0f / sum;
 }
 #else
-void qb_gelu_erf_f32_avx512(float *x, size_t n) { qb_gelu_erf_f32_ref(x, n); }
-void qb_softmax_masked_f32_avx512(float *x, size_t n, float scale, const float *keep) {
+void QB_VM512_FN(qb_gelu_erf_f32)(float *x, size_t n) { qb_gelu_erf_f32_ref(x, n); }
+void QB_VM512_FN(qb_softmax_masked_f32)(float *x, size_t n, float scale, const float *keep) {
     qb_softmax_masked_f32_ref(x, n, scale, keep);
 }
 #endif

@@ -2,7 +2,7 @@
 // on 8 lanes, operation for operation (the same constants, the same FMAs, the same order), so a lane of the
 // vector version and the scalar version give the same bits for every input. qb_vmath.c's fast AVX2 kernels and
 // qb_vmath_det.c's deterministic kernels use them; exp and erf also exist on 16 AVX-512 lanes, the same sequence
-// again, for qb_vmath_avx512.c.
+// again, for qb_vmath_avx512.c (and for its emulated build, which includes this after qb_avx512_emu.h).
 //
 //   exp(x), for x ≤ 88.37 (larger inputs give +inf; the encoder only evaluates x ≤ 0): clamp x to ±88.3762626647949,
 //       n = floor(x·log2(e) + ½) (one FMA), r = x − n·0.693359375 − n·(−2.12194440e-4) (two FMAs, Cody–Waite),
@@ -85,6 +85,7 @@ static inline float qb_tanh_det1(float x) {
 }
 
 #if defined(__x86_64__)
+#if !defined(QB_AVX512_EMU_H)
 #include <immintrin.h>
 #define QB_VMATH_AVX2 __attribute__((target("avx2,fma")))
 
@@ -136,6 +137,11 @@ QB_VMATH_AVX2 static inline __m256 qb_tanh256(__m256 x) {
 }
 /// The same two functions on 16 lanes (AVX-512F): every lane is the 8-lane version's lane, operation for operation.
 #define QB_VMATH_AVX512 __attribute__((target("avx2,fma,avx512f")))
+#else
+// Included after qb_avx512_emu.h (qb_vmath_avx512_emu.c): only the 16-lane functions, on the emulated intrinsics,
+// with the AVX2 + FMA target of their callers.
+#define QB_VMATH_AVX512 __attribute__((target("avx2,fma")))
+#endif
 
 QB_VMATH_AVX512 static inline __m512 qb_exp512(__m512 x) {
     const __m512 hi = _mm512_set1_ps(QB_EXP_HI), lo = _mm512_set1_ps(QB_EXP_LO);

@@ -116,7 +116,7 @@ final class AttentionParityTests: XCTestCase {
     /// micro-kernel) and names the family's version.
     func testDispatchedEveryFamilyEqualsComposition() throws {
         let names = ["ref": "scalar", "avx2": "avx2-6x16", "avx512vnni": "avx512-8x32", "amx": "avx512-8x32",
-                     "amx_emu": "scalar", "avx512vnni_emu": "scalar"]
+                     "amx_emu": "scalar", "avx512vnni_emu": "avx512_emu-8x32"]
         let cases = Self.cases
         let data = cases.enumerated().map { i, c in Self.operands(c, seed: UInt32(500 + i)) }
         try forEachFamily { family in

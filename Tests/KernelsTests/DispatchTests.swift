@@ -56,6 +56,20 @@ final class DispatchTests: XCTestCase {
         XCTAssertEqual(String(cString: qb_qgemm_kernel_name()), defaultKernelName)
     }
 
+    /// avx512vnni_emu (every AVX-512 kernel source on emulated intrinsics, the AVX2 kernels native) can be forced
+    /// exactly where the avx2 family can, names its emulated kernels, and is never the default.
+    func testEmulatedAVX512FamilyNeedsOnlyTheAVX2Family() {
+        XCTAssertNotEqual(defaultKernelName, "avx512vnni_emu")
+        XCTAssertEqual(qb_qgemm_force_kernel("avx512vnni_emu"), cpuRunsAVX2Family ? 1 : 0)
+        if cpuRunsAVX2Family {
+            XCTAssertEqual(String(cString: qb_qgemm_kernel_name()), "avx512vnni_emu")
+            XCTAssertEqual(String(cString: qb_vmath_kernel_name()), "avx512_emu")
+            XCTAssertEqual(String(cString: qb_sgemm_kernel_name()), "avx512_emu-6x32")
+        }
+        XCTAssertEqual(qb_qgemm_force_kernel(defaultKernelName), 1)
+        XCTAssertEqual(String(cString: qb_qgemm_kernel_name()), defaultKernelName)
+    }
+
     /// This test process normally runs without QBENCH_KERNEL; the variable itself is tested through `qbench doctor`.
     func testEnvironmentStatusMatchesEnvironment() {
         let env = ProcessInfo.processInfo.environment["QBENCH_KERNEL"] ?? ""

@@ -16,24 +16,35 @@ struct XorShift32 {
     mutating func float(_ lo: Float, _ hi: Float) -> Float { lo + (hi - lo) * Float(next() >> 8) / Float(1 << 24) }
 }
 
-/// Kernel families the dispatcher knows. Every parity test runs once per family. `amxEmulated` and
-/// `avx512vnniEmulated` are the AMX and AVX512-VNNI kernel sources on the portable intrinsics of qb_amx_emu.h and
-/// qb_avx512_emu.h: supported everywhere, so the logic of both kernels is tested on every x86 machine.
+/// Kernel families the dispatcher knows. Every parity test runs once per family. `amxEmulated` is the AMX kernel
+/// source on the portable intrinsics of qb_amx_emu.h (supported everywhere); `avx512vnniEmulated` is the avx512vnni
+/// family with every AVX-512 kernel source (VNNI GEMM, quantize and min/max, GELU and softmax, the FP32
+/// micro-kernel) on the portable intrinsics of qb_avx512_emu.h and its AVX2 kernels native (supported wherever the
+/// avx2 family is). So the logic of every AVX-512 and AMX kernel is tested on every x86 machine with AVX2.
 enum KernelFamily: String, CaseIterable {
     case ref, avx2, avx512vnni, amx
     case amxEmulated = "amx_emu"
     case avx512vnniEmulated = "avx512vnni_emu"
 
     /// Suffix of the vector-math kernels the family runs (qb_vmath_kernel_name): "avx512" (GELU and softmax on
-    /// AVX-512, bit-identical with the AVX2 kernels) for avx512vnni and amx.
+    /// AVX-512, bit-identical with the AVX2 kernels) for avx512vnni and amx, "avx512_emu" (the same source on
+    /// emulated intrinsics) for avx512vnni_emu.
     var vmathSuffix: String {
         switch self {
-        case .ref, .amxEmulated, .avx512vnniEmulated: return "ref"
+        case .ref, .amxEmulated: return "ref"
         case .avx2: return "avx2"
         case .avx512vnni, .amx: return "avx512"
+        case .avx512vnniEmulated: return "avx512_emu"
         }
     }
 }
+
+/// Whether this CPU runs the avx2 family (AVX2 + FMA + F16C): the native part the avx512vnni_emu family needs.
+let cpuRunsAVX2Family: Bool = {
+    var f = qb_cpu_features()
+    qb_cpu_detect(&f)
+    return f.avx2 != 0 && f.fma != 0 && f.f16c != 0
+}()
 
 /// The family the dispatcher picked before any test forced another one.
 let defaultKernelName: String = String(cString: qb_qgemm_kernel_name())
@@ -50,20 +61,26 @@ func withKernel<T>(_ family: KernelFamily, _ body: () throws -> T) throws -> T {
 }
 
 /// Runs `body` once per family this CPU supports, that family forced; returns how many ran (at least 1, asserted).
-/// Unsupported families are skipped silently here: the GEMM parity test reports them.
+/// Native families this CPU lacks are left out silently here (the GEMM parity test reports them); the emulated
+/// ones are not: amx_emu must run everywhere and avx512vnni_emu wherever avx2 does (asserted), so every AVX-512
+/// and AMX kernel's logic is checked on any such machine.
 @discardableResult
-func forEachFamily(_ body: (KernelFamily) throws -> Void) throws -> Int {
-    var ran = 0
+func forEachFamily(file: StaticString = #filePath, line: UInt = #line,
+                   _ body: (KernelFamily) throws -> Void) throws -> Int {
+    var ran: [KernelFamily] = []
     for family in KernelFamily.allCases {
         do {
             try withKernel(family) { try body(family) }
-            ran += 1
+            ran.append(family)
         } catch is XCTSkip {
             continue
         }
     }
-    XCTAssertGreaterThanOrEqual(ran, 1)
-    return ran
+    XCTAssertGreaterThanOrEqual(ran.count, 1, file: file, line: line)
+    XCTAssertTrue(ran.contains(.amxEmulated), "amx_emu did not run", file: file, line: line)
+    XCTAssertEqual(ran.contains(.avx512vnniEmulated), cpuRunsAVX2Family,
+                   "avx512vnni_emu must run exactly where the avx2 family does", file: file, line: line)
+    return ran.count
 }
 
 /// Packs B [N, K] with the active family. The caller frees with qb_packed_free.

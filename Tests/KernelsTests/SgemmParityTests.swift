@@ -5,7 +5,8 @@ import XCTest
 /// bit-identical with `qb_sgemm_ref` (the FMA chain in k order that defines it) over ragged shapes, every transpose
 /// the engine uses, alpha/beta variants, special values, and any split of the rows.
 final class SgemmParityTests: XCTestCase {
-    static let families = ["ref", "avx2", "avx512vnni", "amx", "amx_emu"]
+    /// "avx512vnni_emu": the AVX-512F micro-kernel's source on the emulated intrinsics of qb_avx512_emu.h.
+    static let families = ["ref", "avx2", "avx512vnni", "amx", "amx_emu", "avx512vnni_emu"]
 
     struct Case {
         var transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, beta: Float
@@ -79,6 +80,8 @@ final class SgemmParityTests: XCTestCase {
             }
         }
         XCTAssertTrue(ran.contains("ref"))
+        XCTAssertTrue(ran.contains("amx_emu"))
+        XCTAssertEqual(ran.contains("avx512vnni_emu"), cpuRunsAVX2Family, "the emulated AVX-512 micro-kernel runs wherever AVX2 does")
         print("SgemmParityTests: families run: \(ran.sorted().joined(separator: ", "))")
     }
 
@@ -155,7 +158,7 @@ final class SgemmParityTests: XCTestCase {
         let (a, b, cInit) = Self.operands(c, seed: 21)
         let want = Self.reference(c, a, b, cInit)
         let names = ["ref": "scalar", "avx2": "avx2-6x16", "avx512vnni": "avx512-6x32", "amx": "avx512-6x32",
-                     "amx_emu": "scalar"]
+                     "amx_emu": "scalar", "avx512vnni_emu": "avx512_emu-6x32"]
         try forEachFamily { family in
             guard let expected = names[family.rawValue] else { return }
             XCTAssertEqual(String(cString: qb_sgemm_kernel_name()), expected, family.rawValue)

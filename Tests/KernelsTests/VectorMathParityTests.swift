@@ -26,6 +26,7 @@ final class VectorMathParityTests: XCTestCase {
             switch suffix {
             case "ref": qb_gelu_erf_f32_ref(&want, want.count)
             case "avx512": qb_gelu_erf_f32_avx512(&want, want.count)
+            case "avx512_emu": qb_gelu_erf_f32_avx512_emu(&want, want.count)
             default: qb_gelu_erf_f32_avx2(&want, want.count)
             }
             XCTAssertEqual(bits(got), bits(want), "GELU under \(family)")
@@ -35,6 +36,7 @@ final class VectorMathParityTests: XCTestCase {
             switch suffix {
             case "ref": qb_softmax_masked_f32_ref(&want, width, 0.125, keep)
             case "avx512": qb_softmax_masked_f32_avx512(&want, width, 0.125, keep)
+            case "avx512_emu": qb_softmax_masked_f32_avx512_emu(&want, width, 0.125, keep)
             default: qb_softmax_masked_f32_avx2(&want, width, 0.125, keep)
             }
             XCTAssertEqual(bits(got), bits(want), "masked softmax under \(family)")
@@ -79,6 +81,22 @@ final class VectorMathParityTests: XCTestCase {
         var f = qb_cpu_features()
         qb_cpu_detect(&f)
         guard f.avx2 != 0, f.fma != 0, f.avx512f != 0 else { throw XCTSkip("CPU has no AVX-512F") }
+        Self.checkBitIdenticalToAVX2(gelu: qb_gelu_erf_f32_avx512, softmax: qb_softmax_masked_f32_avx512)
+    }
+
+    /// The same checks for the same source on the emulated intrinsics of qb_avx512_emu.h (`_avx512_emu`), on every
+    /// CPU that runs the AVX2 kernels it is compared with; elsewhere its family must be refused.
+    func testGeluAndSoftmaxEmulatedAVX512BitIdenticalToAVX2() {
+        guard cpuRunsAVX2Family else {
+            XCTAssertEqual(qb_qgemm_force_kernel("avx512vnni_emu"), 0, "avx512vnni_emu needs the AVX2 kernels")
+            return
+        }
+        Self.checkBitIdenticalToAVX2(gelu: qb_gelu_erf_f32_avx512_emu, softmax: qb_softmax_masked_f32_avx512_emu)
+    }
+
+    static func checkBitIdenticalToAVX2(gelu: (UnsafeMutablePointer<Float>?, Int) -> Void,
+                                        softmax: (UnsafeMutablePointer<Float>?, Int, Float, UnsafePointer<Float>?) -> Void,
+                                        file: StaticString = #filePath, line: UInt = #line) {
         var r = XorShift32(seed: 31)
         let specials: [Float] = [0, -0.0, 1e-30, -1e-30, 5, -5, 9.5, -9.5, 12, -12, 88, -88, 100, -100, 1e6, -1e6,
                                  .infinity, -.infinity, .leastNonzeroMagnitude, -.greatestFiniteMagnitude]
@@ -87,8 +105,8 @@ final class VectorMathParityTests: XCTestCase {
             for (i, s) in specials.enumerated() where 3 * i < n { x[3 * i] = s }
             var a = x, b = x
             qb_gelu_erf_f32_avx2(&a, n)
-            qb_gelu_erf_f32_avx512(&b, n)
-            XCTAssertEqual(bits(a), bits(b), "GELU n=\(n)")
+            gelu(&b, n)
+            XCTAssertEqual(bits(a), bits(b), "GELU n=\(n)", file: file, line: line)
             guard n > 0 else { continue }
             let scores: [Float] = (0..<n).map { _ in r.float(-40, 40) }
             for pattern in 0..<3 {
@@ -101,8 +119,8 @@ final class VectorMathParityTests: XCTestCase {
                 for scale in [Float(0.125), 1 / Float(32).squareRoot(), 0.1] {
                     var p = scores, q = scores
                     qb_softmax_masked_f32_avx2(&p, n, scale, keep)
-                    qb_softmax_masked_f32_avx512(&q, n, scale, keep)
-                    XCTAssertEqual(bits(p), bits(q), "softmax n=\(n) mask \(pattern) scale \(scale)")
+                    softmax(&q, n, scale, keep)
+                    XCTAssertEqual(bits(p), bits(q), "softmax n=\(n) mask \(pattern) scale \(scale)", file: file, line: line)
                 }
             }
         }

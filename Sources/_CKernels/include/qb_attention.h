@@ -44,8 +44,8 @@ size_t qb_attention_scratch_floats(int L, int d);
 /// The definition, scalar; `softmax` is the row softmax to apply.
 void qb_attention_f32_ref(const qb_attention_args *a, qb_softmax_row_fn softmax, float *scratch);
 
-/// The active family's version (qb_dispatch.c: ref/amx_emu/avx512vnni_emu scalar, avx2 AVX2, avx512vnni/amx
-/// AVX-512) with the active family's deterministic (det ≠ 0) or fast softmax.
+/// The active family's version (qb_dispatch.c: ref/amx_emu scalar, avx2 AVX2, avx512vnni/amx
+/// AVX-512, avx512vnni_emu that AVX-512 source emulated) with the active family's deterministic (det ≠ 0) or fast softmax.
 void qb_attention_f32(const qb_attention_args *a, int det, float *scratch);
 
 /// Test hook: the version named "ref", "avx2", "avx512" or "avx512_emu" with the active family's softmax (det or

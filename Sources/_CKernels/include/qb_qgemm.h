@@ -135,8 +135,8 @@ void qb_f16_to_f32(const uint16_t *h, size_t n, float *x);
 /// with the OS permission granted), unless QBENCH_KERNEL or qb_qgemm_force_kernel chose another ("amx_emu", "avx512vnni_emu" too).
 const char *qb_qgemm_kernel_name(void);
 /// Test hook: force a kernel family ("ref", "avx2", "avx512vnni", "amx", "amx_emu", "avx512vnni_emu"); returns 0 if
-/// unknown or unsupported on this CPU ("amx_emu" and "avx512vnni_emu", the AMX and VNNI kernels on emulated
-/// intrinsics, run everywhere). The family covers
+/// unknown or unsupported on this CPU ("amx_emu", the AMX kernel on emulated intrinsics, runs everywhere;
+/// "avx512vnni_emu", every AVX-512 kernel of the avx512vnni family on emulated intrinsics, wherever "avx2" runs). The family covers
 /// every dispatched kernel: the GEMMs and helpers here and the vector math of qb_vmath.h.
 int qb_qgemm_force_kernel(const char *name);
 /// What the dispatcher did with the environment variable QBENCH_KERNEL (read once, at the first kernel call):
@@ -146,6 +146,22 @@ int qb_qgemm_env_status(void);
 /// [rows][colsb/4] int32 (in/out), A [rows][4·kquads] bytes, B [kquads][colsb] int8, all densely packed.
 /// Returns 0 (and does nothing) unless 1 ≤ rows ≤ 16, 4 ≤ colsb ≤ 64 with colsb % 4 = 0, 1 ≤ kquads ≤ 16.
 int qb_amx_emu_tile_dp(int a_signed, int rows, int colsb, int kquads, const uint8_t *a, const int8_t *b, int32_t *c);
+/// Test hook of the AVX-512 emulation (qb_avx512_emu.h): intrinsic `op` on a, b, c (16 lanes, 64 bytes each, read
+/// as floats or int32 as the op needs), result in out (64 bytes, zero where the op writes less). `_emu` runs the
+/// emulation (any CPU); the native one needs AVX512F/BW/VL/DQ (the caller checks qb_cpu_detect). Returns 0 for an
+/// unknown op. Ops: cvtps_epi32(a), cvttps_epi32(a), packs/packus_epi32(a, b), packs/packus_epi16(a, b),
+/// permutexvar_epi32(a, b), min/max_ps(a, b), fmadd/fnmadd_ps(a, b, c), roundscale_ps(a, floor), div_ps(a, b),
+/// mask_storeu_epi8(out, mask = low 16 bits of b[0], cvtepi32_epi8(a)), mask_blend_ps / maskz_mov_ps, the 128/256-bit
+/// reduction steps of qb_vmath_avx512.c, and cmp_ps_mask(a, b, p) as QB_PROBE_CMP_PS_MASK + p (p < 32; the mask in
+/// out's first uint32).
+enum {
+    QB_PROBE_CVTPS_EPI32 = 0, QB_PROBE_CVTTPS_EPI32, QB_PROBE_PACKS_EPI32, QB_PROBE_PACKUS_EPI32, QB_PROBE_PACKS_EPI16,
+    QB_PROBE_PACKUS_EPI16, QB_PROBE_PERMUTEXVAR_EPI32, QB_PROBE_MIN_PS, QB_PROBE_MAX_PS, QB_PROBE_FMADD_PS,
+    QB_PROBE_FNMADD_PS, QB_PROBE_FLOOR_PS, QB_PROBE_CVTEPI32_EPI8_MASKSTORE, QB_PROBE_DIV_PS, QB_PROBE_BLEND_MOV_PS,
+    QB_PROBE_SSE_AVX_REDUCE, QB_PROBE_COUNT, QB_PROBE_CMP_PS_MASK = 100
+};
+int qb_avx512_probe(int op, const void *a, const void *b, const void *c, void *out);
+int qb_avx512_probe_emu(int op, const void *a, const void *b, const void *c, void *out);
 
 #ifdef __cplusplus
 }

@@ -13,7 +13,8 @@
 // with C not read when beta == 0. Fast kernels vectorise over n (one accumulator lane per output element, the
 // k loop sequential inside it), so they are bit-identical with the reference for every input, NaN and inf
 // included (parity tests: KernelsTests/SgemmParityTests). The kernel family (qb_dispatch.c) chooses the micro-
-// kernel: "ref" and "amx_emu" scalar fmaf, "avx2" 6×16 AVX2 tiles, "avx512vnni" and "amx" 6×32 AVX-512F tiles.
+// kernel: "ref" and "amx_emu" scalar fmaf, "avx2" 6×16 AVX2 tiles, "avx512vnni" and "amx" 6×32 AVX-512F tiles,
+// "avx512vnni_emu" the same AVX-512F source on the portable intrinsics of qb_avx512_emu.h.
 #ifndef QB_SGEMM_H
 #define QB_SGEMM_H
 #include <stddef.h>
@@ -46,11 +47,12 @@ int qb_sgemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const f
              int ldb, float beta, float *C, int ldc);
 
 /// Test hook: qb_sgemm_packed with the micro-kernel of the named family ("ref", "avx2", "avx512vnni", "amx",
-/// "amx_emu") whatever is active. Returns 0 if the family is unknown or this CPU cannot run it.
+/// "amx_emu", "avx512vnni_emu") whatever is active. Returns 0 if the family is unknown or this CPU cannot run it.
 int qb_sgemm_packed_family(const char *family, int trans_a, int M, float alpha, const float *A, int lda,
                            const qb_packed_f32 *B, float beta, float *C, int ldc);
 
-/// Name of the FP32 micro-kernel of the active family: "scalar", "avx2-6x16" or "avx512-6x32".
+/// Name of the FP32 micro-kernel of the active family: "scalar", "avx2-6x16", "avx512-6x32" or (family
+/// "avx512vnni_emu") "avx512_emu-6x32".
 const char *qb_sgemm_kernel_name(void);
 
 #ifdef __cplusplus

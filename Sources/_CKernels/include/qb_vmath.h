@@ -17,16 +17,20 @@ extern "C" {
 /// In place: x = x · ½ · (1 + erf(x / √2)).
 void qb_gelu_erf_f32_ref(float *x, size_t n);
 void qb_gelu_erf_f32_avx2(float *x, size_t n);
-/// AVX-512F: bit-identical with `_avx2` for every input (qb_vmath_avx512.c).
+/// AVX-512F: bit-identical with `_avx2` for every input (qb_vmath_avx512.c). `_avx512_emu`: the same source on the
+/// portable intrinsics of qb_avx512_emu.h (needs AVX2 + FMA only; the "avx512vnni_emu" family), the same bits.
 void qb_gelu_erf_f32_avx512(float *x, size_t n);
+void qb_gelu_erf_f32_avx512_emu(float *x, size_t n);
 void qb_gelu_erf_f32(float *x, size_t n);
 
 /// In place over one row of n attention scores: p_j = exp(scale·x_j − m) / Σ over kept j; p_j = 0 where
 /// keep[j] == 0 (m = max over kept j of scale·x_j). At least one position must be kept.
 void qb_softmax_masked_f32_ref(float *x, size_t n, float scale, const float *keep);
 void qb_softmax_masked_f32_avx2(float *x, size_t n, float scale, const float *keep);
-/// AVX-512F: bit-identical with `_avx2` for every input without NaN (the same sums in the same order).
+/// AVX-512F: bit-identical with `_avx2` for every input without NaN (the same sums in the same order);
+/// `_avx512_emu` as for GELU.
 void qb_softmax_masked_f32_avx512(float *x, size_t n, float scale, const float *keep);
+void qb_softmax_masked_f32_avx512_emu(float *x, size_t n, float scale, const float *keep);
 void qb_softmax_masked_f32(float *x, size_t n, float scale, const float *keep);
 
 /// In place over x [rows, width] (row stride width): x = LayerNorm(x + residual) with `residual` [rows, width] or
@@ -78,8 +82,8 @@ void qb_add_layernorm_f32_det(float *x, const float *residual, size_t rows, size
                               const float *beta, float eps);
 
 /// Suffix of the fast vector-math kernels the active kernel family runs: "avx512" (families "avx512vnni" and "amx":
-/// GELU and softmax on AVX-512, bit-identical with the AVX2 kernels, LayerNorm on AVX2), "avx2" (family "avx2") or
-/// "ref". The un-suffixed functions above go through the one dispatch table of qb_dispatch.c, so
+/// GELU and softmax on AVX-512, bit-identical with the AVX2 kernels, LayerNorm on AVX2), "avx512_emu" (family
+/// "avx512vnni_emu": the same on emulated intrinsics, LayerNorm on AVX2), "avx2" (family "avx2") or "ref". The un-suffixed functions above go through the one dispatch table of qb_dispatch.c, so
 /// qb_qgemm_force_kernel("ref") makes them run their `_ref` versions, like every other kernel.
 const char *qb_vmath_kernel_name(void);
 
