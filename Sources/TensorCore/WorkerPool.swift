@@ -21,10 +21,10 @@ final class WorkerPool: @unchecked Sendable {
     /// How long a helper polls for the next job before it sleeps.
     static let spinSeconds = 0.000_2
 
-    // Incremented by `stride` per job, its low byte the job's participant count (so a helper reads both in one
-    // load); helpers wait for it to change.
+    // Incremented by `stride` per job, its low 12 bits the job's participant count (so a helper reads both in one
+    // load; `--threads` is at most 256); helpers wait for it to change.
     private let generation = Atomic<Int>(0)
-    private static let stride = 256
+    private static let stride = 4096
     private let pending = Atomic<Int>(0)      // helpers of the current job that have not finished
     private let busy = Atomic<Bool>(false)
     // Written by the caller before `generation` is incremented (release), read by helpers after they see it (acquire).
@@ -81,10 +81,12 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func helperLoop(index: Int, seen start: Int) {
-        var seen = start
+        var seen = start, participated = true
         while true {
-            seen = nextGeneration(after: seen)
-            if index < seen % Self.stride {
+            // A helper the last job did not use (the thread count went down) sleeps at once instead of polling.
+            seen = nextGeneration(after: seen, polling: participated)
+            participated = index < seen % Self.stride
+            if participated {
                 runJob(index)
                 pending.subtract(1, ordering: .releasing)
             }
@@ -97,11 +99,11 @@ final class WorkerPool: @unchecked Sendable {
         job!(index)
     }
 
-    /// Polls for a generation after `seen` for `spinSeconds`, then sleeps until one is posted.
-    private func nextGeneration(after seen: Int) -> Int {
+    /// Polls for a generation after `seen` for `spinSeconds` (when `polling`), then sleeps until one is posted.
+    private func nextGeneration(after seen: Int, polling: Bool) -> Int {
         let deadline = Self.now() + Self.spinSeconds
         var polls = 0
-        while true {
+        while polling {
             let g = generation.load(ordering: .acquiring)
             if g != seen { return g }
             qb_cpu_relax()
