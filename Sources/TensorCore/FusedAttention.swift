@@ -12,6 +12,9 @@ import _CKernels
 /// the matmuls are these chains too (not OpenBLAS), so a `fast` result is the same for every family sharing a
 /// softmax kernel.
 public enum FusedAttention {
+    /// The version the active kernel family runs: "scalar", "avx2-6x16", "avx512-8x32" or "avx512_emu-8x32".
+    public static var kernelName: String { String(cString: qb_attention_kernel_name()) }
+
     /// Floats of scratch one call with `keys` keys and head dim `headDim` needs (one buffer per thread).
     public static func scratchCount(keys: Int, headDim: Int) -> Int {
         Int(qb_attention_scratch_floats(Int32(keys), Int32(headDim)))

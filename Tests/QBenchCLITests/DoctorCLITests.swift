@@ -30,6 +30,10 @@ final class DoctorCLITests: XCTestCase {
         XCTAssertTrue(ref.stdout.contains("int8 kernels: ref\n"), ref.stdout)
         XCTAssertTrue(ref.stdout.contains("QBENCH_KERNEL: ref (applied)"), ref.stdout)
         XCTAssertTrue(ref.stdout.contains("bf16 kernel:  ref\n"), ref.stdout)
+        XCTAssertTrue(ref.stdout.contains("attention:    scalar (fused FP32, both numerics)\n"), ref.stdout)
+        let attention = try XCTUnwrap(plain.stdout.split(separator: "\n").first { $0.hasPrefix("attention:") })
+        let expected = ["ref": "scalar", "avx2": "avx2-6x16", "avx512vnni": "avx512-8x32", "amx": "avx512-8x32"]
+        XCTAssertEqual(String(attention), "attention:    \(expected[defaultFamily]!) (fused FP32, both numerics)")
 
         let emu = try CLI.run(["doctor"], env: ["QBENCH_KERNEL": "amx_emu"])
         XCTAssertTrue(emu.stdout.contains("int8 kernels: amx_emu\n"), emu.stdout)
