@@ -43,13 +43,7 @@ public enum Parallel {
 
     /// Splits `0..<count` into `threads` contiguous chunks and runs `body(range)` for each in parallel.
     public static func forChunks(_ count: Int, minChunk: Int = 1, _ body: (Range<Int>) -> Void) {
-        let workers = min(_threads, max(1, count / max(1, minChunk)))
-        if workers <= 1 { body(0..<count); return }
-        let per = (count + workers - 1) / workers
-        run(workers) { w in
-            let lo = w * per, hi = min(count, lo + per)
-            if lo < hi { body(lo..<hi) }
-        }
+        forWorkerChunks(count, minChunk: minChunk) { _, range in body(range) }
     }
 
     /// Like `forChunks`, also passing the worker index `0..<threads` so each worker can own scratch memory (or a

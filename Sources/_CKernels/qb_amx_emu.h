@@ -91,15 +91,27 @@ static inline void _tile_stored(int tile, void *base, long stride) {
     for (int r = 0; r < rows; r++) memcpy((uint8_t *)base + (long)r * stride, qb_amx_emu.t[tile][r], (size_t)colsb);
 }
 
-static inline void qb_amx_emu_dp(int dst, int a, int b, int a_signed) {
+// The operand checks every tile dot product makes (#UD in the SDM): configured tiles, three distinct registers,
+// shapes dst [rows × 4·nc], a [rows × 4·k], b [k × 4·nc].
+static inline void qb_amx_emu_check_dp(int dst, int a, int b, const char *what) {
     qb_amx_emu_need(dst);
     qb_amx_emu_need(a);
     qb_amx_emu_need(b);
-    if (dst == a || dst == b || a == b) qb_amx_emu_fault("TDPB*D with repeated tile operands");
+    char msg[96];
+    if (dst == a || dst == b || a == b) {
+        snprintf(msg, sizeof msg, "%s with repeated tile operands", what);
+        qb_amx_emu_fault(msg);
+    }
+    if (qb_amx_emu.rows[a] != qb_amx_emu.rows[dst] || qb_amx_emu.colsb[a] != 4 * qb_amx_emu.rows[b] ||
+        qb_amx_emu.colsb[b] != qb_amx_emu.colsb[dst]) {
+        snprintf(msg, sizeof msg, "%s tile shapes do not match", what);
+        qb_amx_emu_fault(msg);
+    }
+}
+
+static inline void qb_amx_emu_dp(int dst, int a, int b, int a_signed) {
+    qb_amx_emu_check_dp(dst, a, b, "TDPB*D");
     const int rows = qb_amx_emu.rows[dst], nc = qb_amx_emu.colsb[dst] / 4, kq = qb_amx_emu.colsb[a] / 4;
-    if (qb_amx_emu.rows[a] != rows || qb_amx_emu.colsb[a] != 4 * qb_amx_emu.rows[b] ||
-        qb_amx_emu.colsb[b] != qb_amx_emu.colsb[dst])
-        qb_amx_emu_fault("TDPB*D tile shapes do not match");
     for (int m = 0; m < rows; m++) {
         uint8_t *crow = qb_amx_emu.t[dst][m];
         for (int n = 0; n < nc; n++) {
@@ -152,14 +164,8 @@ static inline float qb_amx_emu_bf16(const uint8_t *p) {
 }
 
 static inline void qb_amx_emu_dpbf16ps(int dst, int a, int b) {
-    qb_amx_emu_need(dst);
-    qb_amx_emu_need(a);
-    qb_amx_emu_need(b);
-    if (dst == a || dst == b || a == b) qb_amx_emu_fault("TDPBF16PS with repeated tile operands");
+    qb_amx_emu_check_dp(dst, a, b, "TDPBF16PS");
     const int rows = qb_amx_emu.rows[dst], nc = qb_amx_emu.colsb[dst] / 4, kp = qb_amx_emu.colsb[a] / 4;
-    if (qb_amx_emu.rows[a] != rows || qb_amx_emu.colsb[a] != 4 * qb_amx_emu.rows[b] ||
-        qb_amx_emu.colsb[b] != qb_amx_emu.colsb[dst])
-        qb_amx_emu_fault("TDPBF16PS tile shapes do not match");
     for (int m = 0; m < rows; m++) {
         uint8_t *crow = qb_amx_emu.t[dst][m];
         float temp[32] = {0};

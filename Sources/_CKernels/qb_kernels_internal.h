@@ -149,8 +149,11 @@ void qb_minmax_f32_avx512(const float *x, size_t n, float *min_out, float *max_o
 void qb_quantize_u8_avx512_emu(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, uint8_t *q);
 void qb_quantize_s8_avx512_emu(const float *x, int n, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax, int8_t *q);
 void qb_minmax_f32_avx512_emu(const float *x, size_t n, float *min_out, float *max_out);
-/// The end every min/max version shares: all-NaN input (mn > mx) gives NaN, NaN; −0 results become +0.
-void qb_minmax_finish(float mn, float mx, float *min_out, float *max_out);
+/// The end every min/max version shares: the `lanes` vector partials `lmn`/`lmx` folded in lane order, then the
+/// scalar tail x[from..<n); all-NaN input (mn > mx) gives NaN, NaN; −0 results become +0. The reference is
+/// lanes = 0, from = 0.
+void qb_minmax_finish(const float *lmn, const float *lmx, int lanes, const float *x, size_t from, size_t n,
+                      float *min_out, float *max_out);
 void qb_requant_f32_avx2(int M, int N, const int32_t *C, int ldc,
                          const float *a_scale, const int32_t *a_zp, int a_per_row,
                          const float *w_scale, const int32_t *w_row_sum, int w_per_channel,

@@ -33,19 +33,24 @@ void qb_quantize_s8_ref(const float *x, int n, float inv_scale, int32_t zero_poi
     for (int i = 0; i < n; i++) q[i] = (int8_t)qb_quantize_one(x[i], inv_scale, zero_point, lo, hi);
 }
 
-void qb_minmax_finish(float mn, float mx, float *min_out, float *max_out) {
+void qb_minmax_finish(const float *lmn, const float *lmx, int lanes, const float *x, size_t from, size_t n,
+                      float *min_out, float *max_out) {
+    float mn = INFINITY, mx = -INFINITY;
+    for (int j = 0; j < lanes; j++) {
+        if (lmn[j] < mn) mn = lmn[j];
+        if (lmx[j] > mx) mx = lmx[j];
+    }
+    for (size_t i = from; i < n; i++) {
+        if (x[i] < mn) mn = x[i];
+        if (x[i] > mx) mx = x[i];
+    }
     if (mn > mx) { mn = NAN; mx = NAN; } // only when every element was NaN
     *min_out = mn + 0.0f;                // −0 → +0
     *max_out = mx + 0.0f;
 }
 
 void qb_minmax_f32_ref(const float *x, size_t n, float *min_out, float *max_out) {
-    float mn = INFINITY, mx = -INFINITY;
-    for (size_t i = 0; i < n; i++) {
-        if (x[i] < mn) mn = x[i];
-        if (x[i] > mx) mx = x[i];
-    }
-    qb_minmax_finish(mn, mx, min_out, max_out);
+    qb_minmax_finish(NULL, NULL, 0, x, 0, n, min_out, max_out);
 }
 
 #if QB_X86
@@ -125,15 +130,6 @@ QB_TARGET_AVX2 void qb_minmax_f32_avx2(const float *x, size_t n, float *min_out,
     float lmn[8], lmx[8];
     _mm256_storeu_ps(lmn, mn0);
     _mm256_storeu_ps(lmx, mx0);
-    float mn = INFINITY, mx = -INFINITY;
-    for (int j = 0; j < 8; j++) {
-        if (lmn[j] < mn) mn = lmn[j];
-        if (lmx[j] > mx) mx = lmx[j];
-    }
-    for (; i < n; i++) {
-        if (x[i] < mn) mn = x[i];
-        if (x[i] > mx) mx = x[i];
-    }
-    qb_minmax_finish(mn, mx, min_out, max_out);
+    qb_minmax_finish(lmn, lmx, 8, x, i, n, min_out, max_out);
 }
 #endif

@@ -94,15 +94,6 @@ QB_Q512_TARGET void QB_Q512_FN(qb_minmax_f32)(const float *x, size_t n, float *m
     float lmn[16], lmx[16];
     _mm512_storeu_ps(lmn, mnv);
     _mm512_storeu_ps(lmx, mxv);
-    float mnf = INFINITY, mxf = -INFINITY;
-    for (int j = 0; j < 16; j++) {
-        if (lmn[j] < mnf) mnf = lmn[j];
-        if (lmx[j] > mxf) mxf = lmx[j];
-    }
-    for (; i < n; i++) {
-        if (x[i] < mnf) mnf = x[i];
-        if (x[i] > mxf) mxf = x[i];
-    }
-    qb_minmax_finish(mnf, mxf, min_out, max_out);
+    qb_minmax_finish(lmn, lmx, 16, x, i, n, min_out, max_out);
 }
 #endif
